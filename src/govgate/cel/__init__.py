@@ -1,0 +1,27 @@
+"""CEL for govgate: compile and lint once per process, evaluate within a budget.
+
+This package is the only code that imports ``celpy``.
+"""
+
+from govgate.cel.compiler import (
+    DEFAULT_LIMITS,
+    CelCompileError,
+    CelCompiler,
+    CelIssue,
+    CelLimits,
+    CompiledExpression,
+    Reference,
+)
+from govgate.cel.runtime import evaluate, to_cel
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "CelCompileError",
+    "CelCompiler",
+    "CelIssue",
+    "CelLimits",
+    "CompiledExpression",
+    "Reference",
+    "evaluate",
+    "to_cel",
+]

@@ -1,0 +1,599 @@
+"""Compile and lint CEL expressions, once per process, and extract the evidence they read.
+
+Linting happens on the compiled tree, walked iteratively (no input can exhaust recursion here):
+
+* length, semantic nesting depth (operators, calls, member access, parentheses) and a raw
+  parse-tree depth backstop, so evaluation cannot hit Python's recursion limit;
+* comprehension nesting (``all``/``exists``/``exists_one``/``map``/``filter`` inside each other);
+* functions and methods outside the allow-list (vocabulary.py);
+* names outside the evidence vocabulary, and fields that do not exist in it;
+* dynamic evidence references (``candidate.metrics[x]``): the gate must know, before evaluating,
+  which evidence a rule reads, so names must be literals.
+
+Every reference to evidence is returned as a :class:`Reference` so the gate can report a GAP
+when evidence is missing, whatever the expression would have evaluated to.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from govgate.cel import vocabulary as voc
+from govgate.errors import CelError
+
+
+@dataclass(frozen=True, slots=True)
+class CelLimits:
+    """Static and dynamic limits for expressions. Documented in docs/policy-language.md."""
+
+    max_length: int = 4096
+    max_depth: int = 24
+    max_raw_depth: int = 400
+    max_comprehension_nesting: int = 2
+    max_steps: int = 10_000
+
+
+DEFAULT_LIMITS = CelLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class CelIssue:
+    """A problem in an expression; line/column are 1-based within the expression text."""
+
+    code: str
+    message: str
+    line: int = 1
+    column: int = 1
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A name an expression reads: a root and the literal path below it.
+
+    ``fairness.by_group("lang").stats.acc.max_gap`` is root ``fairness`` and path
+    ``("by_group", "lang", "stats", "acc", "max_gap")``.
+    """
+
+    root: str
+    path: tuple[str, ...]
+    line: int = 1
+    column: int = 1
+
+    @property
+    def is_evidence(self) -> bool:
+        return self.root in voc.EVIDENCE_ROOTS
+
+    def dotted(self) -> str:
+        out = self.root
+        segments = iter(self.path)
+        for seg in segments:
+            if seg == "by_group" and self.root == "fairness":
+                out += f'.by_group("{next(segments, "")}")'
+            elif seg.isidentifier():
+                out += f".{seg}"
+            else:
+                out += f'["{seg}"]'
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledExpression:
+    """A parsed, linted expression, ready to evaluate. Equal sources share one instance."""
+
+    source: str
+    references: tuple[Reference, ...]
+    program: Any = field(repr=False)
+
+    @property
+    def evidence(self) -> tuple[Reference, ...]:
+        return tuple(r for r in self.references if r.is_evidence)
+
+    @property
+    def variables(self) -> frozenset[str]:
+        return frozenset(r.path[0] for r in self.references if r.root == "variables" and r.path)
+
+
+class CelCompileError(CelError):
+    """An expression failed to compile or lint; ``issues`` lists every problem found."""
+
+    def __init__(self, source: str, issues: list[CelIssue]) -> None:
+        first = issues[0]
+        super().__init__(first.code, first.message, None, first.hint)
+        self.source = source
+        self.issues = issues
+
+
+# Parse-tree node kinds that count towards the nesting depth a person sees.
+_SEMANTIC = frozenset(
+    {
+        "relation_lt", "relation_le", "relation_gt", "relation_ge", "relation_eq",
+        "relation_ne", "relation_in", "addition_add", "addition_sub", "multiplication_mul",
+        "multiplication_div", "multiplication_mod", "unary_not", "unary_neg", "member_dot",
+        "member_dot_arg", "member_index", "ident_arg", "paren_expr", "list_lit", "map_lit",
+    }
+)  # fmt: skip
+
+
+def _is_tree(node: Any) -> bool:
+    return hasattr(node, "data")
+
+
+def _pos(node: Any) -> tuple[int, int]:
+    meta = getattr(node, "meta", None)
+    if meta is not None and not meta.empty:
+        return int(meta.line), int(meta.column)
+    line = getattr(node, "line", None)
+    if line is not None:
+        return int(line), int(getattr(node, "column", 1) or 1)
+    return 1, 1
+
+
+def _string_literal(node: Any) -> str | None:
+    """The value of ``node`` if it is nothing but one string literal."""
+    from celpy.evaluation import celstr
+
+    while _is_tree(node):
+        if node.data == "literal":
+            token = node.children[0]
+            if getattr(token, "type", "") == "STRING_LIT":
+                return str(celstr(token))
+            return None
+        trees = [c for c in node.children if _is_tree(c)]
+        if len(node.children) != 1 or len(trees) != 1:
+            return None
+        node = trees[0]
+    return None
+
+
+def _close(name: str, names: Collection[str]) -> str:
+    match = difflib.get_close_matches(name, list(names), n=1)
+    return f"did you mean {match[0]!r}? " if match else ""
+
+
+class CelCompiler:
+    """Compiles expressions with one cel-python environment, caching by source text."""
+
+    def __init__(self, limits: CelLimits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        self._env: Any = None
+        self._cache: dict[str, tuple[CompiledExpression | None, tuple[CelIssue, ...]]] = {}
+
+    def _environment(self) -> Any:
+        if self._env is None:
+            import celpy  # deferred: ~0.3 s, and only commands that compile CEL need it
+
+            from govgate.cel.runtime import quiet_celpy
+
+            quiet_celpy()
+            self._env = celpy.Environment()
+        return self._env
+
+    def check(
+        self, source: str, variables: Collection[str] | None = None
+    ) -> tuple[CompiledExpression | None, list[CelIssue]]:
+        """Compile and lint ``source``; ``variables`` are the names ``variables.X`` may use.
+
+        Returns the compiled expression (None when it has problems) and every problem found.
+        """
+        cached = self._cache.get(source)
+        if cached is None:
+            cached = self._analyse(source)
+            self._cache[source] = cached
+        compiled, issues = cached
+        found = list(issues)
+        if compiled is not None and variables is not None:
+            for ref in compiled.references:
+                if ref.root == "variables" and ref.path and ref.path[0] not in variables:
+                    found.append(
+                        CelIssue(
+                            "cel.unknown-variable",
+                            f"variables.{ref.path[0]} is not defined in this policy",
+                            ref.line,
+                            ref.column,
+                            _close(ref.path[0], variables)
+                            + "define it under spec.variables, before the rules that use it",
+                        )
+                    )
+        return (compiled if not found else None), found
+
+    def compile(self, source: str, variables: Collection[str] | None = None) -> CompiledExpression:
+        compiled, issues = self.check(source, variables)
+        if compiled is None:
+            raise CelCompileError(source, issues)
+        return compiled
+
+    # -- analysis -------------------------------------------------------------------------
+
+    def _analyse(self, source: str) -> tuple[CompiledExpression | None, tuple[CelIssue, ...]]:
+        limits = self.limits
+        if not source.strip():
+            return None, (CelIssue("cel.syntax", "expression is empty"),)
+        if len(source) > limits.max_length:
+            return None, (
+                CelIssue(
+                    "cel.too-long",
+                    f"expression is {len(source)} characters, over the {limits.max_length} limit",
+                    hint="split it into variables",
+                ),
+            )
+        env = self._environment()
+        from celpy.celparser import CELParseError
+
+        try:
+            ast = env.compile(source)
+        except CELParseError as exc:
+            return None, (_syntax_issue(source, exc),)
+        except RecursionError:
+            return None, (CelIssue("cel.too-deep", "expression is nested too deeply to parse"),)
+        walker = _Walker(limits)
+        walker.walk(ast)
+        issues = list(walker.issues)
+        refs: list[Reference] = []
+        for ident in walker.roots:
+            ref, positions, ref_issues = _reference(ident, walker.parents)
+            issues.extend(ref_issues)
+            issues.extend(_check_vocabulary(ref, positions))
+            refs.append(ref)
+        if issues:
+            return None, tuple(_dedupe(issues))
+        from govgate.cel.functions import FUNCTIONS
+
+        program = env.program(ast, FUNCTIONS)
+        ordered = tuple(sorted(set(refs), key=lambda r: (r.line, r.column, r.root, r.path)))
+        return CompiledExpression(source, ordered, program), ()
+
+
+def _dedupe(issues: list[CelIssue]) -> Iterator[CelIssue]:
+    seen: set[tuple[str, str, int, int]] = set()
+    for issue in sorted(issues, key=lambda i: (i.line, i.column, i.code)):
+        key = (issue.code, issue.message, issue.line, issue.column)
+        if key not in seen:
+            seen.add(key)
+            yield issue
+
+
+def _syntax_issue(source: str, exc: Exception) -> CelIssue:
+    line = int(getattr(exc, "line", 0) or 0)
+    column = int(getattr(exc, "column", 0) or 0)
+    if line <= 0:  # lark reports end-of-input errors without a position
+        lines = source.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+    text = source.splitlines()[line - 1] if line - 1 < len(source.splitlines()) else ""
+    near = text[max(column - 1, 0) : max(column - 1, 0) + 12].strip()
+    where = f" near {near!r}" if near else " at end of expression"
+    return CelIssue(
+        "cel.syntax",
+        f"CEL syntax error{where}",
+        line,
+        max(column, 1),
+        "check operators, parentheses and quotes; see docs/policy-language.md",
+    )
+
+
+class _Walker:
+    """One iterative pass over the parse tree: limits, functions, names, parents."""
+
+    def __init__(self, limits: CelLimits) -> None:
+        self.limits = limits
+        self.issues: list[CelIssue] = []
+        self.roots: list[Any] = []  # ident nodes naming a vocabulary root
+        self.parents: dict[int, Any] = {}
+        self._reported: set[str] = set()
+
+    def _once(self, code: str, issue: CelIssue) -> None:
+        if code not in self._reported:
+            self._reported.add(code)
+            self.issues.append(issue)
+
+    def walk(self, ast: Any) -> None:
+        limits = self.limits
+        # (node, semantic depth, raw depth, comprehension nesting, bound names)
+        stack: list[tuple[Any, int, int, int, frozenset[str]]] = [(ast, 0, 0, 0, frozenset())]
+        while stack:
+            node, depth, raw, nesting, bound = stack.pop()
+            if node.data in _SEMANTIC:
+                depth += 1
+            raw += 1
+            line, column = _pos(node)
+            if depth > limits.max_depth or raw > limits.max_raw_depth:
+                self._once(
+                    "depth",
+                    CelIssue(
+                        "cel.too-deep",
+                        f"expression nests deeper than {limits.max_depth} levels",
+                        line,
+                        column,
+                        "split it into variables",
+                    ),
+                )
+                continue
+            children = [c for c in node.children if _is_tree(c)]
+            kind = node.data
+            if kind == "member_dot_arg":
+                method = str(node.children[1])
+                if method not in voc.METHODS:
+                    self._function_issue(method, node, voc.METHODS, "method")
+                if method in voc.MACROS:
+                    self._macro(node, depth, raw, nesting, bound, stack)
+                    continue
+            elif kind == "ident_arg":
+                name = str(node.children[0])
+                if name not in voc.GLOBAL_FUNCTIONS:
+                    self._function_issue(name, node, voc.GLOBAL_FUNCTIONS, "function")
+            elif kind in ("dot_ident", "dot_ident_arg"):
+                self.issues.append(
+                    CelIssue("cel.unsupported", "leading-dot names are not supported", line, column)
+                )
+            elif kind == "member_object":
+                self.issues.append(
+                    CelIssue(
+                        "cel.unsupported", "message construction is not supported", line, column
+                    )
+                )
+            elif kind == "ident":
+                self._ident(node, bound)
+            for child in children:
+                self.parents[id(child)] = node
+                stack.append((child, depth, raw, nesting, bound))
+
+    def _function_issue(self, name: str, node: Any, allowed: frozenset[str], what: str) -> None:
+        token = node.children[1] if what == "method" else node.children[0]
+        line, column = _pos(token)
+        self.issues.append(
+            CelIssue(
+                "cel.unknown-function",
+                f"unknown {what} {name!r}",
+                line,
+                column,
+                _close(name, allowed) + f"allowed {what}s: {voc.describe(allowed)}",
+            )
+        )
+
+    def _macro(
+        self,
+        node: Any,
+        depth: int,
+        raw: int,
+        nesting: int,
+        bound: frozenset[str],
+        stack: list[tuple[Any, int, int, int, frozenset[str]]],
+    ) -> None:
+        receiver = node.children[0]
+        args = node.children[2] if len(node.children) > 2 else None
+        arg_list = [c for c in args.children if _is_tree(c)] if args is not None else []
+        line, column = _pos(node.children[1])
+        if len(arg_list) != 2:
+            self.issues.append(
+                CelIssue(
+                    "cel.syntax",
+                    f"{node.children[1]}() takes a variable and an expression",
+                    line,
+                    column,
+                )
+            )
+            return
+        var_name = _bare_ident(arg_list[0])
+        if var_name is None:
+            self.issues.append(
+                CelIssue("cel.syntax", "the first argument of a macro must be a name", line, column)
+            )
+            return
+        if nesting + 1 > self.limits.max_comprehension_nesting:
+            self._once(
+                "comprehension",
+                CelIssue(
+                    "cel.too-complex",
+                    f"comprehensions nest deeper than {self.limits.max_comprehension_nesting}",
+                    line,
+                    column,
+                    "nested all/exists/map/filter grow multiplicatively; flatten the expression",
+                ),
+            )
+            return
+        self.parents[id(receiver)] = node
+        self.parents[id(arg_list[1])] = node
+        stack.append((receiver, depth, raw, nesting, bound))
+        stack.append((arg_list[1], depth, raw, nesting + 1, bound | {var_name}))
+
+    def _ident(self, node: Any, bound: frozenset[str]) -> None:
+        name = str(node.children[0])
+        if name in bound:
+            return
+        if name in voc.ROOTS:
+            self.roots.append(node)
+            return
+        line, column = _pos(node.children[0])
+        self.issues.append(
+            CelIssue(
+                "cel.unknown-name",
+                f"unknown name {name!r}",
+                line,
+                column,
+                _close(name, voc.ROOTS) + f"expressions may use: {voc.describe(voc.ROOTS)}",
+            )
+        )
+
+
+def _bare_ident(node: Any) -> str | None:
+    while _is_tree(node):
+        if node.data == "ident":
+            return str(node.children[0])
+        trees = [c for c in node.children if _is_tree(c)]
+        if len(node.children) != 1 or len(trees) != 1:
+            return None
+        node = trees[0]
+    return None
+
+
+def _reference(
+    ident: Any, parents: dict[int, Any]
+) -> tuple[Reference, tuple[tuple[int, int], ...], list[CelIssue]]:
+    """Climb from a root name through member access to the longest literal path.
+
+    Returns the reference, the (line, column) of each path segment, and any problems.
+    """
+    root = str(ident.children[0])
+    line, column = _pos(ident.children[0])
+    path: list[str] = []
+    positions: list[tuple[int, int]] = []
+    issues: list[CelIssue] = []
+    node = ident
+    while True:
+        parent = parents.get(id(node))
+        if parent is None:
+            break
+        kind = parent.data
+        if kind in ("primary", "member"):
+            node = parent
+            continue
+        if kind == "member_dot" and parent.children[0] is node:
+            path.append(str(parent.children[1]))
+            positions.append(_pos(parent.children[1]))
+        elif kind == "member_index" and parent.children[0] is node:
+            key = _string_literal(parent.children[1])
+            if key is None:
+                if root in voc.EVIDENCE_ROOTS:
+                    at = _pos(parent.children[1])
+                    issues.append(
+                        CelIssue(
+                            "cel.dynamic-reference",
+                            "evidence names must be string literals",
+                            at[0],
+                            at[1],
+                            'write candidate.metrics["name"]; the gate must know what a rule reads',
+                        )
+                    )
+                break
+            path.append(key)
+            positions.append(_pos(parent.children[1]))
+        elif (
+            kind == "member_dot_arg"
+            and parent.children[0] is node
+            and str(parent.children[1]) == "by_group"
+        ):
+            args = parent.children[2] if len(parent.children) > 2 else None
+            arg_list = [c for c in args.children if _is_tree(c)] if args is not None else []
+            column_name = _string_literal(arg_list[0]) if len(arg_list) == 1 else None
+            at = _pos(parent.children[1])
+            if column_name is None:
+                issues.append(
+                    CelIssue(
+                        "cel.dynamic-reference",
+                        'by_group() takes one string literal, e.g. by_group("language")',
+                        at[0],
+                        at[1],
+                    )
+                )
+                break
+            path.extend(("by_group", column_name))
+            positions.extend((at, at))
+        else:
+            break
+        node = parent
+    return Reference(root, tuple(path), line, column), tuple(positions), issues
+
+
+class _PathCheck:
+    """Checks one reference's path against the evidence vocabulary, segment by segment."""
+
+    def __init__(self, ref: Reference, positions: tuple[tuple[int, int], ...]) -> None:
+        self.ref = ref
+        self.path = ref.path
+        self.positions = positions
+
+    def at(self, i: int) -> tuple[int, int]:
+        return self.positions[i] if i < len(self.positions) else (self.ref.line, self.ref.column)
+
+    def unknown(self, i: int, allowed: Collection[str], where: str) -> list[CelIssue]:
+        return [
+            CelIssue(
+                "cel.unknown-field",
+                f"{where} has no field {self.path[i]!r}",
+                *self.at(i),
+                _close(self.path[i], allowed) + f"fields: {voc.describe(set(allowed))}",
+            )
+        ]
+
+    def ends(self, i: int, what: str) -> list[CelIssue]:
+        """Nothing may follow segment ``i - 1``."""
+        if len(self.path) <= i:
+            return []
+        return [
+            CelIssue(
+                "cel.unknown-field",
+                f"{what} has no field {self.path[i]!r}",
+                *self.at(i),
+                "see the evidence vocabulary in docs/policy-language.md",
+            )
+        ]
+
+    def field(self, i: int, allowed: Collection[str], where: str) -> list[CelIssue]:
+        """Segment ``i``, when present, must be one of ``allowed``; nothing may follow it."""
+        if len(self.path) > i and self.path[i] not in allowed:
+            return self.unknown(i, allowed, where)
+        return self.ends(i + 1, f"{where}.{self.path[i]}" if len(self.path) > i else where)
+
+    def check(self) -> list[CelIssue]:
+        root = self.ref.root
+        if root in ("stage", "now"):
+            return self.ends(0, root)
+        if root == "variables":
+            if self.path:
+                return []
+            return [
+                CelIssue(
+                    "cel.unknown-field",
+                    "use variables.NAME, not variables alone",
+                    self.ref.line,
+                    self.ref.column,
+                )
+            ]
+        if root in ("candidate", "baseline"):
+            return self.run(root)
+        if root == "compare":
+            name = self.path[0] if self.path else ""
+            return self.field(1, voc.COMPARE_FIELDS, f"compare.{name}")
+        return self.fairness()
+
+    def run(self, root: str) -> list[CelIssue]:
+        if not self.path:
+            return []
+        section = self.path[0]
+        if section not in voc.RUN_SECTIONS:
+            return self.unknown(0, voc.RUN_SECTIONS, root)
+        fields = voc.RUN_SECTIONS[section]
+        if fields is not None:
+            return self.field(1, fields, f"{root}.{section}")
+        if section == "stats" and len(self.path) > 1:
+            return self.field(2, voc.STAT_FIELDS, f"{root}.stats.{self.path[1]}")
+        name = self.path[1] if len(self.path) > 1 else ""
+        return self.ends(2, f"{root}.{section}.{name}")
+
+    def fairness(self) -> list[CelIssue]:
+        path = self.path
+        if not path:
+            return []
+        if path[0] != "by_group":
+            return [
+                CelIssue(
+                    "cel.unknown-field",
+                    f"fairness has no field {path[0]!r}",
+                    *self.at(0),
+                    'use fairness.by_group("COLUMN").stats.METRIC.FIELD',
+                )
+            ]
+        if len(path) > 2 and path[2] != "stats":
+            return self.unknown(2, {"stats"}, f'fairness.by_group("{path[1]}")')
+        if len(path) > 4 and path[4] == "groups":
+            return self.field(6, voc.STAT_FIELDS, "a group") if len(path) > 6 else []
+        metric = path[3] if len(path) > 3 else ""
+        return self.field(4, voc.FAIRNESS_FIELDS, f"fairness ... stats.{metric}")
+
+
+def _check_vocabulary(ref: Reference, positions: tuple[tuple[int, int], ...]) -> list[CelIssue]:
+    """Check a reference's path against the evidence vocabulary."""
+    return _PathCheck(ref, positions).check()

@@ -1,0 +1,205 @@
+"""Command line: parse -> settings -> build -> run -> exit code.
+
+The only module that prints, reads the environment or exits. Commands import what they need
+when they run, so ``govgate --help`` and ``govgate validate`` never pay for MLflow or ragas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from govgate import __version__
+from govgate.errors import GovgateError, PolicyInvalidError, Problem, UsageError
+from govgate.exitcodes import ExitCode
+
+VALIDATE_SCHEMA_ID = "https://govgate.dev/schemas/validate-result-v1.json"
+
+#: Environment variables govgate forces, whatever the user's shell says: no usage telemetry
+#: leaves this process, from MLflow or from ragas.
+TELEMETRY_OFF = {
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "DO_NOT_TRACK": "true",
+    "RAGAS_DO_NOT_TRACK": "true",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so main() owns every exit code."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message, hint=f"see: {self.prog} --help")
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog="govgate",
+        description="Policy-as-code release gate for ML and LLM systems.",
+        epilog="Exit codes: 0 ok/pass, 1 crash, 2 usage, 3 invalid policy, 4 blocked, "
+        "5 rollback, 6 inconclusive, 7 evidence unavailable, 8 verification failed.",
+    )
+    parser.add_argument("--version", action="version", version=f"govgate {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    validate = sub.add_parser(
+        "validate",
+        help="check policy and waiver files (schema, CEL, references)",
+        description="Check policy and waiver documents: YAML safety, JSON Schema, CEL syntax "
+        "and lint, duplicate ids, waiver targets. Reports every problem in every file.",
+    )
+    validate.add_argument(
+        "paths", nargs="*", default=["policies"], metavar="PATH",
+        help="policy files or folders (default: policies)",
+    )  # fmt: skip
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+
+    schema = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of policy and waiver documents",
+        description="Print the JSON Schema (draft 2020-12) that govgate documents follow. "
+        "Point yaml-language-server at it for completion and checks in editors.",
+    )
+    schema.add_argument("--kind", choices=["all", "Policy", "Waiver"], default="all")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:  # fmt: skip
+    """Run govgate; return the exit code (see :class:`ExitCode`)."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    os.environ.update(TELEMETRY_OFF)
+    try:
+        args = _parser().parse_args(args_list)
+        if args.command is None:
+            _parser().print_help(out)
+            return ExitCode.USAGE
+        command: Callable[[argparse.Namespace, TextIO, TextIO], int] = _COMMANDS[args.command]
+        return command(args, out, err)
+    except SystemExit as exc:  # --help / --version
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        err.write("govgate: interrupted\n")
+        return ExitCode.INTERRUPTED
+    except UsageError as exc:
+        _error(err, exc)
+        return ExitCode.USAGE
+    except PolicyInvalidError as exc:
+        for problem in exc.problems:
+            _problem_text(err, problem)
+        return ExitCode.POLICY_INVALID
+    except GovgateError as exc:
+        _error(err, exc)
+        if debug:
+            traceback.print_exc(file=err)
+        return ExitCode.CRASH
+    except Exception:
+        err.write("govgate: internal error (this is a bug; please report it with --debug output)\n")
+        if debug:
+            traceback.print_exc(file=err)
+        return ExitCode.CRASH
+
+
+def _error(err: TextIO, exc: GovgateError) -> None:
+    err.write(f"govgate: error: {exc}\n")
+    if exc.hint:
+        err.write(f"  hint: {exc.hint}\n")
+
+
+def _problem_text(out: TextIO, problem: Problem) -> None:
+    out.write(f"{problem.span.location()}: error: {problem.message} [{problem.code}]\n")
+    if problem.hint:
+        out.write(f"  hint: {problem.hint}\n")
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.policy.loader import load_policy_set
+
+    policy_set, problems = load_policy_set(args.paths)
+    files = len(policy_set.sources)
+    if args.format == "json":
+        payload = {
+            "$schema": VALIDATE_SCHEMA_ID,
+            "valid": not problems,
+            "files": [
+                {"path": s.path, "sha256": s.sha256, "bytes": s.size} for s in policy_set.sources
+            ],
+            "policies": [
+                {
+                    "name": p.name,
+                    "version": p.document.metadata.version,
+                    "file": p.source.path,
+                    "line": p.span.line,
+                    "rules": [r.rule.id for r in p.rules],
+                }
+                for p in policy_set.policies
+            ],
+            "waivers": [
+                {
+                    "name": w.document.metadata.name,
+                    "policy": w.document.spec.policy,
+                    "rule": w.document.spec.rule,
+                    "expires": w.document.spec.expires,
+                    "file": w.source.path,
+                    "line": w.span.line,
+                }
+                for w in policy_set.waivers
+            ],
+            "problems": [p.to_json() for p in problems],
+            "policy_set_digest": policy_set.digest() if not problems else None,
+        }
+        out.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+        return ExitCode.POLICY_INVALID if problems else ExitCode.OK
+    if problems:
+        for problem in problems:
+            _problem_text(out, problem)
+        bad_files = len({p.span.file for p in problems})
+        out.write(
+            f"invalid: {len(problems)} problem{'s' if len(problems) != 1 else ''} "
+            f"in {bad_files} of {max(files, bad_files)} file{'s' if files != 1 else ''}\n"
+        )
+        return ExitCode.POLICY_INVALID
+    n_pol, n_wai = len(policy_set.policies), len(policy_set.waivers)
+    out.write(
+        f"ok: {n_pol} polic{'ies' if n_pol != 1 else 'y'} ({policy_set.rule_count} rules), "
+        f"{n_wai} waiver{'s' if n_wai != 1 else ''} in {files} file{'s' if files != 1 else ''}\n"
+    )
+    return ExitCode.OK
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.policy import schema
+
+    if args.kind == "all":
+        out.write(schema.shipped_text())
+        return ExitCode.OK
+    full = schema.shipped()
+    single = {
+        "$schema": full["$schema"],
+        "$id": full["$id"].replace(".schema.json", f".{args.kind.lower()}.schema.json"),
+        "$ref": f"#/$defs/{args.kind}",
+        "$defs": full["$defs"],
+    }
+    out.write(schema.dumps(single))
+    return ExitCode.OK
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+    "validate": _cmd_validate,
+    "schema": _cmd_schema,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,22 @@
+"""Exit codes: one meaning each, documented in README.md ("Exit codes").
+
+No decision ever exits 1: Python exits 1 on an uncaught exception, so 1 means only "govgate
+crashed". A CI step that blocks on any non-zero code is therefore fail-closed by construction.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0  #: PASS (or WARN without --fail-on-warn); policies valid; bundle verified
+    CRASH = 1  #: an internal error (a bug): never a decision
+    USAGE = 2  #: bad command line: unknown option, missing path
+    POLICY_INVALID = 3  #: a policy or waiver document is invalid
+    BLOCKED = 4  #: FAIL (or WARN with --fail-on-warn): do not release
+    ROLLBACK = 5  #: a rollback rule failed on a canary: roll back
+    INCONCLUSIVE = 6  #: evidence too weak or missing to decide
+    EVIDENCE_UNAVAILABLE = 7  #: MLflow unreachable, run missing, snapshot unreadable
+    VERIFY_FAILED = 8  #: an audit bundle failed verification
+    INTERRUPTED = 130  #: Ctrl-C

@@ -1,0 +1,648 @@
+"""Load policy and waiver files into a compiled :class:`PolicySet`, collecting every problem.
+
+The pipeline, per file: bytes -> safe YAML (safeyaml.py) -> JSON Schema (structure, every error
+with a pointer) -> duplicate checks -> pydantic (typed, frozen) -> CEL compile and lint (each
+expression once per process). Then across files: duplicate policy and waiver names, waivers
+naming rules that do not exist. A stage that finds problems in a document stops later stages for
+that document only, so one run reports everything that can be known without guessing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from govgate.cel import CelCompiler, CelIssue, CompiledExpression, Reference
+from govgate.errors import Problem, SourceSpan, UsageError
+from govgate.policy import model, schema
+from govgate.policy.shorthand import RuleCel, rule_cel
+from govgate.safeyaml import DEFAULT_LIMITS, YAML11_BOOLEANS, YamlDocument, YamlLimits, load_yaml
+
+YAML_SUFFIXES = (".yaml", ".yml")
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file that was read: its path as given, content digest and size."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule ready for the gate: its CEL (whatever form it was written in), compiled."""
+
+    policy: str
+    rule: model.Rule
+    span: SourceSpan
+    cel: RuleCel
+    expression: CompiledExpression
+    violation: CompiledExpression | None
+    message: tuple[tuple[str, CompiledExpression], ...]
+    evidence: tuple[Reference, ...]
+    stages: tuple[model.Stage, ...]
+    confidence: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.policy}/{self.rule.id}"
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    document: model.Policy
+    source: SourceFile
+    span: SourceSpan
+    variables: tuple[tuple[str, CompiledExpression], ...]
+    rules: tuple[CompiledRule, ...]
+
+    @property
+    def name(self) -> str:
+        return self.document.metadata.name
+
+
+@dataclass(frozen=True)
+class LoadedWaiver:
+    document: model.Waiver
+    source: SourceFile
+    span: SourceSpan
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    policies: tuple[LoadedPolicy, ...]
+    waivers: tuple[LoadedWaiver, ...]
+    sources: tuple[SourceFile, ...]
+
+    @property
+    def rule_count(self) -> int:
+        return sum(len(p.rules) for p in self.policies)
+
+    def digest(self) -> str:
+        """sha256 over the sorted content digests of every file: independent of paths."""
+        listing = "".join(f"{d}\n" for d in sorted(s.sha256 for s in self.sources))
+        return hashlib.sha256(listing.encode()).hexdigest()
+
+
+@cache
+def default_compiler() -> CelCompiler:
+    """The process-wide compiler: each distinct expression is compiled once per process."""
+    return CelCompiler()
+
+
+def discover(paths: Sequence[str]) -> list[Path]:
+    """YAML files named by ``paths`` (files as given; folders searched recursively, sorted).
+
+    Raises :class:`UsageError` for a path that does not exist.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.suffix in YAML_SUFFIXES
+                    and p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UsageError(
+                f"{raw}: no such file or folder", hint="pass policy files or folders that exist"
+            )
+    unique: dict[str, Path] = {}
+    for p in found:
+        unique.setdefault(str(p.resolve()), p)
+    return list(unique.values())
+
+
+def load_policy_set(
+    paths: Sequence[str],
+    *,
+    compiler: CelCompiler | None = None,
+    limits: YamlLimits = DEFAULT_LIMITS,
+) -> tuple[PolicySet, list[Problem]]:
+    """Load everything under ``paths``. The set is only safe to use when no problems came back."""
+    files = discover(paths)
+    loader = _Loader(compiler or default_compiler(), limits)
+    for path in files:
+        loader.load_file(path)
+    loader.cross_checks()
+    if not files:
+        loader.problems.append(
+            Problem(
+                "policy.empty",
+                "no policy files (*.yaml, *.yml) found",
+                SourceSpan(", ".join(paths) or "."),
+                "a gate with no policies decides nothing: add a policy",
+            )
+        )
+    elif not loader.policies and not loader.waivers and not loader.problems:
+        loader.problems.append(
+            Problem(
+                "policy.empty",
+                "no policy or waiver documents found",
+                SourceSpan(", ".join(paths)),
+                "a gate with no policies decides nothing: add a policy",
+            )
+        )
+    problems = sorted(
+        loader.problems,
+        key=lambda p: (p.span.file, p.span.document, p.span.line, p.span.column, p.code),
+    )
+    return PolicySet(tuple(loader.policies), tuple(loader.waivers), tuple(loader.sources)), problems
+
+
+class _Loader:
+    def __init__(self, compiler: CelCompiler, limits: YamlLimits) -> None:
+        self.compiler = compiler
+        self.limits = limits
+        self.problems: list[Problem] = []
+        self.policies: list[LoadedPolicy] = []
+        self.waivers: list[LoadedWaiver] = []
+        self.sources: list[SourceFile] = []
+        self._policy_spans: dict[str, SourceSpan] = {}
+        self._waiver_spans: dict[str, SourceSpan] = {}
+        self._waiver_rule_spans: list[tuple[model.Waiver, YamlDocument]] = []
+
+    # -- files and documents ----------------------------------------------------------------
+
+    def load_file(self, path: Path) -> None:
+        name = path.as_posix()
+        try:
+            size = path.stat().st_size
+            if size > self.limits.max_bytes:
+                self.problems.append(
+                    Problem(
+                        "yaml.too-large",
+                        f"file is {size} bytes, over the {self.limits.max_bytes}-byte limit",
+                        SourceSpan(name, 1, 1),
+                        "split it into several files",
+                    )
+                )
+                return
+            data = path.read_bytes()
+        except OSError as exc:
+            self.problems.append(
+                Problem("input.unreadable", f"cannot read file: {exc.strerror}", SourceSpan(name))
+            )
+            return
+        source = SourceFile(name, hashlib.sha256(data).hexdigest(), len(data))
+        self.sources.append(source)
+        documents, problems = load_yaml(data, name, self.limits)
+        if problems:
+            self.problems.extend(problems)
+            return  # values were dropped from a broken file: do not judge what is left
+        present = [d for d in documents if d.value is not None]
+        if not present:
+            self.problems.append(
+                Problem(
+                    "policy.empty",
+                    "file has no documents",
+                    SourceSpan(name, 1, 1),
+                    "remove the file or add a Policy or Waiver document",
+                )
+            )
+        for doc in present:
+            self.load_document(doc, source)
+
+    def load_document(self, doc: YamlDocument, source: SourceFile) -> None:
+        value = doc.value
+        if not isinstance(value, dict):
+            self._add("schema.type", "a document must be a mapping", doc, "")
+            return
+        kind = value.get("kind")
+        if kind not in schema.KINDS:
+            where = "/kind" if "kind" in value else ""
+            got = f" {kind!r}" if isinstance(kind, str) else ""
+            self._add(
+                "schema.kind",
+                f"unknown kind{got}" if "kind" in value else "missing key 'kind'",
+                doc,
+                where,
+                "kind must be one of: " + ", ".join(schema.KINDS),
+            )
+            return
+        errors = list(_validator(kind).iter_errors(value))
+        if errors:
+            for error in _deepest_first(errors):
+                self.problems.append(_schema_problem(error, doc))
+            return
+        if self._duplicates(value, doc):
+            return
+        cls = schema.KINDS[kind]
+        try:
+            parsed = cls.model_validate_json(json.dumps(value), strict=True)
+        except Exception as exc:  # pydantic.ValidationError; imported lazily by pydantic
+            for problem in _pydantic_problems(exc, doc):
+                self.problems.append(problem)
+            return
+        if isinstance(parsed, model.Policy):
+            self._policy(parsed, doc, source)
+        else:
+            assert isinstance(parsed, model.Waiver)
+            self._waiver(parsed, doc, source)
+
+    def _add(
+        self, code: str, message: str, doc: YamlDocument, pointer: str, hint: str = ""
+    ) -> None:
+        self.problems.append(Problem(code, message, doc.span(pointer), hint))
+
+    def _duplicates(self, value: dict[str, Any], doc: YamlDocument) -> bool:
+        spec = value.get("spec", {})
+        found = False
+        for key, field, what in (("rules", "id", "rule id"), ("variables", "name", "variable")):
+            first: dict[str, int] = {}
+            for i, item in enumerate(spec.get(key, []) if value.get("kind") == "Policy" else []):
+                ident = item.get(field)
+                if ident in first:
+                    line = doc.span(f"/spec/{key}/{first[ident]}/{field}").line
+                    self._add(
+                        "policy.duplicate",
+                        f"duplicate {what} {ident!r} (first at line {line})",
+                        doc,
+                        f"/spec/{key}/{i}/{field}",
+                        f"each {what} must be unique within a policy",
+                    )
+                    found = True
+                else:
+                    first[ident] = i
+        return found
+
+    # -- policies -------------------------------------------------------------------------------
+
+    def _policy(self, policy: model.Policy, doc: YamlDocument, source: SourceFile) -> None:
+        name = policy.metadata.name
+        span = doc.span("")
+        if name in self._policy_spans:
+            self._add(
+                "policy.duplicate",
+                f"duplicate policy name {name!r} (first at {self._policy_spans[name].location()})",
+                doc,
+                "/metadata/name",
+                "policy names must be unique across the policy set",
+            )
+            return
+        self._policy_spans[name] = span
+        spec = policy.spec
+        ok = True
+        variables: list[tuple[str, CompiledExpression]] = []
+        var_evidence: dict[str, tuple[Reference, ...]] = {}
+        for i, var in enumerate(spec.variables):
+            compiled = self._cel(
+                var.expression, [n for n, _ in variables], doc, f"/spec/variables/{i}/expression"
+            )
+            if compiled is None:
+                ok = False
+                continue
+            variables.append((var.name, compiled))
+            var_evidence[var.name] = _with_variables(compiled, var_evidence)
+        names = [v.name for v in spec.variables]
+        rules: list[CompiledRule] = []
+        for i, rule in enumerate(spec.rules):
+            compiled_rule = self._rule(policy, rule, i, names, var_evidence, doc)
+            if compiled_rule is None:
+                ok = False
+            else:
+                rules.append(compiled_rule)
+        if ok:
+            self.policies.append(LoadedPolicy(policy, source, span, tuple(variables), tuple(rules)))
+
+    def _rule(
+        self,
+        policy: model.Policy,
+        rule: model.Rule,
+        index: int,
+        variables: list[str],
+        var_evidence: dict[str, tuple[Reference, ...]],
+        doc: YamlDocument,
+    ) -> CompiledRule | None:
+        base = f"/spec/rules/{index}"
+        spec = policy.spec
+        ok = True
+        if rule.stages is not None:
+            extra = [s.value for s in rule.stages if s not in spec.stages]
+            if extra:
+                self._add(
+                    "policy.stage",
+                    f"rule stages {extra} are not among the policy's stages "
+                    f"{[s.value for s in spec.stages]}",
+                    doc,
+                    f"{base}/stages",
+                    "a rule can only narrow the stages of its policy",
+                )
+                ok = False
+        cel = rule_cel(rule)
+        form_pointer = f"{base}/{rule.form}"
+        expr_pointer = f"{base}/expression" if rule.form == "expression" else form_pointer
+        expression = self._cel(cel.expression, variables, doc, expr_pointer)
+        violation = None
+        if cel.violation is not None:
+            viol_pointer = f"{base}/violation" if rule.form == "expression" else form_pointer
+            violation = self._cel(cel.violation, variables, doc, viol_pointer)
+            ok = ok and violation is not None
+        message: list[tuple[str, CompiledExpression]] = []
+        if rule.message is not None:
+            placeholders = self._placeholders(rule.message, variables, doc, f"{base}/message")
+            ok = ok and placeholders is not None
+            message = placeholders or []
+        if not ok or expression is None:
+            return None
+        evidence = _with_variables(expression, var_evidence)
+        if violation is not None:
+            evidence = _merge(evidence, _with_variables(violation, var_evidence))
+        return CompiledRule(
+            policy=policy.metadata.name,
+            rule=rule,
+            span=doc.span(base),
+            cel=cel,
+            expression=expression,
+            violation=violation,
+            message=tuple(message),
+            evidence=evidence,
+            stages=tuple(rule.stages if rule.stages is not None else spec.stages),
+            confidence=rule.confidence if rule.confidence is not None else spec.confidence,
+        )
+
+    def _placeholders(
+        self, text: str, variables: list[str], doc: YamlDocument, pointer: str
+    ) -> list[tuple[str, CompiledExpression]] | None:
+        out: list[tuple[str, CompiledExpression]] = []
+        ok = True
+        for match in _PLACEHOLDER.finditer(text):
+            source = match.group(1).strip()
+            inner = match.group(1)
+            line, column = _line_col(text, match.start(1) + len(inner) - len(inner.lstrip()))
+            compiled = self._cel(source, variables, doc, pointer, offset=(line, column))
+            if compiled is None:
+                ok = False
+            else:
+                out.append((source, compiled))
+        rest = _PLACEHOLDER.sub("", text)
+        if "{{" in rest or "}}" in rest:
+            line, column = _line_col(text, text.find("{{") if "{{" in rest else text.find("}}"))
+            self.problems.append(
+                Problem(
+                    "policy.message",
+                    "unbalanced {{ or }} in message",
+                    doc.text_span(pointer, line, column),
+                    "placeholders look like {{ candidate.stats.toxicity_rate.upper }}",
+                )
+            )
+            ok = False
+        return out if ok else None
+
+    def _cel(
+        self,
+        source: str,
+        variables: list[str],
+        doc: YamlDocument,
+        pointer: str,
+        offset: tuple[int, int] = (1, 1),
+    ) -> CompiledExpression | None:
+        compiled, issues = self.compiler.check(source, variables)
+        for issue in issues:
+            self.problems.append(_cel_problem(issue, doc, pointer, offset))
+        return compiled
+
+    # -- waivers --------------------------------------------------------------------------------
+
+    def _waiver(self, waiver: model.Waiver, doc: YamlDocument, source: SourceFile) -> None:
+        name = waiver.metadata.name
+        if name in self._waiver_spans:
+            self._add(
+                "policy.duplicate",
+                f"duplicate waiver name {name!r} (first at {self._waiver_spans[name].location()})",
+                doc,
+                "/metadata/name",
+                "waiver names must be unique",
+            )
+            return
+        self._waiver_spans[name] = doc.span("")
+        self.waivers.append(LoadedWaiver(waiver, source, doc.span("")))
+        self._waiver_rule_spans.append((waiver, doc))
+
+    def cross_checks(self) -> None:
+        """Waivers must name a rule that exists, when the policy they name was loaded."""
+        rules = {p.name: {r.rule.id for r in p.rules} for p in self.policies}
+        failed = set(self._policy_spans) - set(rules)  # policies with their own problems
+        for waiver, doc in self._waiver_rule_spans:
+            spec = waiver.spec
+            if spec.policy in rules and spec.rule not in rules[spec.policy]:
+                match = difflib.get_close_matches(spec.rule, sorted(rules[spec.policy]), n=1)
+                self._add(
+                    "waiver.unknown-rule",
+                    f"policy {spec.policy!r} has no rule {spec.rule!r}",
+                    doc,
+                    "/spec/rule",
+                    (f"did you mean {match[0]!r}? " if match else "")
+                    + "a waiver must name an existing rule",
+                )
+            elif spec.policy not in rules and spec.policy not in failed and self.policies:
+                self._add(
+                    "waiver.unknown-policy",
+                    f"no loaded policy is named {spec.policy!r}",
+                    doc,
+                    "/spec/policy",
+                    "validate waivers together with the policies they waive",
+                )
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _with_variables(
+    compiled: CompiledExpression, var_evidence: dict[str, tuple[Reference, ...]]
+) -> tuple[Reference, ...]:
+    """An expression's evidence, including what the variables it uses read (transitively)."""
+    refs: tuple[Reference, ...] = compiled.evidence
+    for name in sorted(compiled.variables):
+        refs = _merge(refs, var_evidence.get(name, ()))
+    return refs
+
+
+def _merge(a: Iterable[Reference], b: Iterable[Reference]) -> tuple[Reference, ...]:
+    seen: dict[tuple[str, tuple[str, ...]], Reference] = {}
+    for ref in (*a, *b):
+        seen.setdefault((ref.root, ref.path), ref)
+    return tuple(seen.values())
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _cel_problem(
+    issue: CelIssue, doc: YamlDocument, pointer: str, offset: tuple[int, int]
+) -> Problem:
+    line = offset[0] + issue.line - 1
+    column = issue.column + (offset[1] - 1 if issue.line == 1 else 0)
+    return Problem(issue.code, issue.message, doc.text_span(pointer, line, column), issue.hint)
+
+
+@cache
+def _validator(kind: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    full = schema.shipped()
+    return Draft202012Validator({"$ref": f"#/$defs/{kind}", "$defs": full["$defs"]})
+
+
+def _deepest_first(errors: list[Any]) -> list[Any]:
+    return sorted(errors, key=lambda e: (-len(e.absolute_path), list(map(str, e.absolute_path))))
+
+
+def _pointer(path: Iterable[Any]) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+_PATTERN_WORDS = {
+    model.SLUG: "lower-case letters, digits and . _ - (a slug, at most 64 characters)",
+    model.IDENTIFIER: "a name of letters, digits and _ that does not start with a digit",
+    model.METRIC_NAME: "letters, digits, spaces and _ . - /",
+    model.DURATION: "a duration like 30m, 4h, 2d or 1w",
+    model.DATE_OR_DATETIME: "a date (2026-12-31) or an RFC 3339 date-time (2026-12-31T18:00:00Z)",
+}
+_JSON_TYPES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    list: "a list",
+    dict: "a mapping",
+    type(None): "empty",
+}
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _schema_problem(error: Any, doc: YamlDocument) -> Problem:
+    pointer = _pointer(error.absolute_path)
+    keyword = error.validator
+    instance = error.instance
+    span = doc.span(pointer)
+    hint = ""
+    if keyword == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(instance) - set(allowed)) if isinstance(instance, dict) else []
+        key = extra[0] if extra else "?"
+        match = difflib.get_close_matches(key, allowed, n=1)
+        return Problem(
+            "schema.unknown-key",
+            f"unknown key {key!r}" + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""),
+            doc.key_span(f"{pointer}/{key}"),
+            (f"did you mean {match[0]!r}? " if match else "")
+            + "allowed keys: "
+            + ", ".join(allowed),
+        )
+    if keyword == "required":
+        missing = next((r for r in error.validator_value if r not in instance), "?")
+        if missing == "expires":
+            hint = "every waiver needs an expiry date, e.g. expires: 2026-12-31"
+        elif missing == "rules":
+            hint = "a policy needs at least one rule"
+        return Problem("schema.required", f"missing required key {missing!r}", span, hint)
+    if keyword == "oneOf" and all(set(branch) == {"required"} for branch in error.validator_value):
+        options = [branch["required"][0] for branch in error.validator_value]
+        present = [o for o in options if isinstance(instance, dict) and o in instance]
+        what = "more than one of" if present else "exactly one of"
+        return Problem(
+            "schema.one-of",
+            f"needs exactly one of {', '.join(options)}"
+            + (f"; found {', '.join(present)}" if present else ""),
+            span,
+            f"write {what.replace('more than', 'only')}: {', '.join(options)}" if present else "",
+        )
+    if keyword == "dependentRequired":
+        return Problem(
+            "schema.one-of",
+            "violation goes with expression; shorthands generate their own",
+            span,
+            "remove violation, or write the rule as an expression",
+        )
+    if keyword == "type":
+        want = error.validator_value
+        got = _JSON_TYPES.get(type(instance), type(instance).__name__)
+        info = doc.scalars.get(pointer)
+        if want == "boolean" and isinstance(instance, str) and instance in YAML11_BOOLEANS:
+            hint = "govgate reads YAML 1.2, where yes/no/on/off are strings: write true or false"
+        elif want == "string" and type(instance) in (int, float):
+            hint = f'quote it: "{doc.raw.get(pointer, instance)}"'
+        elif want in ("number", "integer") and isinstance(instance, str):
+            hint = (
+                "remove the quotes to make it a number"
+                if info is not None and info.style in ("'", '"')
+                else "write a plain number such as 0.01 or 1e-2"
+            )
+        return Problem(
+            "schema.type", f"expected {_type_words(want)}, got {got} {_short(instance)}", span, hint
+        )
+    if keyword == "enum":
+        options = [str(o) for o in error.validator_value]
+        match = difflib.get_close_matches(str(instance), options, n=1)
+        return Problem(
+            "schema.enum",
+            f"{_short(instance)} is not one of: {', '.join(options)}",
+            span,
+            f"did you mean {match[0]!r}?" if match else "",
+        )
+    if keyword == "const":
+        return Problem(
+            "schema.const",
+            f"expected {error.validator_value!r}, got {_short(instance)}",
+            span,
+            "this version of govgate reads apiVersion govgate/v1"
+            if pointer == "/apiVersion"
+            else "",
+        )
+    if keyword == "pattern":
+        words = _PATTERN_WORDS.get(error.validator_value, f"the pattern {error.validator_value}")
+        return Problem("schema.pattern", f"{_short(instance)} is not {words}", span)
+    if keyword in ("minItems", "minLength") and error.validator_value == 1:
+        return Problem("schema.empty", "must not be empty", span)
+    return Problem(f"schema.{keyword}", _one_line(error.message), span)
+
+
+def _type_words(want: Any) -> str:
+    names = {"string": "a string", "number": "a number", "integer": "an integer",
+             "boolean": "a boolean", "array": "a list", "object": "a mapping"}  # fmt: skip
+    if isinstance(want, list):
+        return " or ".join(str(names.get(w, w)) for w in want)
+    return names.get(want, str(want))
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= 200 else line[:197] + "..."
+
+
+def _pydantic_problems(exc: Exception, doc: YamlDocument) -> list[Problem]:
+    errors = getattr(exc, "errors", None)
+    if errors is None:
+        raise exc
+    out: list[Problem] = []
+    for err in errors():
+        loc = [
+            p for p in err.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-"))
+        ]
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        out.append(Problem("schema.invalid", message, doc.span(_pointer(loc))))
+    return out

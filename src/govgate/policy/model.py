@@ -1,0 +1,334 @@
+"""Policy and waiver documents (``apiVersion: govgate/v1``), as frozen pydantic models.
+
+These models are the source of truth for the document shape: the JSON Schema that ships in the
+package (``govgate schema``) is generated from them, and a test keeps the shipped file equal to
+a fresh generation. Validators here check only what one document can show; cross-document
+checks (duplicate policy names, waivers that name unknown rules) live in the loader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+API_VERSION = "govgate/v1"
+
+SLUG = r"^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$"
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+METRIC_NAME = r"^[A-Za-z0-9_.\-/ ]{1,250}$"
+DURATION = r"^[1-9][0-9]{0,4}(m|h|d|w)$"
+DATE_OR_DATETIME = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
+)
+
+
+class Stage(StrEnum):
+    """Evaluation stages a policy can judge."""
+
+    OFFLINE = "offline"
+    SHADOW = "shadow"
+    CANARY = "canary"
+
+
+class Category(StrEnum):
+    SAFETY = "safety"
+    QUALITY = "quality"
+    COST = "cost"
+    LATENCY = "latency"
+    FAIRNESS = "fairness"
+    DRIFT = "drift"
+    RELIABILITY = "reliability"
+    ROLLBACK = "rollback"
+
+
+class Enforce(StrEnum):
+    """``block``: a failure blocks the release. ``warn``: reported, blocks only with
+    ``--fail-on-warn``. ``audit``: evaluated and recorded, never blocks."""
+
+    BLOCK = "block"
+    WARN = "warn"
+    AUDIT = "audit"
+
+
+class Impact(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class OnMissing(StrEnum):
+    """What a rule becomes when evidence it reads is missing. Never a pass."""
+
+    GAP = "gap"
+    FAIL = "fail"
+
+
+class Basis(StrEnum):
+    """``bound``: decide on the one-sided confidence bound from per-item data (pass, fail or
+    inconclusive). ``point``: decide on the logged point value (pass or fail, no uncertainty)."""
+
+    BOUND = "bound"
+    POINT = "point"
+
+
+class RelativeBasis(StrEnum):
+    """``paired``: candidate - baseline on shared items, with bounds. ``point``: logged values."""
+
+    PAIRED = "paired"
+    POINT = "point"
+
+
+class Direction(StrEnum):
+    HIGHER_IS_BETTER = "higher_is_better"
+    LOWER_IS_BETTER = "lower_is_better"
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Confidence = Annotated[
+    float,
+    Field(
+        ge=0.5,
+        le=0.999,
+        description="Confidence level of one-sided bounds, e.g. 0.95.",
+    ),
+]
+
+
+class Metadata(_Doc):
+    name: Annotated[str, Field(pattern=SLUG, description="Unique name of the policy (a slug).")]
+    version: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=64,
+            description='Version of this policy, as a string: quote it ("3", "1.10").',
+        ),
+    ]
+    owners: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=200)]],
+        Field(min_length=1, description="Who answers for this policy (emails or team names)."),
+    ]
+    description: Text | None = None
+    controls: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=200)]],
+        Field(description="Control ids this policy implements, e.g. NIST-AI-RMF-MEASURE-2.6."),
+    ] = []
+
+
+class Risk(_Doc):
+    """What a failure of this rule means in production, for the risk assessment."""
+
+    impact: Impact
+    detection: Text | None = Field(
+        default=None, description="How and where a breach would be noticed in production."
+    )
+    time_to_detect: Annotated[str, Field(pattern=DURATION)] | None = Field(
+        default=None, description="How long until a breach is noticed: 30m, 4h, 2d, 1w."
+    )
+    mitigation: Text | None = None
+    rollback: Text | None = None
+
+
+class Variable(_Doc):
+    name: Annotated[str, Field(pattern=IDENTIFIER)]
+    expression: Annotated[str, Field(min_length=1, max_length=4096)]
+    description: Text | None = None
+
+
+class Threshold(_Doc):
+    """Absolute threshold on one metric of the candidate."""
+
+    metric: Annotated[str, Field(pattern=METRIC_NAME)]
+    max: float | None = Field(default=None, description="The metric must not exceed this.")
+    min: float | None = Field(default=None, description="The metric must be at least this.")
+    basis: Basis = Basis.BOUND
+
+    @model_validator(mode="after")
+    def _one_side(self) -> Threshold:
+        if (self.max is None) == (self.min is None):
+            raise ValueError("a threshold needs exactly one of max or min")
+        return self
+
+
+class Relative(_Doc):
+    """Candidate relative to the baseline, with a margin (non-inferiority)."""
+
+    metric: Annotated[str, Field(pattern=METRIC_NAME)]
+    direction: Direction
+    margin: Annotated[float, Field(ge=0)] | None = Field(
+        default=None, description="Largest tolerated change for the worse, in metric units."
+    )
+    margin_ratio: Annotated[float, Field(ge=0, le=10)] | None = Field(
+        default=None,
+        description="Largest tolerated change for the worse, as a share of the baseline value "
+        "(0.10 = 10%).",
+    )
+    basis: RelativeBasis = RelativeBasis.PAIRED
+
+    @model_validator(mode="after")
+    def _one_margin(self) -> Relative:
+        if (self.margin is None) == (self.margin_ratio is None):
+            raise ValueError("a relative rule needs exactly one of margin or margin_ratio")
+        return self
+
+
+class Fairness(_Doc):
+    """A bound on the disparity of one metric across the groups of one column."""
+
+    group: Annotated[str, Field(pattern=METRIC_NAME, description="The group column.")]
+    metric: Annotated[str, Field(pattern=METRIC_NAME)]
+    max_gap: Annotated[float, Field(ge=0)] | None = Field(
+        default=None, description="Largest tolerated difference between the best and worst group."
+    )
+    min_ratio: Annotated[float, Field(gt=0, le=1)] | None = Field(
+        default=None, description="Smallest tolerated ratio of the worst group to the best."
+    )
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Fairness:
+        if (self.max_gap is None) == (self.min_ratio is None):
+            raise ValueError("a fairness rule needs exactly one of max_gap or min_ratio")
+        return self
+
+
+RULE_FORMS = ("expression", "threshold", "relative", "fairness")
+
+
+class Rule(_Doc):
+    id: Annotated[str, Field(pattern=SLUG, description="Unique within the policy.")]
+    title: Text | None = None
+    category: Category
+    enforce: Enforce = Enforce.BLOCK
+    stages: list[Stage] | None = Field(
+        default=None, description="Stages this rule judges; default: all of the policy's stages."
+    )
+    confidence: Confidence | None = None
+    expression: Annotated[str, Field(min_length=1, max_length=4096)] | None = Field(
+        default=None, description="CEL; the rule passes when it is true."
+    )
+    violation: Annotated[str, Field(min_length=1, max_length=4096)] | None = Field(
+        default=None,
+        description="CEL; the rule fails when it is true. Otherwise a rule whose expression "
+        "is false is inconclusive. Without it, a false expression is a failure.",
+    )
+    threshold: Threshold | None = None
+    relative: Relative | None = None
+    fairness: Fairness | None = None
+    message: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
+        default=None, description="Shown when the rule does not pass; {{ CEL }} placeholders."
+    )
+    risk: Risk | None = None
+    on_missing: OnMissing = OnMissing.GAP
+    owner: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Rule:
+        given = [f for f in RULE_FORMS if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a rule needs exactly one of expression, threshold, relative, fairness"
+                + (f" (found {', '.join(given)})" if given else "")
+            )
+        if self.violation is not None and self.expression is None:
+            raise ValueError("violation goes with expression; shorthands generate their own")
+        return self
+
+    @property
+    def form(self) -> str:
+        return next(f for f in RULE_FORMS if getattr(self, f) is not None)
+
+
+class PolicySpec(_Doc):
+    stages: Annotated[list[Stage], Field(min_length=1)]
+    confidence: Confidence = 0.95
+    variables: list[Variable] = []
+    rules: Annotated[
+        list[Rule], Field(min_length=1, description="At least one: a policy with none is invalid.")
+    ]
+
+    @model_validator(mode="after")
+    def _unique(self) -> PolicySpec:
+        _no_duplicates([v.name for v in self.variables], "variable name")
+        _no_duplicates([r.id for r in self.rules], "rule id")
+        _no_duplicates([s.value for s in self.stages], "stage")
+        return self
+
+
+class Policy(_Doc):
+    apiVersion: Literal["govgate/v1"]  # noqa: N815 - the document's own key
+    kind: Literal["Policy"]
+    metadata: Metadata
+    spec: PolicySpec
+
+
+class WaiverMetadata(_Doc):
+    name: Annotated[str, Field(pattern=SLUG)]
+    description: Text | None = None
+
+
+class WaiverScope(_Doc):
+    stages: list[Stage] | None = None
+    models: list[Annotated[str, Field(min_length=1, max_length=250)]] | None = Field(
+        default=None, description="Registered model names the waiver covers; default: any."
+    )
+    runs: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, description="Candidate run ids the waiver covers; default: any."
+    )
+
+
+class WaiverSpec(_Doc):
+    policy: Annotated[str, Field(pattern=SLUG)]
+    rule: Annotated[str, Field(pattern=SLUG)]
+    scope: WaiverScope = WaiverScope()
+    justification: Annotated[str, Field(min_length=20, max_length=4000)]
+    approver: Annotated[str, Field(min_length=1, max_length=200)]
+    ticket: Annotated[str, Field(min_length=1, max_length=200)]
+    expires: Annotated[
+        str,
+        Field(
+            pattern=DATE_OR_DATETIME,
+            description="Mandatory. A date (valid through the end of that day, UTC) or an "
+            "RFC 3339 date-time. An expired waiver does not apply.",
+        ),
+    ]
+
+    @model_validator(mode="after")
+    def _valid_expiry(self) -> WaiverSpec:
+        expiry_instant(self.expires)  # raises ValueError on e.g. 2026-02-30
+        return self
+
+
+class Waiver(_Doc):
+    apiVersion: Literal["govgate/v1"]  # noqa: N815
+    kind: Literal["Waiver"]
+    metadata: WaiverMetadata
+    spec: WaiverSpec
+
+
+def expiry_instant(text: str) -> dt.datetime:
+    """The instant a waiver stops applying: a bare date means the end of that day, UTC."""
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        day = dt.date.fromisoformat(text)
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    value = dt.datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
+    if value.tzinfo is None:
+        raise ValueError("a waiver expiry date-time needs a time zone (Z or +hh:mm)")
+    return value
+
+
+def _no_duplicates(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {what} {value!r}")
+        seen.add(value)

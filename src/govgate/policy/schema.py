@@ -1,0 +1,106 @@
+"""The JSON Schema for govgate documents: generated from the pydantic models, shipped as a file.
+
+``generate()`` builds it from :mod:`govgate.policy.model`; the package ships the result as
+``govgate-v1.schema.json`` so editors (yaml-language-server) and other tools can use it without
+govgate. ``tests/unit/policy/test_schema.py`` fails when the shipped file and a fresh generation
+differ; ``python -m govgate.policy.schema --write`` regenerates it.
+
+Generation differs from pydantic's default in two ways: optional fields do not admit ``null``
+(a YAML ``key:`` with no value is a mistake, not "use the default"), and a rule must have
+exactly one of its forms (expression, threshold, relative, fairness).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
+
+from govgate.policy import model
+
+SCHEMA_ID = "https://govgate.dev/schemas/govgate-v1.schema.json"
+SCHEMA_FILE = "govgate-v1.schema.json"
+KINDS: dict[str, type[BaseModel]] = {"Policy": model.Policy, "Waiver": model.Waiver}
+
+
+class _NoNull(GenerateJsonSchema):
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        out = super().default_schema(schema)
+        if out.get("default", ...) is None:  # "default: null" says nothing useful to an editor
+            out.pop("default")
+        return out
+
+
+def generate() -> dict[str, Any]:
+    """Build the schema: one ``$defs`` entry per document kind, chosen by ``kind``."""
+    defs: dict[str, Any] = {}
+    for kind, cls in KINDS.items():
+        sub = cls.model_json_schema(schema_generator=_NoNull, ref_template="#/$defs/{model}")
+        defs.update(sub.pop("$defs", {}))
+        defs[kind] = sub
+    rule = defs["Rule"]
+    rule["oneOf"] = [{"required": [form]} for form in model.RULE_FORMS]
+    rule["dependentRequired"] = {"violation": ["expression"]}
+    for shorthand, pair in (
+        ("Threshold", ("max", "min")),
+        ("Relative", ("margin", "margin_ratio")),
+        ("Fairness", ("max_gap", "min_ratio")),
+    ):
+        defs[shorthand]["oneOf"] = [{"required": [side]} for side in pair]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "govgate policy and waiver documents (govgate/v1)",
+        "description": "See docs/policy-language.md. Validate with `govgate validate`.",
+        "type": "object",
+        "required": ["apiVersion", "kind"],
+        "properties": {"kind": {"enum": list(KINDS)}},
+        "allOf": [
+            {
+                "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+                "then": {"$ref": f"#/$defs/{kind}"},
+            }
+            for kind in KINDS
+        ],
+        "$defs": dict(sorted(defs.items())),
+    }
+
+
+def dumps(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+@cache
+def shipped_text() -> str:
+    """The schema file as shipped in the package."""
+    return resources.files("govgate.policy").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+
+
+@cache
+def shipped() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(shipped_text())
+    return loaded
+
+
+def main(argv: list[str]) -> int:  # pragma: no cover - developer tool
+    text = dumps(generate())
+    if argv[1:] == ["--write"]:
+        target = resources.files("govgate.policy").joinpath(SCHEMA_FILE)
+        with resources.as_file(target) as path:
+            path.write_text(text, encoding="utf-8")
+        return 0
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main(sys.argv))
