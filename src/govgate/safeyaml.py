@@ -83,12 +83,18 @@ _STR_TAG = "tag:yaml.org,2002:str"
 
 @dataclass(frozen=True, slots=True)
 class ScalarInfo:
-    """How a string scalar was written, to map offsets inside it back to file positions."""
+    """Where a string scalar's text lies in the file, to map offsets in it back to positions.
+
+    ``segments`` are ``(line, column, length)`` of each source line's share of the text, in
+    order (1-based line and column), and ``joins`` the number of characters the scalar's value
+    puts between one segment and the next (a space or newline: 1; folded into nothing: 0).
+    """
 
     style: str  # '' plain, "'" or '"' quoted, '|' or '>' block
     line: int  # 1-based line of the scalar's first character (the indicator for block scalars)
-    column: int  # 1-based column of the same
-    block_indent: int = 0  # for block scalars: 1-based column where content lines start
+    column: int
+    segments: tuple[tuple[int, int, int], ...] = ()
+    joins: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,11 @@ class YamlDocument:
                 return SourceSpan(self.file, 1, 1, pointer, self.index)
             p = p.rsplit("/", 1)[0]
 
+    def is_plain(self, pointer: str) -> bool:
+        """True when the scalar at ``pointer`` was written without quotes or block style."""
+        info = self.scalars.get(pointer)
+        return info is None or info.style == ""
+
     def key_span(self, pointer: str) -> SourceSpan:
         """The span of the *key* that introduces ``pointer`` (better for 'unexpected key')."""
         if pointer in self.key_positions:
@@ -122,25 +133,24 @@ class YamlDocument:
             return SourceSpan(self.file, line, col, pointer, self.index)
         return self.span(pointer)
 
-    def text_span(self, pointer: str, line: int, column: int) -> SourceSpan:
-        """Map a 1-based (line, column) inside the string scalar at ``pointer`` to the file.
+    def text_span(self, pointer: str, offset: int) -> SourceSpan:
+        """Map a 0-based character offset in the string scalar at ``pointer`` to the file.
 
-        Exact for single-line scalars and for literal/folded block scalars; for a multi-line
-        flow scalar it falls back to the scalar's own start.
+        Exact for plain, single-quoted, literal and folded scalars without escapes; a
+        double-quoted scalar with escape sequences may be off by the escapes' extra length.
         """
         info = self.scalars.get(pointer)
-        if info is None:
+        if info is None or not info.segments:
             return self.span(pointer)
-        if info.style in ("|", ">"):
-            return SourceSpan(
-                self.file, info.line + line, info.block_indent + column - 1, pointer, self.index
-            )
-        if line == 1:
-            offset = 1 if info.style in ("'", '"') else 0
-            return SourceSpan(
-                self.file, info.line, info.column + offset + column - 1, pointer, self.index
-            )
-        return SourceSpan(self.file, info.line, info.column, pointer, self.index)
+        start = 0
+        for i, (line, column, length) in enumerate(info.segments):
+            last = i == len(info.segments) - 1
+            if offset < start + length or last:
+                return SourceSpan(
+                    self.file, line, column + max(offset - start, 0), pointer, self.index
+                )
+            start += length + info.joins[i]
+        return self.span(pointer)  # pragma: no cover - the loop always returns
 
 
 def escape_pointer_token(token: str) -> str:
@@ -429,20 +439,46 @@ class _Builder:
             )
             return None
         if isinstance(value, str):
-            style = event.style or ""
-            indent = 0
-            if style in ("|", ">"):
-                indent = self._block_indent(mark.line + 1)
-            self.scalars[pointer] = ScalarInfo(style, mark.line + 1, mark.column + 1, indent)
+            self.scalars[pointer] = self._scalar_info(event)
         else:
             self.raw[pointer] = event.value
         return value
 
-    def _block_indent(self, first_content_line0: int) -> int:
-        for raw in self.lines[first_content_line0:]:
-            if raw.strip():
-                return len(raw) - len(raw.lstrip(" ")) + 1
-        return 1
+    def _scalar_info(self, event: Any) -> ScalarInfo:
+        style = event.style or ""
+        start, end = event.start_mark, event.end_mark
+        first, last = start.line, end.line  # 0-based
+        segments: list[tuple[int, int, int]] = []
+        joins: list[int] = []
+        if style in ("|", ">"):
+            # the end mark of a block scalar is column 0 of the line after its content
+            stop = last if end.column == 0 else last + 1
+            body = [(n, self.lines[n]) for n in range(first + 1, min(stop, len(self.lines)))]
+            indents = [len(t) - len(t.lstrip(" ")) for _, t in body if t.strip()]
+            indent = min(indents) if indents else 0
+            for k, (n, text) in enumerate(body):
+                content = text[indent:]
+                segments.append((n + 1, indent + 1, len(content)))
+                following = body[k + 1][1] if k + 1 < len(body) else ""
+                # literal keeps every newline; folded turns a break between two non-empty
+                # lines into a space, drops a break before an empty line, keeps empty lines
+                if style == "|" or not content.strip():
+                    joins.append(1)
+                else:
+                    joins.append(1 if following.strip() else 0)
+        else:
+            quote = 1 if style in ("'", '"') else 0
+            for n in range(first, min(last + 1, len(self.lines))):
+                text = self.lines[n]
+                if n == first:
+                    col = start.column + quote
+                    stop = end.column - quote if n == last else len(text.rstrip())
+                else:
+                    col = len(text) - len(text.lstrip())
+                    stop = end.column - quote if n == last else len(text.rstrip())
+                segments.append((n + 1, col + 1, max(stop - col, 0)))
+                joins.append(1)
+        return ScalarInfo(style, start.line + 1, start.column + 1, tuple(segments), tuple(joins))
 
 
 def _events(text: str) -> Iterator[Any]:

@@ -27,7 +27,7 @@ from govgate.errors import CelError
 
 @dataclass(frozen=True, slots=True)
 class CelLimits:
-    """Static and dynamic limits for expressions. Documented in docs/policy-language.md."""
+    """Static and dynamic limits for expressions. Documented in policies/README.md."""
 
     max_length: int = 4096
     max_depth: int = 24
@@ -270,7 +270,7 @@ def _syntax_issue(source: str, exc: Exception) -> CelIssue:
         f"CEL syntax error{where}",
         line,
         max(column, 1),
-        "check operators, parentheses and quotes; see docs/policy-language.md",
+        "check operators, parentheses and quotes; see the policy language reference (policies/README.md)",
     )
 
 
@@ -527,7 +527,7 @@ class _PathCheck:
                 "cel.unknown-field",
                 f"{what} has no field {self.path[i]!r}",
                 *self.at(i),
-                "see the evidence vocabulary in docs/policy-language.md",
+                "see the evidence vocabulary in the policy language reference",
             )
         ]
 

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from govgate.cel import CelCompiler, CelIssue, CompiledExpression, Reference
+from govgate.cel import CelCompiler, CompiledExpression, Reference
 from govgate.errors import Problem, SourceSpan, UsageError
 from govgate.policy import model, schema
 from govgate.policy.shorthand import RuleCel, rule_cel
@@ -239,7 +239,7 @@ class _Loader:
             return
         errors = list(_validator(kind).iter_errors(value))
         if errors:
-            for error in _deepest_first(errors):
+            for error in _relevant(errors):
                 self.problems.append(_schema_problem(error, doc))
             return
         if self._duplicates(value, doc):
@@ -386,20 +386,20 @@ class _Loader:
         for match in _PLACEHOLDER.finditer(text):
             source = match.group(1).strip()
             inner = match.group(1)
-            line, column = _line_col(text, match.start(1) + len(inner) - len(inner.lstrip()))
-            compiled = self._cel(source, variables, doc, pointer, offset=(line, column))
+            start = match.start(1) + len(inner) - len(inner.lstrip())
+            compiled = self._cel(source, variables, doc, pointer, offset=start)
             if compiled is None:
                 ok = False
             else:
                 out.append((source, compiled))
         rest = _PLACEHOLDER.sub("", text)
         if "{{" in rest or "}}" in rest:
-            line, column = _line_col(text, text.find("{{") if "{{" in rest else text.find("}}"))
+            at = _unbalanced(text)
             self.problems.append(
                 Problem(
                     "policy.message",
                     "unbalanced {{ or }} in message",
-                    doc.text_span(pointer, line, column),
+                    doc.text_span(pointer, at),
                     "placeholders look like {{ candidate.stats.toxicity_rate.upper }}",
                 )
             )
@@ -412,11 +412,15 @@ class _Loader:
         variables: list[str],
         doc: YamlDocument,
         pointer: str,
-        offset: tuple[int, int] = (1, 1),
+        offset: int = 0,
     ) -> CompiledExpression | None:
+        """Compile ``source``, which starts at character ``offset`` of the scalar at pointer."""
         compiled, issues = self.compiler.check(source, variables)
         for issue in issues:
-            self.problems.append(_cel_problem(issue, doc, pointer, offset))
+            at = offset + _offset_of(source, issue.line, issue.column)
+            self.problems.append(
+                Problem(issue.code, issue.message, doc.text_span(pointer, at), issue.hint)
+            )
         return compiled
 
     # -- waivers --------------------------------------------------------------------------------
@@ -482,17 +486,23 @@ def _merge(a: Iterable[Reference], b: Iterable[Reference]) -> tuple[Reference, .
     return tuple(seen.values())
 
 
-def _line_col(text: str, index: int) -> tuple[int, int]:
-    before = text[:index]
-    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+def _offset_of(text: str, line: int, column: int) -> int:
+    """0-based offset of a 1-based (line, column) in ``text``."""
+    lines = text.split("\n")
+    before = sum(len(x) + 1 for x in lines[: max(line - 1, 0)])
+    return before + max(column - 1, 0)
 
 
-def _cel_problem(
-    issue: CelIssue, doc: YamlDocument, pointer: str, offset: tuple[int, int]
-) -> Problem:
-    line = offset[0] + issue.line - 1
-    column = issue.column + (offset[1] - 1 if issue.line == 1 else 0)
-    return Problem(issue.code, issue.message, doc.text_span(pointer, line, column), issue.hint)
+def _unbalanced(text: str) -> int:
+    """Offset of the first ``{{`` or ``}}`` that is not part of a complete placeholder."""
+    covered = [m.span() for m in _PLACEHOLDER.finditer(text)]
+    for token in ("{{", "}}"):
+        i = text.find(token)
+        while i >= 0:
+            if not any(a <= i < b for a, b in covered):
+                return i
+            i = text.find(token, i + 1)
+    return 0
 
 
 @cache
@@ -503,8 +513,14 @@ def _validator(kind: str) -> Any:
     return Draft202012Validator({"$ref": f"#/$defs/{kind}", "$defs": full["$defs"]})
 
 
-def _deepest_first(errors: list[Any]) -> list[Any]:
-    return sorted(errors, key=lambda e: (-len(e.absolute_path), list(map(str, e.absolute_path))))
+def _relevant(errors: list[Any]) -> list[Any]:
+    """Errors deepest first, without the echo of an unknown key: a rule whose only form key is
+    misspelt (``treshold``) is reported as the unknown key, not also as "needs one of"."""
+    unknown_at = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
+    kept = [
+        e for e in errors if not (e.validator == "oneOf" and tuple(e.absolute_path) in unknown_at)
+    ]
+    return sorted(kept, key=lambda e: (-len(e.absolute_path), list(map(str, e.absolute_path))))
 
 
 def _pointer(path: Iterable[Any]) -> str:
@@ -582,8 +598,11 @@ def _schema_problem(error: Any, doc: YamlDocument) -> Problem:
         want = error.validator_value
         got = _JSON_TYPES.get(type(instance), type(instance).__name__)
         info = doc.scalars.get(pointer)
-        if want == "boolean" and isinstance(instance, str) and instance in YAML11_BOOLEANS:
-            hint = "govgate reads YAML 1.2, where yes/no/on/off are strings: write true or false"
+        if isinstance(instance, str) and instance in YAML11_BOOLEANS and doc.is_plain(pointer):
+            hint = (
+                f"govgate reads YAML 1.2, where {instance} is the string {instance!r}, "
+                "not a boolean as in YAML 1.1: write true or false, or quote it"
+            )
         elif want == "string" and type(instance) in (int, float):
             hint = f'quote it: "{doc.raw.get(pointer, instance)}"'
         elif want in ("number", "integer") and isinstance(instance, str):

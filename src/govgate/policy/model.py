@@ -13,7 +13,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 API_VERSION = "govgate/v1"
 
@@ -302,10 +302,14 @@ class WaiverSpec(_Doc):
         ),
     ]
 
-    @model_validator(mode="after")
-    def _valid_expiry(self) -> WaiverSpec:
-        expiry_instant(self.expires)  # raises ValueError on e.g. 2026-02-30
-        return self
+    @field_validator("expires")
+    @classmethod
+    def _valid_expiry(cls, value: str) -> str:
+        try:
+            expiry_instant(value)
+        except ValueError as exc:  # e.g. 2026-02-30
+            raise ValueError(f"invalid expiry {value!r}: {exc}") from None
+        return value
 
 
 class Waiver(_Doc):

@@ -5,7 +5,7 @@ Each shorthand yields two expressions. ``expression`` holds when the evidence sh
 opposite confidence bounds, so a result in between is *inconclusive*, never a pass. For
 ``point`` forms the violation is the plain negation: a point value has no uncertainty to report.
 
-The full table is in docs/policy-language.md ("Shorthands"). In short, for ``threshold`` with
+The full table is in policies/README.md ("Shorthands"). In short, for ``threshold`` with
 ``max: T`` and basis ``bound``: pass ``candidate.stats.M.upper <= T``, fail
 ``candidate.stats.M.lower > T``; for ``relative`` with ``higher_is_better``, margin ``m`` and
 basis ``paired``: pass ``compare.M.delta_lower >= -(m)``, fail ``compare.M.delta_upper < -(m)``;
