@@ -7,6 +7,7 @@ when they run, so ``govgate --help`` and ``govgate validate`` never pay for MLfl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -78,7 +79,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     debug = "--debug" in args_list
     os.environ.update(TELEMETRY_OFF)
     try:
-        args = _parser().parse_args(args_list)
+        with contextlib.redirect_stdout(out):  # --help and --version print through argparse
+            args = _parser().parse_args(args_list)
         if args.command is None:
             _parser().print_help(out)
             return ExitCode.USAGE

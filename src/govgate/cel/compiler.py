@@ -123,12 +123,15 @@ def _is_tree(node: Any) -> bool:
 
 
 def _pos(node: Any) -> tuple[int, int]:
+    """1-based (line, column) of a tree node or token; lark leaves some nodes without one."""
     meta = getattr(node, "meta", None)
-    if meta is not None and not meta.empty:
-        return int(meta.line), int(meta.column)
-    line = getattr(node, "line", None)
-    if line is not None:
-        return int(line), int(getattr(node, "column", 1) or 1)
+    if meta is not None and not meta.empty and getattr(meta, "line", None) is not None:
+        return int(meta.line), int(meta.column or 1)
+    if getattr(node, "line", None) is not None:  # a token
+        return int(node.line), int(getattr(node, "column", 1) or 1)
+    if _is_tree(node):  # the first token below it
+        for token in node.scan_values(lambda v: getattr(v, "line", None) is not None):
+            return int(token.line), int(token.column or 1)
     return 1, 1
 
 
@@ -243,7 +246,10 @@ class CelCompiler:
         from govgate.cel.functions import FUNCTIONS
 
         program = env.program(ast, FUNCTIONS)
-        ordered = tuple(sorted(set(refs), key=lambda r: (r.line, r.column, r.root, r.path)))
+        first: dict[tuple[str, tuple[str, ...]], Reference] = {}
+        for ref in sorted(refs, key=lambda r: (r.line, r.column, r.root, r.path)):
+            first.setdefault((ref.root, ref.path), ref)  # read twice, listed once
+        ordered = tuple(first.values())
         return CompiledExpression(source, ordered, program), ()
 
 
@@ -270,7 +276,7 @@ def _syntax_issue(source: str, exc: Exception) -> CelIssue:
         f"CEL syntax error{where}",
         line,
         max(column, 1),
-        "check operators, parentheses and quotes; see the policy language reference (policies/README.md)",
+        "check operators, parentheses and quotes; see the policy language reference",
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from govgate.cel.compiler import DEFAULT_LIMITS, CompiledExpression
@@ -38,8 +39,12 @@ def quiet_celpy() -> None:
     logger.propagate = False
 
 
+@cache
 def _evaluator_class() -> type:
+    """Built on first use: importing celpy is not free."""
     from celpy.evaluation import Evaluator
+
+    quiet_celpy()
 
     class BudgetEvaluator(Evaluator):  # type: ignore[misc]
         def __init__(self, ast: Any, activation: Any, budget: _Budget) -> None:
@@ -57,9 +62,6 @@ def _evaluator_class() -> type:
             return super().visit(tree)
 
     return BudgetEvaluator
-
-
-_EVALUATOR: list[type] = []  # built on first use: importing celpy is not free
 
 
 def _sanitise(exc: BaseException) -> str:
@@ -100,11 +102,8 @@ def evaluate(
     """
     from celpy.evaluation import CELEvalError
 
-    if not _EVALUATOR:
-        quiet_celpy()
-        _EVALUATOR.append(_evaluator_class())
     program = compiled.program
-    evaluator = _EVALUATOR[0](program.ast, program.new_activation(), _Budget(max_steps))
+    evaluator = _evaluator_class()(program.ast, program.new_activation(), _Budget(max_steps))
     try:
         return evaluator.evaluate(dict(activation))
     except _BudgetExceededError:

@@ -60,7 +60,8 @@ def generate() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "govgate policy and waiver documents (govgate/v1)",
-        "description": "See policies/README.md in the govgate repository. Validate with `govgate validate`.",
+        "description": "See policies/README.md in the govgate repository. "
+        "Validate with `govgate validate`.",
         "type": "object",
         "required": ["apiVersion", "kind"],
         "properties": {"kind": {"enum": list(KINDS)}},

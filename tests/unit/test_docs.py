@@ -1,0 +1,32 @@
+"""The project's docs stay in step with the code."""
+
+from __future__ import annotations
+
+import re
+
+from govgate.exitcodes import ExitCode
+from tests.conftest import ROOT
+
+SOURCES = "\n".join(p.read_text() for p in (ROOT / "src" / "govgate").rglob("*.py"))
+REFERENCE = (ROOT / "policies" / "README.md").read_text()
+README = (ROOT / "README.md").read_text()
+
+
+def test_every_problem_code_is_documented_in_the_reference() -> None:
+    codes = set(re.findall(r'"((?:yaml|schema|cel|policy|waiver|input)\.[a-z-]+)"', SOURCES))
+    assert len(codes) > 25
+    missing = sorted(c for c in codes if f"`{c}`" not in REFERENCE)
+    assert missing == []
+
+
+def test_every_exit_code_is_documented_in_the_readme() -> None:
+    for code in ExitCode:
+        assert re.search(rf"^\| {int(code)} \| ", README, re.M), code
+
+
+def test_readme_names_the_commands_ci_runs() -> None:
+    run = (ROOT / ".ci" / "run").read_text()
+    test_command = ".venv/bin/python -m pytest"
+    assert f"\n{test_command}\n" in run
+    assert f"```sh\n{test_command}\n```" in README
+    assert "```sh\nbash .ci/setup && .venv/bin/govgate validate policies/\n```" in README
