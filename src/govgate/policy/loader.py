@@ -19,6 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from govgate.cel import CelCompiler, CompiledExpression, Reference
 from govgate.errors import Problem, SourceSpan, UsageError
 from govgate.policy import model, schema
@@ -177,7 +179,7 @@ class _Loader:
         self.sources: list[SourceFile] = []
         self._policy_spans: dict[str, SourceSpan] = {}
         self._waiver_spans: dict[str, SourceSpan] = {}
-        self._waiver_rule_spans: list[tuple[model.Waiver, YamlDocument]] = []
+        self._waiver_docs: list[tuple[model.Waiver, YamlDocument]] = []
 
     # -- files and documents ----------------------------------------------------------------
 
@@ -247,7 +249,7 @@ class _Loader:
         cls = schema.KINDS[kind]
         try:
             parsed = cls.model_validate_json(json.dumps(value), strict=True)
-        except Exception as exc:  # pydantic.ValidationError; imported lazily by pydantic
+        except ValidationError as exc:
             for problem in _pydantic_problems(exc, doc):
                 self.problems.append(problem)
             return
@@ -438,13 +440,13 @@ class _Loader:
             return
         self._waiver_spans[name] = doc.span("")
         self.waivers.append(LoadedWaiver(waiver, source, doc.span("")))
-        self._waiver_rule_spans.append((waiver, doc))
+        self._waiver_docs.append((waiver, doc))
 
     def cross_checks(self) -> None:
         """Waivers must name a rule that exists, when the policy they name was loaded."""
         rules = {p.name: {r.rule.id for r in p.rules} for p in self.policies}
         failed = set(self._policy_spans) - set(rules)  # policies with their own problems
-        for waiver, doc in self._waiver_rule_spans:
+        for waiver, doc in self._waiver_docs:
             spec = waiver.spec
             if spec.policy in rules and spec.rule not in rules[spec.policy]:
                 match = difflib.get_close_matches(spec.rule, sorted(rules[spec.policy]), n=1)
@@ -557,18 +559,7 @@ def _schema_problem(error: Any, doc: YamlDocument) -> Problem:
     span = doc.span(pointer)
     hint = ""
     if keyword == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        extra = sorted(set(instance) - set(allowed)) if isinstance(instance, dict) else []
-        key = extra[0] if extra else "?"
-        match = difflib.get_close_matches(key, allowed, n=1)
-        return Problem(
-            "schema.unknown-key",
-            f"unknown key {key!r}" + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""),
-            doc.key_span(f"{pointer}/{key}"),
-            (f"did you mean {match[0]!r}? " if match else "")
-            + "allowed keys: "
-            + ", ".join(allowed),
-        )
+        return _unknown_key_problem(error, doc, pointer)
     if keyword == "required":
         missing = next((r for r in error.validator_value if r not in instance), "?")
         if missing == "expires":
@@ -579,13 +570,12 @@ def _schema_problem(error: Any, doc: YamlDocument) -> Problem:
     if keyword == "oneOf" and all(set(branch) == {"required"} for branch in error.validator_value):
         options = [branch["required"][0] for branch in error.validator_value]
         present = [o for o in options if isinstance(instance, dict) and o in instance]
-        what = "more than one of" if present else "exactly one of"
         return Problem(
             "schema.one-of",
             f"needs exactly one of {', '.join(options)}"
             + (f"; found {', '.join(present)}" if present else ""),
             span,
-            f"write {what.replace('more than', 'only')}: {', '.join(options)}" if present else "",
+            f"keep only one of: {', '.join(present)}" if present else "",
         )
     if keyword == "dependentRequired":
         return Problem(
@@ -595,25 +585,7 @@ def _schema_problem(error: Any, doc: YamlDocument) -> Problem:
             "remove violation, or write the rule as an expression",
         )
     if keyword == "type":
-        want = error.validator_value
-        got = _JSON_TYPES.get(type(instance), type(instance).__name__)
-        info = doc.scalars.get(pointer)
-        if isinstance(instance, str) and instance in YAML11_BOOLEANS and doc.is_plain(pointer):
-            hint = (
-                f"govgate reads YAML 1.2, where {instance} is the string {instance!r}, "
-                "not a boolean as in YAML 1.1: write true or false, or quote it"
-            )
-        elif want == "string" and type(instance) in (int, float):
-            hint = f'quote it: "{doc.raw.get(pointer, instance)}"'
-        elif want in ("number", "integer") and isinstance(instance, str):
-            hint = (
-                "remove the quotes to make it a number"
-                if info is not None and info.style in ("'", '"')
-                else "write a plain number such as 0.01 or 1e-2"
-            )
-        return Problem(
-            "schema.type", f"expected {_type_words(want)}, got {got} {_short(instance)}", span, hint
-        )
+        return _type_problem(error, doc, pointer)
     if keyword == "enum":
         options = [str(o) for o in error.validator_value]
         match = difflib.get_close_matches(str(instance), options, n=1)
@@ -637,7 +609,51 @@ def _schema_problem(error: Any, doc: YamlDocument) -> Problem:
         return Problem("schema.pattern", f"{_short(instance)} is not {words}", span)
     if keyword in ("minItems", "minLength") and error.validator_value == 1:
         return Problem("schema.empty", "must not be empty", span)
+    if keyword == "uniqueItems":
+        repeated = next((v for i, v in enumerate(instance) if v in instance[:i]), None)
+        return Problem(
+            "schema.unique", f"duplicate entry {_short(repeated)}", span, "list each entry once"
+        )
     return Problem(f"schema.{keyword}", _one_line(error.message), span)
+
+
+def _unknown_key_problem(error: Any, doc: YamlDocument, pointer: str) -> Problem:
+    instance = error.instance
+    allowed = sorted(error.schema.get("properties", {}))
+    extra = sorted(set(instance) - set(allowed)) if isinstance(instance, dict) else []
+    key = extra[0] if extra else "?"
+    match = difflib.get_close_matches(key, allowed, n=1)
+    return Problem(
+        "schema.unknown-key",
+        f"unknown key {key!r}" + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""),
+        doc.key_span(f"{pointer}/{key}"),
+        (f"did you mean {match[0]!r}? " if match else "") + "allowed keys: " + ", ".join(allowed),
+    )
+
+
+def _type_problem(error: Any, doc: YamlDocument, pointer: str) -> Problem:
+    instance = error.instance
+    span = doc.span(pointer)
+    hint = ""
+    want = error.validator_value
+    got = _JSON_TYPES.get(type(instance), type(instance).__name__)
+    info = doc.scalars.get(pointer)
+    if isinstance(instance, str) and instance in YAML11_BOOLEANS and doc.is_plain(pointer):
+        hint = (
+            f"govgate reads YAML 1.2, where {instance} is the string {instance!r}, "
+            "not a boolean as in YAML 1.1: write true or false, or quote it"
+        )
+    elif want == "string" and type(instance) in (int, float):
+        hint = f'quote it: "{doc.raw.get(pointer, instance)}"'
+    elif want in ("number", "integer") and isinstance(instance, str):
+        hint = (
+            "remove the quotes to make it a number"
+            if info is not None and info.style in ("'", '"')
+            else "write a plain number such as 0.01 or 1e-2"
+        )
+    return Problem(
+        "schema.type", f"expected {_type_words(want)}, got {got} {_short(instance)}", span, hint
+    )
 
 
 def _type_words(want: Any) -> str:
@@ -653,12 +669,9 @@ def _one_line(text: str) -> str:
     return line if len(line) <= 200 else line[:197] + "..."
 
 
-def _pydantic_problems(exc: Exception, doc: YamlDocument) -> list[Problem]:
-    errors = getattr(exc, "errors", None)
-    if errors is None:
-        raise exc
+def _pydantic_problems(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
     out: list[Problem] = []
-    for err in errors():
+    for err in exc.errors():
         loc = [
             p for p in err.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-"))
         ]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 API_VERSION = "govgate/v1"
 
@@ -89,6 +89,23 @@ class Direction(StrEnum):
     LOWER_IS_BETTER = "lower_is_better"
 
 
+_T = TypeVar("_T")
+
+
+def _unique(values: list[_T]) -> list[_T]:
+    seen: list[_T] = []
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate entry {value!r}")
+        seen.append(value)
+    return values
+
+
+#: A list whose entries must differ; ``uniqueItems`` in the schema, the same check in the model.
+_NO_REPEATS = (AfterValidator(_unique), Field(json_schema_extra={"uniqueItems": True}))
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class _Doc(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
@@ -115,12 +132,14 @@ class Metadata(_Doc):
         ),
     ]
     owners: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=200)]],
+        list[Name],
+        *_NO_REPEATS,
         Field(min_length=1, description="Who answers for this policy (emails or team names)."),
     ]
     description: Text | None = None
     controls: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=200)]],
+        list[Name],
+        *_NO_REPEATS,
         Field(description="Control ids this policy implements, e.g. NIST-AI-RMF-MEASURE-2.6."),
     ] = []
 
@@ -209,7 +228,7 @@ class Rule(_Doc):
     title: Text | None = None
     category: Category
     enforce: Enforce = Enforce.BLOCK
-    stages: list[Stage] | None = Field(
+    stages: Annotated[list[Stage], *_NO_REPEATS] | None = Field(
         default=None, description="Stages this rule judges; default: all of the policy's stages."
     )
     confidence: Confidence | None = None
@@ -249,7 +268,7 @@ class Rule(_Doc):
 
 
 class PolicySpec(_Doc):
-    stages: Annotated[list[Stage], Field(min_length=1)]
+    stages: Annotated[list[Stage], *_NO_REPEATS, Field(min_length=1)]
     confidence: Confidence = 0.95
     variables: list[Variable] = []
     rules: Annotated[
@@ -260,7 +279,6 @@ class PolicySpec(_Doc):
     def _unique(self) -> PolicySpec:
         _no_duplicates([v.name for v in self.variables], "variable name")
         _no_duplicates([r.id for r in self.rules], "rule id")
-        _no_duplicates([s.value for s in self.stages], "stage")
         return self
 
 
@@ -277,11 +295,11 @@ class WaiverMetadata(_Doc):
 
 
 class WaiverScope(_Doc):
-    stages: list[Stage] | None = None
-    models: list[Annotated[str, Field(min_length=1, max_length=250)]] | None = Field(
+    stages: Annotated[list[Stage], *_NO_REPEATS] | None = None
+    models: Annotated[list[Name], *_NO_REPEATS] | None = Field(
         default=None, description="Registered model names the waiver covers; default: any."
     )
-    runs: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+    runs: Annotated[list[Name], *_NO_REPEATS] | None = Field(
         default=None, description="Candidate run ids the waiver covers; default: any."
     )
 
