@@ -13,13 +13,15 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from govgate import __version__
-from govgate.errors import GovgateError, PolicyInvalidError, Problem, UsageError
+from govgate.errors import EvidenceError, GovgateError, PolicyInvalidError, Problem, UsageError
 from govgate.exitcodes import ExitCode
 
 VALIDATE_SCHEMA_ID = "https://govgate.dev/schemas/validate-result-v1.json"
+SNAPSHOT_SCHEMA_ID = "https://govgate.dev/schemas/snapshot-result-v1.json"
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"  # the embedded default; see evidence/mlflow_source
 
 #: Environment variables govgate forces, whatever the user's shell says: no usage telemetry
 #: leaves this process, from MLflow or from ragas.
@@ -67,7 +69,43 @@ def _parser() -> _Parser:
         "Point yaml-language-server at it for completion and checks in editors.",
     )
     schema.add_argument("--kind", choices=["all", "Policy", "Waiver"], default="all")
+
+    evidence = sub.add_parser(
+        "evidence",
+        help="snapshot evidence from MLflow, or inspect a snapshot",
+        description="Resolve candidate and baseline references and snapshot them.",
+    )
+    ev_sub = evidence.add_subparsers(dest="evidence_command", metavar="COMMAND", required=True,
+                                     parser_class=_Parser)  # fmt: skip
+    snap = ev_sub.add_parser(
+        "snapshot",
+        help="resolve references and write an evidence snapshot",
+        description="References: runs:/RUN_ID or a run id, models:/NAME@ALIAS, "
+        "models:/NAME/VERSION, search:EXPERIMENT?FILTER, or a snapshot .json file.",
+    )
+    snap.add_argument("--candidate", required=True, metavar="REF")
+    snap.add_argument("--baseline", metavar="REF")
+    snap.add_argument("--stage", choices=["offline", "shadow", "canary"])
+    _mlflow_options(snap)
+    snap.add_argument("--output", "-o", default="evidence.json", metavar="FILE",
+                      help="snapshot file (tables go to items/ beside it)")  # fmt: skip
+    snap.add_argument("--format", choices=["text", "json"], default="text")
+    inspect = ev_sub.add_parser("inspect", help="check a snapshot file and summarise it")
+    inspect.add_argument("path", metavar="FILE")
+    inspect.add_argument("--format", choices=["text", "json"], default="text")
     return parser
+
+
+def _mlflow_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)",
+    )
+    parser.add_argument("--mlflow-timeout", type=int, default=10, metavar="SECONDS",
+                        help="per-request timeout for a remote MLflow (default 10)")  # fmt: skip
+    parser.add_argument("--mlflow-retries", type=int, default=2, metavar="N",
+                        help="retries for a remote MLflow (default 2)")  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
@@ -98,6 +136,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         for problem in exc.problems:
             _problem_text(err, problem)
         return ExitCode.POLICY_INVALID
+    except EvidenceError as exc:
+        err.write(f"govgate: evidence unavailable: {exc} [{exc.code}]\n")
+        if exc.hint:
+            err.write(f"  hint: {exc.hint}\n")
+        if debug:
+            traceback.print_exc(file=err)
+        return ExitCode.EVIDENCE_UNAVAILABLE
     except GovgateError as exc:
         _error(err, exc)
         if debug:
@@ -197,9 +242,107 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return ExitCode.OK
 
 
+def _mlflow_settings(args: argparse.Namespace) -> Any:
+    from govgate.evidence import MlflowSettings
+
+    uri = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    if args.mlflow_timeout < 1 or args.mlflow_retries < 0:
+        raise UsageError("--mlflow-timeout must be >= 1 and --mlflow-retries >= 0")
+    settings = MlflowSettings(
+        tracking_uri=uri, timeout_s=args.mlflow_timeout, max_retries=args.mlflow_retries
+    )
+    os.environ.update(settings.environment())  # MLflow reads its HTTP settings from here
+    return settings
+
+
+def _run_summary(run: Any) -> dict[str, Any]:
+    items = run.items
+    return {
+        "role": run.role,
+        "run_id": run.run_id,
+        "experiment": run.experiment_name,
+        "stage": run.stage,
+        "model": run.model.model_dump(mode="json") if run.model else None,
+        "resolved_by": run.resolution.method,
+        "metrics": len(run.metrics),
+        "nonfinite_metrics": sorted(run.nonfinite_metrics),
+        "items": None
+        if items is None
+        else {
+            "rows": items.rows,
+            "sha256": items.sha256,
+            "artifact_sha256": items.artifact_sha256,
+            "columns": items.columns,
+            "problem": items.problem,
+        },
+        "redactions": [r.model_dump(mode="json") for r in run.redactions],
+    }
+
+
+def _write_summary(out: TextIO, fmt: str, path: str, snapshot: Any) -> None:
+    evidence = snapshot.evidence
+    runs = [r for r in (evidence.candidate, evidence.baseline) if r is not None]
+    if fmt == "json":
+        payload = {
+            "$schema": SNAPSHOT_SCHEMA_ID,
+            "path": path,
+            "sha256": snapshot.digest(),
+            "taken_at": evidence.taken_at,
+            "runs": [_run_summary(r) for r in runs],
+        }
+        out.write(json.dumps(payload, indent=2) + "\n")
+        return
+    out.write(f"snapshot {path}\nsha256 {snapshot.digest()}\n")
+    for run in runs:
+        model = f", model {run.model.name} v{run.model.version}" if run.model else ""
+        out.write(
+            f"{run.role}: run {run.run_id} ({run.experiment_name}, stage {run.stage or '-'}"
+            f"{model}) via {run.resolution.method}\n"
+        )
+        items = run.items
+        table = (
+            "no per-item table"
+            if items is None
+            else f"per-item table: {items.problem}"
+            if items.problem
+            else f"{items.rows} items, {len(items.columns)} columns"
+        )
+        out.write(
+            f"  {len(run.metrics)} metrics, {len(run.params)} params, {len(run.tags)} tags, "
+            f"{table}, {len(run.redactions)} redacted\n"
+        )
+        if run.nonfinite_metrics:
+            out.write(f"  not usable (NaN/inf): {', '.join(sorted(run.nonfinite_metrics))}\n")
+
+
+def _cmd_evidence(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from govgate.evidence import parse_ref, read_snapshot, take_snapshot, write_snapshot
+
+    if args.evidence_command == "inspect":
+        snapshot = read_snapshot(Path(args.path))
+        _write_summary(out, args.format, args.path, snapshot)
+        return ExitCode.OK
+    candidate = parse_ref(args.candidate)
+    baseline = parse_ref(args.baseline) if args.baseline else None
+    snapshot = take_snapshot(
+        candidate,
+        baseline,
+        stage=args.stage,
+        settings=_mlflow_settings(args),
+        now=dt.datetime.now(dt.UTC),
+    )
+    write_snapshot(snapshot, Path(args.output))
+    _write_summary(out, args.format, args.output, snapshot)
+    return ExitCode.OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
     "validate": _cmd_validate,
     "schema": _cmd_schema,
+    "evidence": _cmd_evidence,
 }
 
 

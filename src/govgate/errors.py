@@ -107,3 +107,21 @@ class CelError(GovgateError):
     ) -> None:
         super().__init__(message, span, hint)
         self.code = code
+
+
+class EvidenceError(GovgateError):
+    """Evidence could not be obtained or trusted: exit code 7, never a pass.
+
+    ``code`` is one of ``evidence.unreachable``, ``evidence.timeout``, ``evidence.permission``,
+    ``evidence.not-found``, ``evidence.ambiguous``, ``evidence.run-state``,
+    ``evidence.missing-baseline``, ``evidence.invalid``. ``tried`` says what govgate attempted
+    (which store, which reference, with what retry budget), for the message.
+    """
+
+    def __init__(self, code: str, message: str, hint: str = "", tried: str = "") -> None:
+        super().__init__(message, None, hint)
+        self.code = code
+        self.tried = tried
+
+    def __str__(self) -> str:
+        return f"{self.message} (tried: {self.tried})" if self.tried else self.message

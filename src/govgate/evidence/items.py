@@ -1,0 +1,178 @@
+"""The per-item results table: one documented format, read columnar.
+
+A run unlocks the statistics (confidence bounds, paired comparisons, fairness) by logging one
+row per evaluated item at the artifact path ``govgate/items.parquet`` (preferred: any size) or
+``govgate/items.json`` (MLflow's ``log_table`` format, ``{"columns": [...], "data": [[...]]}``).
+``govgate eval run`` writes it; any harness can. Column names say what a column is:
+
+- ``item_id``: required, unique per row; shared ids pair candidate and baseline items.
+- ``rate.NAME``: 0/1 (or true/false) per item, empty when not scored; ``stats.NAME`` is a rate.
+- ``score.NAME``: a number per item, empty when not scored; ``stats.NAME`` is a mean.
+- ``latency.NAME``: a duration per item; ``stats.NAME_p50``, ``_p90``, ``_p95``, ``_p99``.
+- ``group.NAME``: a category per item, for ``fairness.by_group("NAME")``.
+
+Other columns are kept out of the statistics, listed as ignored, and never copied: a snapshot
+stores only the columns above, re-encoded as Parquet (:meth:`ItemTable.to_parquet`), so free
+text a harness logged beside them (prompts, outputs) cannot carry a secret into a snapshot or a
+bundle. A table whose ids or groups look like secrets is refused. Tables are read with pyarrow
+into numpy arrays, never row by row through Python objects (except the JSON form, which is meant
+for small tables).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+ITEMS_DIR = "govgate"
+ITEMS_PARQUET = f"{ITEMS_DIR}/items.parquet"
+ITEMS_JSON = f"{ITEMS_DIR}/items.json"
+ID_COLUMN = "item_id"
+ROLE_PREFIXES = {"rate.": "rate", "score.": "score", "latency.": "latency", "group.": "group"}
+TableFormat = Literal["parquet", "mlflow-table-json"]
+
+
+@dataclass(frozen=True, eq=False)
+class ItemTable:
+    """A validated per-item table: read-only numpy columns, by column name.
+
+    Numeric columns (rate, score, latency) are float64 with NaN for "not scored"; group
+    columns are object arrays of strings; ``ids`` are strings.
+    """
+
+    ids: Any  # numpy object array of str
+    columns: Mapping[str, Any]  # numpy arrays
+    roles: Mapping[str, str]  # column -> role
+    ignored: tuple[str, ...]
+    rows: int
+
+    def to_parquet(self) -> bytes:
+        """The table as govgate stores it: id first, then used columns by name (deterministic)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        arrays = {ID_COLUMN: pa.array(self.ids, type=pa.string())}
+        for name in sorted(self.columns):
+            kind = pa.string() if self.roles[name] == "group" else pa.float64()
+            arrays[name] = pa.array(self.columns[name], type=kind)
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.table(arrays), sink, compression="zstd")
+        return bytes(sink.getvalue().to_pybytes())
+
+    def of_role(self, role: str) -> dict[str, Any]:
+        """Columns of one role, keyed by the name after the prefix (``rate.tox`` -> ``tox``)."""
+        return {
+            name.split(".", 1)[1]: self.columns[name] for name, r in self.roles.items() if r == role
+        }
+
+
+def _has_secret(strings: Any) -> bool:
+    """Whether any value of an Arrow string array matches a secret pattern (vectorised, RE2)."""
+    import pyarrow.compute as pc
+
+    from govgate.evidence.redact import SECRET_VALUES
+
+    for _, pattern in SECRET_VALUES:
+        hits = pc.match_substring_regex(strings, pattern.pattern)
+        if pc.any(hits).as_py():
+            return True
+    return False
+
+
+def _column(name: str, role: str, column: Any) -> tuple[Any, str | None]:
+    """One column as a numpy array, or the reason it cannot be used."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if role == "group":
+        values = pc.fill_null(pc.cast(column, pa.string()), "(missing)")
+        if _has_secret(values):
+            return None, f"column {name!r} has values that look like secrets: not copied"
+        return values.to_numpy(zero_copy_only=False), None
+    try:
+        array = np.asarray(
+            pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+        )
+    except pa.ArrowException:
+        return None, f"column {name!r} must be numeric"
+    present = array[~np.isnan(array)]
+    if not np.isfinite(present).all():
+        return None, f"column {name!r} has infinite values"
+    if role == "rate" and not np.isin(present, (0.0, 1.0)).all():
+        return None, f"column {name!r} is a rate: values must be 0 or 1"
+    if role == "latency" and (present < 0).any():
+        return None, f"column {name!r} has negative durations"
+    return array, None
+
+
+def role_of(column: str) -> str | None:
+    if column == ID_COLUMN:
+        return "id"
+    for prefix, role in ROLE_PREFIXES.items():
+        if column.startswith(prefix) and len(column) > len(prefix):
+            return role
+    return None
+
+
+def _arrow_table(data: bytes, fmt: TableFormat) -> Any:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if fmt == "parquet":
+        return pq.read_table(pa.BufferReader(data))
+    doc = json.loads(data)
+    if not isinstance(doc, dict) or not isinstance(doc.get("columns"), list):
+        raise ValueError('expected {"columns": [...], "data": [[...]]}')
+    names = [str(c) for c in doc["columns"]]
+    rows = doc.get("data") or []
+    if any(not isinstance(r, list) or len(r) != len(names) for r in rows):
+        raise ValueError("every row must have one value per column")
+    return pa.table({n: pa.array([r[i] for r in rows]) for i, n in enumerate(names)})
+
+
+def parse_items(data: bytes, fmt: TableFormat) -> tuple[ItemTable | None, str | None]:
+    """Parse and validate a table; return it, or None and the reason it cannot be used."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        table = _arrow_table(data, fmt)
+    except (ValueError, TypeError, pa.ArrowException) as exc:
+        return None, f"the per-item table cannot be read: {str(exc).splitlines()[0][:200]}"
+    names = list(table.column_names)
+    if len(set(names)) != len(names):
+        return None, "the per-item table has duplicate column names"
+    if ID_COLUMN not in names:
+        return None, f"the per-item table has no {ID_COLUMN!r} column"
+    ids = table.column(ID_COLUMN)
+    if ids.null_count:
+        return None, f"{ids.null_count} rows have no {ID_COLUMN}"
+    ids = pc.cast(ids, pa.string())
+    if _has_secret(ids):
+        return None, f"{ID_COLUMN} values look like secrets: the table is not copied"
+    rows = table.num_rows
+    distinct = pc.count_distinct(ids).as_py()
+    if distinct != rows:
+        return None, f"{rows - distinct} duplicate {ID_COLUMN} values in {rows} rows"
+    columns: dict[str, Any] = {}
+    roles: dict[str, str] = {}
+    ignored: list[str] = []
+    for name in names:
+        role = role_of(name)
+        if role is None:
+            ignored.append(name)
+            continue
+        if role == "id":
+            continue
+        array, problem = _column(name, role, table.column(name))
+        if problem is not None:
+            return None, problem
+        array.flags.writeable = False
+        columns[name] = array
+        roles[name] = role
+    id_array = ids.to_numpy(zero_copy_only=False)
+    id_array.flags.writeable = False
+    return ItemTable(id_array, columns, roles, tuple(ignored), rows), None

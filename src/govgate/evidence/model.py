@@ -1,0 +1,247 @@
+"""The evidence snapshot: everything the gate may read, taken once, frozen and hashed.
+
+A snapshot is an :class:`Evidence` document (canonical JSON, sha256) plus the per-item tables it
+names by content digest. Everything downstream decides from a snapshot alone, so MLflow changing
+later cannot change a decision already made, and a decision can be replayed offline.
+
+On disk (``write_snapshot``): ``evidence.json`` holds the canonical JSON bytes, so
+``sha256sum evidence.json`` is the snapshot digest; each table is ``items/<sha256>.<ext>`` next
+to it, byte for byte as the run logged it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from govgate import canonical
+from govgate.errors import EvidenceError
+from govgate.evidence.items import ItemTable, parse_items
+
+EVIDENCE_FORMAT: Final = "govgate.evidence/v1"
+Role = Literal["candidate", "baseline"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ModelInfo(_Frozen):
+    """The registered model version a run evaluated, when known."""
+
+    name: str
+    version: str | None = None
+    alias: str | None = None
+    digest: str | None = Field(
+        default=None,
+        description="Content digest of the model (model version tag govgate.model.digest), "
+        "when one was recorded; MLflow has no digest of its own.",
+    )
+    source: str | None = None
+
+
+class DatasetInfo(_Frozen):
+    name: str
+    digest: str
+    source_type: str
+    source: str
+    context: str | None = None
+
+
+class MetricPoint(_Frozen):
+    step: int
+    timestamp: int
+    value: float
+
+
+class Redaction(_Frozen):
+    """A value govgate removed from the snapshot, and why. The value itself is never kept."""
+
+    section: Literal["params", "tags", "datasets", "model"]
+    key: str
+    reason: str
+
+
+class ItemsInfo(_Frozen):
+    """The per-item results table of a run: where it came from and what its columns mean.
+
+    The snapshot stores only the columns govgate uses, as Parquet (``file``, ``sha256``);
+    ``artifact_sha256`` is the digest of the artifact as the run logged it, for tracing.
+    """
+
+    artifact_path: str
+    artifact_sha256: str
+    artifact_format: Literal["parquet", "mlflow-table-json"]
+    file: str | None = None  # relative to the snapshot: items/<sha256>.parquet
+    sha256: str | None = None
+    rows: int = 0
+    columns: dict[str, str] = {}  # column -> role (rate, score, latency, group)
+    ignored_columns: list[str] = []
+    problem: str | None = Field(
+        default=None,
+        description="Why the table cannot be used (duplicate ids, bad values): rules that need "
+        "it are errors, never passes.",
+    )
+
+
+class Resolution(_Frozen):
+    """How a reference became this run, so a reviewer can check the choice."""
+
+    reference: str
+    method: Literal[
+        "run-id",
+        "model-version-eval-run",
+        "model-version-source-run",
+        "search",
+        "snapshot",
+    ]
+    detail: str
+
+
+class RunEvidence(_Frozen):
+    role: Role
+    run_id: str
+    experiment_id: str
+    experiment_name: str | None = None
+    run_name: str | None = None
+    status: str
+    start_time: int | None = None
+    end_time: int | None = None
+    stage: str | None = None
+    model: ModelInfo | None = None
+    datasets: list[DatasetInfo] = []
+    metrics: dict[str, float] = {}
+    nonfinite_metrics: dict[str, str] = Field(
+        default={}, description="Metrics logged as NaN or infinity: present, but not usable."
+    )
+    metric_history: dict[str, list[MetricPoint]] = Field(
+        default={}, description="Every logged point of metrics logged more than once."
+    )
+    params: dict[str, str] = {}
+    tags: dict[str, str] = {}
+    redactions: list[Redaction] = []
+    dropped: dict[str, list[str]] = Field(
+        default={}, description="Param and tag keys left out because no allow-list named them."
+    )
+    items: ItemsInfo | None = None
+    resolution: Resolution
+
+
+class Evidence(_Frozen):
+    format: Literal["govgate.evidence/v1"] = EVIDENCE_FORMAT
+    govgate_version: str
+    tracking_uri: str
+    taken_at: str
+    candidate: RunEvidence
+    baseline: RunEvidence | None = None
+
+    def canonical_json(self) -> bytes:
+        return canonical.dumps(self.model_dump(mode="json"))
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.canonical_json()).hexdigest()
+
+    def run(self, role: Role) -> RunEvidence | None:
+        return self.candidate if role == "candidate" else self.baseline
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An Evidence document with its per-item tables, parsed (columnar) and as raw bytes."""
+
+    evidence: Evidence
+    raw_tables: Mapping[str, bytes] = field(default_factory=dict)  # sha256 -> bytes
+    tables: Mapping[str, ItemTable] = field(default_factory=dict)  # sha256 -> parsed
+
+    def digest(self) -> str:
+        return self.evidence.digest()
+
+    def items(self, role: Role) -> ItemTable | None:
+        run = self.evidence.run(role)
+        if run is None or run.items is None or run.items.sha256 is None:
+            return None
+        return self.tables.get(run.items.sha256)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a reader never sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_snapshot(snapshot: Snapshot, path: Path) -> str:
+    """Write tables, then the evidence document (atomically); return the snapshot digest."""
+    for run in (snapshot.evidence.candidate, snapshot.evidence.baseline):
+        if run is not None and run.items is not None and run.items.sha256 and run.items.file:
+            _atomic_write(path.parent / run.items.file, snapshot.raw_tables[run.items.sha256])
+    data = snapshot.evidence.canonical_json()
+    _atomic_write(path, data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """Read a snapshot written by :func:`write_snapshot`, checking every table's digest."""
+    where = path.as_posix()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise EvidenceError(
+            "evidence.not-found", f"cannot read snapshot {where}: {exc.strerror}"
+        ) from None
+    try:
+        evidence = Evidence.model_validate(json.loads(data))
+    except (ValueError, ValidationError) as exc:
+        first = exc.errors()[0] if isinstance(exc, ValidationError) else None
+        detail = (
+            f"{'/'.join(map(str, first['loc']))}: {first['msg']}" if first else "not valid JSON"
+        )
+        raise EvidenceError(
+            "evidence.invalid",
+            f"{where} is not a govgate evidence snapshot ({detail})",
+            hint="snapshots are written by `govgate evidence snapshot`",
+        ) from None
+    raw: dict[str, bytes] = {}
+    tables: dict[str, ItemTable] = {}
+    for run in (evidence.candidate, evidence.baseline):
+        info = run.items if run is not None else None
+        if run is None or info is None or info.file is None or info.sha256 is None:
+            continue
+        table_path = (path.parent / info.file).resolve()
+        if path.parent.resolve() not in table_path.parents:  # never follow a path out
+            raise EvidenceError("evidence.invalid", f"{where}: table path {info.file!r} escapes")
+        try:
+            blob = table_path.read_bytes()
+        except OSError as exc:
+            raise EvidenceError(
+                "evidence.invalid",
+                f"{where}: the {run.role}'s per-item table {info.file} is missing ({exc.strerror})",
+            ) from None
+        if hashlib.sha256(blob).hexdigest() != info.sha256:
+            raise EvidenceError(
+                "evidence.invalid",
+                f"{where}: the {run.role}'s per-item table {info.file} does not match its digest",
+                hint="the table was changed after the snapshot was taken",
+            )
+        raw[info.sha256] = blob
+        table, problem = parse_items(blob, "parquet")
+        if table is None:  # it parsed when the snapshot was taken
+            raise EvidenceError("evidence.invalid", f"{where}: {problem}")
+        tables[info.sha256] = table
+    return Snapshot(evidence, raw, tables)
