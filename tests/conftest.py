@@ -32,3 +32,29 @@ def repo_root(monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run the test from the repository root, as a user would run govgate."""
     monkeypatch.chdir(ROOT)
     return ROOT
+
+
+# MLflow: bounded retries and no telemetry, as the CLI sets them
+os.environ.update(
+    {
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": "5",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0",
+        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+    }
+)
+os.environ.pop("MLFLOW_TRACKING_URI", None)
+
+
+@pytest.fixture(scope="session")
+def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
+    """A real SQLite MLflow store with every situation the evidence layer must handle."""
+    from mlflow.tracking import MlflowClient
+
+    from tests.support.mlflow_store import populate
+
+    root = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    ids = populate(MlflowClient(tracking_uri=uri), root)  # artifacts go under root/artifacts
+    return uri, ids

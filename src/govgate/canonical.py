@@ -79,9 +79,12 @@ def _encode(value: Any, out: list[str]) -> None:
     elif value is False:
         out.append("false")
     elif isinstance(value, int):
-        if abs(value) > 2**53:
-            raise CanonicalJSONError(f"integer {value} is outside the I-JSON range")
-        out.append(str(value))
+        if abs(value) <= 2**53:
+            out.append(str(value))
+        elif abs(value) < 2**1024 and int(float(value)) == value:  # exactly a double
+            out.append(_number(float(value)))
+        else:
+            raise CanonicalJSONError(f"integer {value} has no exact IEEE double form")
     elif isinstance(value, float):
         out.append(_number(value))
     elif isinstance(value, str):

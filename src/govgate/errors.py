@@ -114,8 +114,9 @@ class EvidenceError(GovgateError):
 
     ``code`` is one of ``evidence.unreachable``, ``evidence.timeout``, ``evidence.permission``,
     ``evidence.not-found``, ``evidence.ambiguous``, ``evidence.run-state``,
-    ``evidence.missing-baseline``, ``evidence.invalid``. ``tried`` says what govgate attempted
-    (which store, which reference, with what retry budget), for the message.
+    ``evidence.missing-baseline``, ``evidence.invalid``, ``evidence.stage-mismatch``,
+    ``evidence.same-run``, ``evidence.store-error`` (any other MLflow failure). ``tried`` says
+    what govgate attempted (which store, which reference, with what retry budget).
     """
 
     def __init__(self, code: str, message: str, hint: str = "", tried: str = "") -> None:

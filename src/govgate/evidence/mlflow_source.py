@@ -133,7 +133,10 @@ class MlflowSource:
         code = getattr(exc, "error_code", "")
         text = f"{type(exc).__name__}: {exc}"
         lowered = text.lower()
-        if code == "RESOURCE_DOES_NOT_EXIST" or ("not found" in lowered and "404" in lowered):
+        if code == "RESOURCE_DOES_NOT_EXIST" or (
+            code in ("INVALID_PARAMETER_VALUE", "")
+            and ("not found" in lowered or "does not exist" in lowered)
+        ):
             return EvidenceError("evidence.not-found", f"{what}: not found", tried=tried)
         if code in ("PERMISSION_DENIED", "UNAUTHENTICATED") or any(
             s in lowered for s in ("403", "401", "permission denied", "unauthorized")
@@ -170,10 +173,9 @@ class MlflowSource:
                 hint="check that the tracking server is up and the URI is right",
                 tried=tried,
             )
-        first = " ".join(str(exc).split())[:160]
-        first = scrub(first)[0]
+        first = scrub(" ".join(str(exc).split())[:160])[0]
         return EvidenceError(
-            "evidence.unreachable",
+            "evidence.store-error",
             f"{what}: MLflow failed ({type(exc).__name__}: {first})",
             tried=tried,
         )
