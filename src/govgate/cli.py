@@ -86,6 +86,9 @@ def _parser() -> _Parser:
     snap.add_argument("--candidate", required=True, metavar="REF")
     snap.add_argument("--baseline", metavar="REF")
     snap.add_argument("--stage", choices=["offline", "shadow", "canary"])
+    snap.add_argument("--policies", nargs="+", metavar="PATH",
+                      help="check first that the evidence asked for is what these policies need "
+                      "(a baseline when a rule compares with one)")  # fmt: skip
     _mlflow_options(snap)
     snap.add_argument("--output", "-o", default="evidence.json", metavar="FILE",
                       help="snapshot file (tables go to items/ beside it)")  # fmt: skip
@@ -225,6 +228,16 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return ExitCode.OK
 
 
+def _load_valid(paths: list[str]) -> Any:
+    """Load a policy set for a command that needs a valid one; every problem is reported."""
+    from govgate.policy.loader import load_policy_set
+
+    policy_set, problems = load_policy_set(paths)
+    if problems:
+        raise PolicyInvalidError(problems)
+    return policy_set
+
+
 def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from govgate.policy import schema
 
@@ -327,6 +340,13 @@ def _cmd_evidence(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return ExitCode.OK
     candidate = parse_ref(args.candidate)
     baseline = parse_ref(args.baseline) if args.baseline else None
+    if args.policies:
+        if args.stage is None:
+            raise UsageError("--policies needs --stage: rules apply to stages")
+        from govgate.gate.preflight import require_baseline
+
+        policy_set = _load_valid(args.policies)
+        require_baseline(policy_set, args.stage, baseline is not None)
     snapshot = take_snapshot(
         candidate,
         baseline,

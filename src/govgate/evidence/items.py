@@ -36,15 +36,18 @@ TableFormat = Literal["parquet", "mlflow-table-json"]
 
 @dataclass(frozen=True, eq=False)
 class ItemTable:
-    """A validated per-item table: read-only numpy columns, by column name.
+    """A validated per-item table, columnar and read-only.
 
-    Numeric columns (rate, score, latency) are float64 with NaN for "not scored"; group
-    columns are object arrays of strings; ``ids`` are strings.
+    ``ids`` is an Arrow string array. Numeric columns (rate, score, latency) are read-only
+    float64 numpy arrays with NaN for "not scored". Group columns are dictionary-encoded:
+    ``groups[name] = (codes, categories)``, int32 codes into a tuple of category strings,
+    which is what per-group statistics need and costs no Python object per row.
     """
 
-    ids: Any  # numpy object array of str
-    columns: Mapping[str, Any]  # numpy arrays
-    roles: Mapping[str, str]  # column -> role
+    ids: Any  # pyarrow.StringArray
+    columns: Mapping[str, Any]  # numeric column name -> numpy float64 array
+    groups: Mapping[str, tuple[Any, tuple[str, ...]]]  # group column -> (codes, categories)
+    roles: Mapping[str, str]  # column -> role, for every used column
     ignored: tuple[str, ...]
     rows: int
 
@@ -53,45 +56,47 @@ class ItemTable:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        arrays = {ID_COLUMN: pa.array(self.ids, type=pa.string())}
-        for name in sorted(self.columns):
-            kind = pa.string() if self.roles[name] == "group" else pa.float64()
-            arrays[name] = pa.array(self.columns[name], type=kind)
+        arrays: dict[str, Any] = {ID_COLUMN: self.ids}
+        for name in sorted(self.roles):
+            if name in self.groups:
+                codes, categories = self.groups[name]
+                arrays[name] = pa.DictionaryArray.from_arrays(
+                    pa.array(codes, type=pa.int32()), pa.array(categories, type=pa.string())
+                )
+            else:
+                arrays[name] = pa.array(self.columns[name], type=pa.float64())
         sink = pa.BufferOutputStream()
         pq.write_table(pa.table(arrays), sink, compression="zstd")
         return bytes(sink.getvalue().to_pybytes())
 
     def of_role(self, role: str) -> dict[str, Any]:
-        """Columns of one role, keyed by the name after the prefix (``rate.tox`` -> ``tox``)."""
+        """Numeric columns of one role, by the name after the prefix (``rate.tox`` -> ``tox``)."""
         return {
-            name.split(".", 1)[1]: self.columns[name] for name, r in self.roles.items() if r == role
+            name.split(".", 1)[1]: self.columns[name]
+            for name, r in self.roles.items()
+            if r == role and name in self.columns
         }
+
+    def group(self, name: str) -> tuple[Any, tuple[str, ...]] | None:
+        """``(codes, categories)`` of column ``group.NAME``, or None."""
+        return self.groups.get(f"group.{name}")
 
 
 def _has_secret(strings: Any) -> bool:
-    """Whether any value of an Arrow string array matches a secret pattern (vectorised, RE2)."""
+    """Whether any value of an Arrow string array matches a secret pattern (one RE2 pass)."""
     import pyarrow.compute as pc
 
-    from govgate.evidence.redact import SECRET_VALUES
+    from govgate.evidence.redact import SECRET_PATTERN
 
-    for _, pattern in SECRET_VALUES:
-        hits = pc.match_substring_regex(strings, pattern.pattern)
-        if pc.any(hits).as_py():
-            return True
-    return False
+    return bool(pc.any(pc.match_substring_regex(strings, SECRET_PATTERN)).as_py())
 
 
-def _column(name: str, role: str, column: Any) -> tuple[Any, str | None]:
-    """One column as a numpy array, or the reason it cannot be used."""
+def _numeric(name: str, role: str, column: Any) -> tuple[Any, str | None]:
+    """A rate, score or latency column as a read-only float64 array, or why it cannot be."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if role == "group":
-        values = pc.fill_null(pc.cast(column, pa.string()), "(missing)")
-        if _has_secret(values):
-            return None, f"column {name!r} has values that look like secrets: not copied"
-        return values.to_numpy(zero_copy_only=False), None
     try:
         array = np.asarray(
             pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
@@ -105,7 +110,24 @@ def _column(name: str, role: str, column: Any) -> tuple[Any, str | None]:
         return None, f"column {name!r} is a rate: values must be 0 or 1"
     if role == "latency" and (present < 0).any():
         return None, f"column {name!r} has negative durations"
+    array.flags.writeable = False
     return array, None
+
+
+def _group(name: str, column: Any) -> tuple[tuple[Any, tuple[str, ...]] | None, str | None]:
+    """A group column as (int32 codes, categories), or why it cannot be used."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pc.fill_null(pc.cast(column, pa.string()), "(missing)")
+    encoded = pc.dictionary_encode(values).combine_chunks()
+    categories = encoded.dictionary
+    if _has_secret(categories):  # distinct values only: cheap
+        return None, f"column {name!r} has values that look like secrets: not copied"
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+    codes.flags.writeable = False
+    return (codes, tuple(categories.to_pylist())), None
 
 
 def role_of(column: str) -> str | None:
@@ -154,10 +176,11 @@ def parse_items(data: bytes, fmt: TableFormat) -> tuple[ItemTable | None, str | 
     if _has_secret(ids):
         return None, f"{ID_COLUMN} values look like secrets: the table is not copied"
     rows = table.num_rows
-    distinct = pc.count_distinct(ids).as_py()
+    distinct = len(pc.unique(ids))  # ~2x faster than count_distinct on strings
     if distinct != rows:
         return None, f"{rows - distinct} duplicate {ID_COLUMN} values in {rows} rows"
     columns: dict[str, Any] = {}
+    groups: dict[str, tuple[Any, tuple[str, ...]]] = {}
     roles: dict[str, str] = {}
     ignored: list[str] = []
     for name in names:
@@ -167,12 +190,14 @@ def parse_items(data: bytes, fmt: TableFormat) -> tuple[ItemTable | None, str | 
             continue
         if role == "id":
             continue
-        array, problem = _column(name, role, table.column(name))
+        if role == "group":
+            encoded, problem = _group(name, table.column(name))
+            if encoded is not None:
+                groups[name] = encoded
+        else:
+            array, problem = _numeric(name, role, table.column(name))
+            columns[name] = array
         if problem is not None:
             return None, problem
-        array.flags.writeable = False
-        columns[name] = array
         roles[name] = role
-    id_array = ids.to_numpy(zero_copy_only=False)
-    id_array.flags.writeable = False
-    return ItemTable(id_array, columns, roles, tuple(ignored), rows), None
+    return ItemTable(ids.combine_chunks(), columns, groups, roles, tuple(ignored), rows), None

@@ -14,6 +14,7 @@ silent choice.
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 from govgate.errors import EvidenceError
-from govgate.evidence.items import ITEMS_DIR, ITEMS_JSON, ITEMS_PARQUET, TableFormat, parse_items
+from govgate.evidence.items import (
+    ITEMS_DIR,
+    ITEMS_JSON,
+    ITEMS_PARQUET,
+    ItemTable,
+    TableFormat,
+    parse_items,
+)
 from govgate.evidence.model import (
     DatasetInfo,
     ItemsInfo,
@@ -130,43 +138,24 @@ class MlflowSource:
 
     def _translate(self, what: str, exc: Exception) -> EvidenceError:
         tried = self.settings.describe()
-        code = getattr(exc, "error_code", "")
-        text = f"{type(exc).__name__}: {exc}"
-        lowered = text.lower()
-        if code == "RESOURCE_DOES_NOT_EXIST" or (
-            code in ("INVALID_PARAMETER_VALUE", "")
-            and ("not found" in lowered or "does not exist" in lowered)
-        ):
+        kind = _classify(exc)
+        if kind == "not-found":
             return EvidenceError("evidence.not-found", f"{what}: not found", tried=tried)
-        if code in ("PERMISSION_DENIED", "UNAUTHENTICATED") or any(
-            s in lowered for s in ("403", "401", "permission denied", "unauthorized")
-        ):
+        if kind == "permission":
             return EvidenceError(
                 "evidence.permission",
                 f"{what}: permission denied",
                 hint="check the credentials for this tracking server",
                 tried=tried,
             )
-        if any(s in lowered for s in ("timed out", "timeout")):
+        if kind == "timeout":
             return EvidenceError(
                 "evidence.timeout",
                 f"{what}: MLflow did not answer in time",
                 hint="check the server, or raise --mlflow-timeout",
                 tried=tried,
             )
-        if any(
-            s in lowered
-            for s in (
-                "max retries exceeded",
-                "connection refused",
-                "failed to establish",
-                "connectionerror",
-                "name or service not known",
-                "remote end closed",
-                "connection aborted",
-                "connection reset",
-            )
-        ):
+        if kind == "unreachable":
             return EvidenceError(
                 "evidence.unreachable",
                 f"{what}: MLflow is unreachable",
@@ -366,8 +355,8 @@ class MlflowSource:
 
     def read(
         self, run: Any, resolution: Resolution, model: ModelInfo | None, role: Role
-    ) -> tuple[RunEvidence, bytes | None]:
-        """Everything the gate may need from one run, and its per-item table's bytes."""
+    ) -> tuple[RunEvidence, ItemTable | None, bytes | None]:
+        """Everything the gate may need from one run; its per-item table, parsed and stored."""
         info, data = run.info, run.data
         run_id = info.run_id
         what = f"{role} run {run_id}"
@@ -415,7 +404,7 @@ class MlflowSource:
             )
         if model is None:
             model = self._model_from_tags(data.tags, what)
-        items, blob = self._items(run_id, what)
+        items, table, blob = self._items(run_id, what)
         evidence = RunEvidence(
             role=role,
             run_id=run_id,
@@ -438,7 +427,7 @@ class MlflowSource:
             items=items,
             resolution=resolution,
         )
-        return evidence, blob
+        return evidence, table, blob
 
     def _model_from_tags(self, tags: dict[str, str], what: str) -> ModelInfo | None:
         name, version = tags.get(TAG_MODEL_NAME), tags.get(TAG_MODEL_VERSION)
@@ -454,7 +443,9 @@ class MlflowSource:
                     raise
         return ModelInfo(name=name, version=version, digest=digest)
 
-    def _items(self, run_id: str, what: str) -> tuple[ItemsInfo | None, bytes | None]:
+    def _items(
+        self, run_id: str, what: str
+    ) -> tuple[ItemsInfo | None, ItemTable | None, bytes | None]:
         listing = self.call(f"{what} artifacts", self.client.list_artifacts, run_id, ITEMS_DIR)
         present = {f.path for f in listing}
         fmt: TableFormat
@@ -463,7 +454,7 @@ class MlflowSource:
         elif ITEMS_JSON in present:
             path, fmt = ITEMS_JSON, "mlflow-table-json"
         else:
-            return None, None
+            return None, None, None
         with tempfile.TemporaryDirectory(prefix="govgate-items-") as tmp:
             local = self.call(
                 f"{what} artifact {path}", self.client.download_artifacts, run_id, path, tmp
@@ -478,7 +469,7 @@ class MlflowSource:
                 artifact_format=fmt,
                 problem=problem,
             )
-            return info, None
+            return info, None, None
         stored = table.to_parquet()
         digest = hashlib.sha256(stored).hexdigest()
         info = ItemsInfo(
@@ -491,7 +482,58 @@ class MlflowSource:
             columns=dict(table.roles),
             ignored_columns=list(table.ignored),
         )
-        return info, stored
+        return info, table, stored
+
+
+_STATUS = re.compile(r"(?:error code|status code|status) (\d{3})\b")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 20:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _classify(exc: Exception) -> str:
+    """not-found, permission, timeout, unreachable or other: by error code and exception type.
+
+    Never by digits found anywhere in a message: a port number such as 40319 is not a 403.
+    """
+    chain = _chain(exc)
+    names = {f"{type(e).__module__}.{type(e).__name__}" for e in chain}
+    code = getattr(exc, "error_code", "") or ""
+    text = " ".join(str(e) for e in chain).lower()
+    statuses = {int(m) for m in _STATUS.findall(text)}
+    if (
+        code == "RESOURCE_DOES_NOT_EXIST"
+        or 404 in statuses
+        or (
+            code in ("INVALID_PARAMETER_VALUE", "")
+            and ("not found" in text or "does not exist" in text)
+        )
+    ):
+        return "not-found"
+    if code in ("PERMISSION_DENIED", "UNAUTHENTICATED") or statuses & {401, 403}:
+        return "permission"
+    if any(n.endswith(("Timeout", "TimeoutError", "ReadTimeoutError")) for n in names):
+        return "timeout"
+    if any(
+        n in names
+        for n in (
+            "requests.exceptions.ConnectionError",
+            "urllib3.exceptions.MaxRetryError",
+            "urllib3.exceptions.NewConnectionError",
+            "urllib3.exceptions.ProtocolError",
+            "builtins.ConnectionRefusedError",
+            "builtins.ConnectionResetError",
+            "builtins.ConnectionAbortedError",
+        )
+    ):
+        return "unreachable"
+    return "other"
 
 
 def _require_finished(run: Any, what: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from govgate import __version__
 from govgate.errors import EvidenceError
-from govgate.evidence.items import parse_items
+from govgate.evidence.items import ItemTable
 from govgate.evidence.mlflow_source import MlflowSettings, MlflowSource
 from govgate.evidence.model import Evidence, Role, RunEvidence, Snapshot, read_snapshot
 from govgate.evidence.redact import RedactionPolicy
@@ -27,22 +27,23 @@ def take_snapshot(
     source: MlflowSource | None = None
     runs: dict[Role, RunEvidence] = {}
     raw: dict[str, bytes] = {}
+    tables: dict[str, ItemTable] = {}
     uris: list[str] = []
     roles: tuple[tuple[Role, Ref | None], ...] = (("candidate", candidate), ("baseline", baseline))
     for role, ref in roles:
         if ref is None:
             continue
         if isinstance(ref, SnapshotRef):
-            run, blobs, uri = _from_snapshot(ref, role)
-            raw.update(blobs)
+            run, table, blob, uri = _from_snapshot(ref, role)
         else:
             if source is None:
                 source = MlflowSource(settings, redaction)
             found, resolution, model = source.resolve(ref, role, stage)
-            run, blob = source.read(found, resolution, model, role)
-            if blob is not None and run.items is not None and run.items.sha256:
-                raw[run.items.sha256] = blob
+            run, table, blob = source.read(found, resolution, model, role)
             uri = settings.public_uri()
+        if run.items is not None and run.items.sha256 and table is not None and blob is not None:
+            raw[run.items.sha256] = blob
+            tables[run.items.sha256] = table
         if stage is not None and run.stage is not None and run.stage != stage:
             raise EvidenceError(
                 "evidence.stage-mismatch",
@@ -64,22 +65,17 @@ def take_snapshot(
         candidate=runs["candidate"],
         baseline=runs.get("baseline"),
     )
-    tables = {}
-    for run in runs.values():
-        if run.items is not None and run.items.sha256 is not None:
-            table, _ = parse_items(raw[run.items.sha256], "parquet")
-            if table is not None:
-                tables[run.items.sha256] = table
     return Snapshot(evidence, raw, tables)
 
 
-def _from_snapshot(ref: SnapshotRef, role: Role) -> tuple[RunEvidence, dict[str, bytes], str]:
+def _from_snapshot(
+    ref: SnapshotRef, role: Role
+) -> tuple[RunEvidence, ItemTable | None, bytes | None, str]:
     snap = read_snapshot(Path(ref.path))
     pick: Role = "baseline" if ref.role == "baseline" else "candidate" if ref.role else role
     run = snap.evidence.run(pick)
     if run is None:
         raise EvidenceError("evidence.not-found", f"snapshot {ref.path} has no {pick} run")
-    blobs = {}
-    if run.items is not None and run.items.sha256 is not None:
-        blobs[run.items.sha256] = snap.raw_tables[run.items.sha256]
-    return run.model_copy(update={"role": role}), blobs, snap.evidence.tracking_uri
+    table = snap.items(pick)
+    blob = snap.raw_tables.get(run.items.sha256) if run.items and run.items.sha256 else None
+    return run.model_copy(update={"role": role}), table, blob, snap.evidence.tracking_uri

@@ -42,14 +42,17 @@ def test_roles_from_column_names(encode) -> None:  # type: ignore[no-untyped-def
     assert problem is None
     assert table is not None
     assert table.rows == 3
-    assert list(table.ids) == ["a", "b", "c"]
+    assert table.ids.to_pylist() == ["a", "b", "c"]
     assert table.roles == {"rate.toxic": "rate", "score.correct": "score",
                            "latency.latency_ms": "latency", "group.lang": "group"}  # fmt: skip
     assert table.ignored == ("meta.prompt",)
     toxic = table.of_role("rate")["toxic"]
     assert toxic[:2].tolist() == [0.0, 1.0]
     assert np.isnan(toxic[2])  # empty = not scored, never 0
-    assert table.of_role("group")["lang"].tolist() == ["en", "(missing)", "de"]
+    group = table.group("lang")
+    assert group is not None
+    codes, categories = group
+    assert [categories[c] for c in codes] == ["en", "(missing)", "de"]
     with pytest.raises(ValueError, match="read-only"):
         toxic[0] = 1.0
 
@@ -65,6 +68,7 @@ def test_stored_form_drops_ignored_columns_and_is_deterministic() -> None:
     assert again is not None
     assert again.roles == table.roles
     assert again.to_parquet() == stored
+    assert again.groups["group.lang"][1] == table.groups["group.lang"][1]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""The gate: policies x evidence -> a decision."""

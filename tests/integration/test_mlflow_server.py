@@ -1,0 +1,134 @@
+"""The evidence layer against a live `mlflow server` on 127.0.0.1, over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import time
+from pathlib import Path
+
+import pytest
+
+from govgate.cli import main
+from govgate.errors import EvidenceError
+from govgate.evidence import MlflowSettings, parse_ref, read_snapshot, take_snapshot, write_snapshot
+from govgate.evidence.mlflow_source import MlflowSource
+from govgate.exitcodes import ExitCode
+from tests.integration.conftest import MlflowServer, free_port
+from tests.support.mlflow_store import SECRET, StoreBuilder, items_frame
+
+pytestmark = pytest.mark.integration
+NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), stdout=out, stderr=err), out.getvalue(), err.getvalue()
+
+
+def test_alias_resolution_and_snapshot_over_http(
+    mlflow_server: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    uri, ids = mlflow_server
+    target = tmp_path / "evidence.json"
+    code, out, err = cli(
+        *("evidence", "snapshot", "--tracking-uri", uri, "--stage", "canary"),
+        *("--candidate", "models:/rag-assistant@challenger"),
+        *("--baseline", "models:/rag-assistant@champion", "-o", str(target)),
+    )
+    assert code == ExitCode.OK, err
+    snapshot = read_snapshot(target)
+    assert snapshot.evidence.candidate.run_id == ids["candidate"]
+    assert snapshot.evidence.baseline is not None
+    assert snapshot.evidence.baseline.run_id == ids["baseline"]
+    assert snapshot.evidence.tracking_uri == uri
+    # the per-item tables came through the server's artifact proxy
+    table = snapshot.items("baseline")
+    assert table is not None
+    assert table.rows == 600
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert f"sha256 {digest}" in out
+    assert read_snapshot(target).digest() == digest
+    for f in tmp_path.rglob("*"):
+        if f.is_file():
+            assert SECRET.encode() not in f.read_bytes()
+
+
+def test_the_same_evidence_from_sqlite_and_from_the_server(
+    mlflow_server: tuple[str, dict[str, str]], sqlite_store: tuple[str, dict[str, str]]
+) -> None:
+    """Only the URI differs: the snapshots agree on everything but run ids and the URI."""
+
+    def content(uri: str) -> dict[str, object]:
+        s = take_snapshot(parse_ref("models:/rag-assistant@champion"), None, stage="canary",
+                          settings=MlflowSettings(tracking_uri=uri), now=NOW)  # fmt: skip
+        run = s.evidence.candidate
+        model = run.model.model_dump(exclude={"source"}) if run.model else None  # has the run id
+        return {"metrics": run.metrics, "params": run.params, "history": run.metric_history,
+                "items": run.items.sha256 if run.items else None, "model": model}  # fmt: skip
+
+    assert content(mlflow_server[0]) == content(sqlite_store[0])
+
+
+def test_a_missing_run_over_http(mlflow_server: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    code, _, err = cli("evidence", "snapshot", "--tracking-uri", mlflow_server[0],
+                       "--candidate", "runs:/0123456789abcdef0123456789abcdef",
+                       "-o", str(tmp_path / "e.json"))  # fmt: skip
+    assert code == ExitCode.EVIDENCE_UNAVAILABLE
+    assert "[evidence.not-found]" in err
+    assert "Traceback" not in err
+
+
+def test_nothing_listening_fails_fast_with_what_was_tried(tmp_path: Path) -> None:
+    uri = f"http://127.0.0.1:{free_port()}"
+    start = time.monotonic()
+    code, _, err = cli("evidence", "snapshot", "--tracking-uri", uri, "--mlflow-retries", "1",
+                       "--mlflow-timeout", "2", "--candidate", "models:/x@champion",
+                       "-o", str(tmp_path / "e.json"))  # fmt: skip
+    elapsed = time.monotonic() - start
+    assert code == ExitCode.EVIDENCE_UNAVAILABLE
+    assert "MLflow is unreachable" in err
+    assert "[evidence.unreachable]" in err
+    assert f"tried: MLflow at {uri}, 1 retries, 2 s timeout per request" in err
+    assert elapsed < 60  # MLflow's defaults would retry for minutes
+
+
+def test_server_stopped_between_resolve_and_snapshot(
+    own_server: MlflowServer, tmp_path: Path
+) -> None:
+    from mlflow.tracking import MlflowClient
+
+    builder = StoreBuilder(MlflowClient(tracking_uri=own_server.uri), tmp_path)
+    run_id = builder.eval_run("c", "m", "1", "canary", metrics={"toxicity_rate": 0.01},
+                              items=items_frame(50, 1))  # fmt: skip
+    builder.version("m", run_id)
+    builder.client.set_registered_model_alias("m", "champion", "1")
+    source = MlflowSource(MlflowSettings(tracking_uri=own_server.uri, timeout_s=2, max_retries=0))
+    run, resolution, model = source.resolve(parse_ref("models:/m@champion"), "candidate", "canary")
+    own_server.stop()
+    with pytest.raises(EvidenceError) as info:
+        source.read(run, resolution, model, "candidate")
+    assert info.value.code == "evidence.unreachable"
+    assert own_server.uri in str(info.value)
+
+
+def test_a_written_snapshot_replays_without_the_server(
+    mlflow_server: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    s = take_snapshot(
+        parse_ref("models:/rag-assistant@challenger"),
+        parse_ref("models:/rag-assistant@champion"),
+        stage="canary",
+        settings=MlflowSettings(tracking_uri=mlflow_server[0]),
+        now=NOW,
+    )
+    path = tmp_path / "evidence.json"
+    write_snapshot(s, path)
+    dead = MlflowSettings(tracking_uri=f"http://127.0.0.1:{free_port()}", max_retries=0)
+    replay = take_snapshot(
+        parse_ref(str(path)), parse_ref(f"{path}#baseline"), stage="canary", settings=dead, now=NOW
+    )
+    assert replay.evidence.candidate == s.evidence.candidate
+    assert replay.evidence.baseline == s.evidence.baseline
+    assert replay.evidence.tracking_uri == mlflow_server[0]  # where the evidence came from
