@@ -30,3 +30,9 @@ def test_readme_names_the_commands_ci_runs() -> None:
     assert f"\n{test_command}\n" in run
     assert f"```sh\n{test_command}\n```" in README
     assert "```sh\nbash .ci/setup && .venv/bin/govgate validate policies/\n```" in README
+
+
+def test_every_evidence_code_is_documented_in_the_readme() -> None:
+    codes = set(re.findall(r'"(evidence\.[a-z-]+)"', SOURCES))
+    assert len(codes) >= 10
+    assert sorted(c for c in codes if f"`{c}`" not in README) == []
