@@ -282,16 +282,26 @@ def test_cli_snapshot_and_inspect(sqlite_store: Store, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("argv", "words"),
+    ("argv", "code", "words"),
     [
-        (["--candidate", "models:/rag-assistant@nobody"], "alias @nobody"),
-        (["--candidate", "0123456789abcdef0123456789abcdef"], "not found"),
+        (["--candidate", "models:/rag-assistant@nobody"], "not-found", "alias @nobody"),
+        (["--candidate", "0123456789abcdef0123456789abcdef"], "not-found", "not found"),
+        (["--candidate", "models:/ambiguous-model/1", "--stage", "canary"], "ambiguous",
+         "2 evaluation runs match"),
+        (["--candidate", "models:/running-model/1", "--stage", "shadow"], "run-state",
+         "still RUNNING"),
+        (["--candidate", "models:/failed-model/1", "--stage", "shadow"], "run-state", "FAILED"),
+        (["--candidate", "search:search-exp?tags.team = 'b'"], "run-state", "not FINISHED"),
+        (["--candidate", "search:rag-evals?tags.`govgate.stage` = 'offline'",
+          "--stage", "canary"], "stage-mismatch", "evaluated for stage 'offline'"),
+        (["--candidate", "models:/rag-assistant/2",
+          "--baseline", "models:/rag-assistant@challenger"], "same-run", "same run"),
     ],
-)
+)  # fmt: skip
 def test_cli_evidence_failures_exit_7(
-    sqlite_store: Store, tmp_path: Path, argv: list[str], words: str
+    sqlite_store: Store, tmp_path: Path, argv: list[str], code: str, words: str
 ) -> None:
-    code, _, err = cli(
+    exit_code, _, err = cli(
         "evidence",
         "snapshot",
         "--tracking-uri",
@@ -300,10 +310,10 @@ def test_cli_evidence_failures_exit_7(
         "-o",
         str(tmp_path / "e.json"),
     )
-    assert code == ExitCode.EVIDENCE_UNAVAILABLE == 7
+    assert exit_code == ExitCode.EVIDENCE_UNAVAILABLE == 7
     assert err.startswith("govgate: evidence unavailable: ")
     assert words in err
-    assert "[evidence.not-found]" in err
+    assert f"[evidence.{code}]" in err
     assert "Traceback" not in err
     assert not (tmp_path / "e.json").exists()
 
