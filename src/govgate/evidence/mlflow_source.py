@@ -370,6 +370,7 @@ class MlflowSource:
             else:
                 metrics[key] = number
         history: dict[str, list[MetricPoint]] = {}
+        omitted = sorted(data.metrics)[MAX_HISTORY_METRICS:]  # named in the snapshot, not hidden
         for key in sorted(data.metrics)[:MAX_HISTORY_METRICS]:
             points = self.call(
                 f"{what} metric {key!r}", self.client.get_metric_history, run_id, key
@@ -410,7 +411,7 @@ class MlflowSource:
             run_id=run_id,
             experiment_id=str(info.experiment_id),
             experiment_name=getattr(experiment, "name", None),
-            run_name=getattr(info, "run_name", None),
+            run_name=scrub(info.run_name)[0] if getattr(info, "run_name", None) else None,
             status=info.status,
             start_time=info.start_time,
             end_time=info.end_time,
@@ -420,6 +421,7 @@ class MlflowSource:
             metrics=metrics,
             nonfinite_metrics=nonfinite,
             metric_history=history,
+            history_omitted=omitted,
             params=params,
             tags=tags,
             redactions=redactions,

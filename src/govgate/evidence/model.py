@@ -125,6 +125,9 @@ class RunEvidence(_Frozen):
     metric_history: dict[str, list[MetricPoint]] = Field(
         default={}, description="Every logged point of metrics logged more than once."
     )
+    history_omitted: list[str] = Field(
+        default=[], description="Metrics whose history was not read (over the per-run cap)."
+    )
     params: dict[str, str] = {}
     tags: dict[str, str] = {}
     redactions: list[Redaction] = []
