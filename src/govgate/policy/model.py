@@ -267,9 +267,40 @@ class Rule(_Doc):
         return next(f for f in RULE_FORMS if getattr(self, f) is not None)
 
 
+class RateMethod(StrEnum):
+    CLOPPER_PEARSON = "clopper-pearson"
+    WILSON = "wilson"
+    JEFFREYS = "jeffreys"
+
+
+class MeanMethod(StrEnum):
+    AUTO = "auto"
+    BOOTSTRAP = "bootstrap"
+    T = "t"
+
+
+class Statistics(_Doc):
+    """How this policy's bounds are computed."""
+
+    rates: RateMethod = Field(
+        default=RateMethod.CLOPPER_PEARSON,
+        description="Bounds for rates: exact Clopper-Pearson (default), Wilson or Jeffreys.",
+    )
+    means: MeanMethod = Field(
+        default=MeanMethod.AUTO,
+        description="Bounds for means: bootstrap up to 10,000 items and t above (auto), "
+        "or always one of them.",
+    )
+    min_group_size: Annotated[int, Field(ge=2, le=1_000_000)] = Field(
+        default=30,
+        description="Groups with fewer scored items make a fairness result incomplete (a gap).",
+    )
+
+
 class PolicySpec(_Doc):
     stages: Annotated[list[Stage], *_NO_REPEATS, Field(min_length=1)]
     confidence: Confidence = 0.95
+    statistics: Statistics = Statistics()
     variables: list[Variable] = []
     rules: Annotated[
         list[Rule], Field(min_length=1, description="At least one: a policy with none is invalid.")

@@ -47,14 +47,6 @@ class Comparison:
     shift: float | None = None  # Hodges-Lehmann shift (unpaired scores)
 
 
-def align(cand_ids: np.ndarray, base_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Indices into candidate and baseline of the shared ids, in candidate order."""
-    common, ci, bi = np.intersect1d(cand_ids, base_ids, assume_unique=True, return_indices=True)
-    order = np.argsort(ci, kind="stable")
-    del common
-    return ci[order], bi[order]
-
-
 def _rel(delta: float, base: float) -> float | None:
     return delta / base if base not in (0.0,) and math.isfinite(base) else None
 
@@ -84,8 +76,9 @@ def paired_binary(c: np.ndarray, b: np.ndarray, confidence: float) -> Comparison
     d = up + down
     p_value = 1.0 if d == 0 else float(sps.binomtest(up, d, 0.5).pvalue)
     method = "mcnemar exact p; exact bounds on both discordance rates (clopper-pearson, bonferroni)"
-    return Comparison(delta, lower, upper, _rel(delta, float(b.mean())), p_value, n, True,
-                      method, confidence)  # fmt: skip
+    return Comparison(
+        delta, lower, upper, _rel(delta, float(b.mean())), p_value, n, True, method, confidence
+    )
 
 
 def paired_scores(c: np.ndarray, b: np.ndarray, confidence: float, label: str = "") -> Comparison:
@@ -112,8 +105,9 @@ def paired_scores(c: np.ndarray, b: np.ndarray, confidence: float, label: str = 
         se = (sd or 0.0) / math.sqrt(n)
         lower, upper = delta - t * se, delta + t * se
         method = "paired t"
-    return Comparison(delta, lower, upper, _rel(delta, base_mean), p_value, n, True, method,
-                      confidence, sd=sd)  # fmt: skip
+    return Comparison(
+        delta, lower, upper, _rel(delta, base_mean), p_value, n, True, method, confidence, sd=sd
+    )
 
 
 def unpaired_binary(c: np.ndarray, b: np.ndarray, confidence: float) -> Comparison:
@@ -133,15 +127,25 @@ def unpaired_binary(c: np.ndarray, b: np.ndarray, confidence: float) -> Comparis
         if table.min() < 5
         else float(sps.chi2_contingency(table, correction=False).pvalue)
     )
-    return Comparison(delta, lower, upper, _rel(delta, rb.value), p_value, int(c.size + b.size),
-                      False, "unpaired: newcombe hybrid score", confidence)  # fmt: skip
+    return Comparison(
+        delta,
+        lower,
+        upper,
+        _rel(delta, rb.value),
+        p_value,
+        int(c.size + b.size),
+        False,
+        "unpaired: newcombe hybrid score",
+        confidence,
+    )
 
 
 def unpaired_scores(c: np.ndarray, b: np.ndarray, confidence: float, label: str = "") -> Comparison:
     c, b = c[~np.isnan(c)], b[~np.isnan(b)]
     if c.size < 2 or b.size < 2:
-        return Comparison(math.nan, None, None, None, None, int(c.size + b.size), False,
-                          "unpaired", confidence)  # fmt: skip
+        return Comparison(
+            math.nan, None, None, None, None, int(c.size + b.size), False, "unpaired", confidence
+        )
     delta = float(c.mean() - b.mean())
     vc, vb = float(c.var(ddof=1)) / c.size, float(b.var(ddof=1)) / b.size
     se = math.sqrt(vc + vb)
@@ -152,25 +156,33 @@ def unpaired_scores(c: np.ndarray, b: np.ndarray, confidence: float, label: str 
     cs = c if c.size <= 2000 else rng.choice(c, 2000, replace=False)
     bs = b if b.size <= 2000 else rng.choice(b, 2000, replace=False)
     shift = float(np.median(np.subtract.outer(cs, bs)))
-    return Comparison(delta, delta - t * se, delta + t * se, _rel(delta, float(b.mean())), p_value,
-                      int(c.size + b.size), False,
-                      "unpaired: welch bounds, mann-whitney p, hodges-lehmann shift", confidence,
-                      shift=shift)  # fmt: skip
+    return Comparison(
+        delta,
+        delta - t * se,
+        delta + t * se,
+        _rel(delta, float(b.mean())),
+        p_value,
+        int(c.size + b.size),
+        False,
+        "unpaired: welch bounds, mann-whitney p, hodges-lehmann shift",
+        confidence,
+        shift=shift,
+    )
 
 
 def compare(
-    cand_ids: np.ndarray,
     cand: np.ndarray,
-    base_ids: np.ndarray,
     base: np.ndarray,
+    shared: tuple[np.ndarray, np.ndarray],
     *,
     binary: bool,
     confidence: float,
     label: str = "",
 ) -> Comparison:
-    """Pair on shared ids when enough are shared; otherwise the named unpaired fallback."""
-    ci, bi = align(cand_ids, base_ids)
-    smaller = min(cand_ids.size, base_ids.size)
+    """Candidate minus baseline. ``shared`` holds the indices (into ``cand`` and ``base``) of
+    items with the same id; pair on them when enough are shared, else the unpaired fallback."""
+    ci, bi = shared
+    smaller = min(cand.size, base.size)
     if ci.size >= max(MIN_SHARED, MIN_SHARED_SHARE * smaller):
         if binary:
             return paired_binary(cand[ci], base[bi], confidence)

@@ -124,8 +124,22 @@ def by_group(
         f"; bounds simultaneous over {len(big)} groups (bonferroni); group tests holm-adjusted"
     )
     if len(estimates) < 2:
-        return GroupFairness(tuple(estimates), small, min_group_size, math.nan, None, None, None,
-                             None, None, None, None, confidence, g_conf, method)  # fmt: skip
+        return GroupFairness(
+            tuple(estimates),
+            small,
+            min_group_size,
+            math.nan,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            confidence,
+            g_conf,
+            method,
+        )
     values_ = [e.value for e in estimates]
     lowers = [e.lower for e in estimates]
     uppers = [e.upper for e in estimates]

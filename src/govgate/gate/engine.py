@@ -1,0 +1,389 @@
+"""The engine: policies x evidence (x waivers, now) -> a Decision. Pure and deterministic.
+
+No I/O, no clock (``now`` is passed in), no unseeded randomness: the same policies and the same
+snapshot always give byte-identical decision JSON. For each rule that applies to the stage:
+
+1. resolve every piece of evidence it reads (through its variables too): missing evidence is a
+   GAP (or a FAIL with ``on_missing: fail``) *whatever the expression would say*, unusable
+   evidence (a NaN metric, a broken table) is an ERROR;
+2. evaluate the expression within its step budget: true is PASS;
+3. otherwise evaluate the violation: true is FAIL, false is INCONCLUSIVE (with an estimate of
+   the sample size that would settle it); a rule without a violation expression FAILs;
+4. any evaluation error is an ERROR, never a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from govgate import __version__
+from govgate.cel import CompiledExpression, Reference, evaluate
+from govgate.errors import CelError
+from govgate.evidence.model import RunEvidence, Snapshot
+from govgate.gate.outcome import (
+    Decision,
+    Observation,
+    Outcome,
+    RuleResult,
+    RunSummary,
+    verdict_of,
+)
+from govgate.gate.samples import samples_needed
+from govgate.gate.view import EvidenceView, Invalid, Missing
+from govgate.gate.waivers import apply_waivers
+from govgate.policy.loader import CompiledRule, LoadedPolicy, PolicySet
+from govgate.policy.model import Statistics
+
+
+def unit_depth(ref: Reference) -> int:
+    """How many path segments name one unit of evidence (a metric, a stat, a comparison)."""
+    if ref.root in ("candidate", "baseline"):
+        return min(len(ref.path), 2)
+    if ref.root == "compare":
+        return min(len(ref.path), 1)
+    if ref.root == "fairness":
+        return min(len(ref.path), 4)
+    return 0
+
+
+def _json_value(value: Any) -> float | int | str | bool | None:
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None  # an unknown bound is "no bound"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return None
+
+
+def _observations(path: str, value: Any) -> list[Observation]:
+    if isinstance(value, dict):
+        out: list[Observation] = []
+        for key in sorted(value):
+            if key != "groups":
+                out.extend(_observations(f"{path}.{key}", value[key]))
+        return out
+    return [Observation(path=path, value=_json_value(value))]
+
+
+def _to_cel(value: Any) -> Any:
+    import celpy.celtypes as ct
+
+    if isinstance(value, dict):
+        return ct.MapType({ct.StringType(k): _to_cel(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return ct.ListType([_to_cel(v) for v in value])
+    if isinstance(value, bool):
+        return ct.BoolType(value)
+    if isinstance(value, int):
+        return ct.IntType(value)
+    if isinstance(value, float):
+        return ct.DoubleType(value)
+    if isinstance(value, dt.datetime):
+        return ct.TimestampType(value)
+    if value is None:
+        return None
+    return ct.StringType(str(value))
+
+
+def _put(tree: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
+    for key in keys[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[keys[-1]] = value
+
+
+def _summary(run: RunEvidence | None) -> RunSummary | None:
+    if run is None:
+        return None
+    m = run.model
+    return RunSummary(
+        run_id=run.run_id,
+        experiment=run.experiment_name,
+        stage=run.stage,
+        model=m.name if m else None,
+        version=m.version if m else None,
+        alias=m.alias if m else None,
+        model_digest=m.digest if m else None,
+    )
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "unbounded"
+        return f"{value:.4g}"
+    if isinstance(value, dict) and "value" in value:
+        return _fmt(value["value"])
+    return str(value)
+
+
+class _PolicyRun:
+    """Evaluates one policy's rules against the evidence view; variables at most once."""
+
+    def __init__(self, policy: LoadedPolicy, view: EvidenceView, stage: str) -> None:
+        self.policy = policy
+        self.view = view
+        self.stage = stage
+        self.spec = policy.document.spec
+        self.settings: Statistics = self.spec.statistics
+        self.variables = dict(policy.variables)
+        self._values: dict[str, Any] = {}
+
+    def _unit(self, ref: Reference, confidence: float) -> tuple[tuple[str, ...], Any]:
+        depth = unit_depth(ref)
+        return (ref.root, *ref.path[:depth]), self.view.resolve(ref, confidence, self.settings)
+
+    def _activation(self, compiled: CompiledExpression, confidence: float) -> dict[str, Any]:
+        tree: dict[str, Any] = {}
+        for ref in compiled.references:
+            if ref.root == "variables":
+                continue
+            keys, value = self._unit(ref, confidence)
+            _put(tree, keys, value)
+        names = compiled.variables
+        if names:
+            tree["variables"] = {name: self._variable(name) for name in sorted(names)}
+        return {root: _to_cel(value) for root, value in tree.items()}
+
+    def _variable(self, name: str) -> Any:
+        """A variable's value, evaluated once (at the policy's confidence)."""
+        if name not in self._values:
+            compiled = self.variables[name]
+            try:
+                result = evaluate(compiled, self._activation(compiled, self.spec.confidence))
+                self._values[name] = _from_cel(result)
+            except CelError as exc:
+                self._values[name] = exc
+        value = self._values[name]
+        if isinstance(value, CelError):
+            raise CelError(value.code, f"variable {name}: {value.message}")
+        return value
+
+    def rule(self, compiled: CompiledRule) -> RuleResult:
+        rule = compiled.rule
+        base = self._base(compiled)
+        if self.stage not in {s.value for s in compiled.stages}:
+            judged = "policy" if self.stage not in {s.value for s in self.spec.stages} else "rule"
+            return RuleResult(
+                **base,
+                outcome=Outcome.SKIPPED,
+                reason=f"the {judged} does not judge stage {self.stage}",
+            )
+        observed: list[Observation] = []
+        missing: list[str] = []
+        invalid: list[str] = []
+        for ref in compiled.evidence:
+            keys, unit = self._unit(ref, compiled.confidence)
+            if isinstance(unit, Missing):
+                missing.append(f"{ref.dotted()}: {unit.reason}")
+            elif isinstance(unit, Invalid):
+                invalid.append(f"{ref.dotted()}: {unit.reason}")
+            else:  # the whole unit: a stat's value, n, bounds and method, not just one field
+                unit_ref = Reference(ref.root, ref.path[: len(keys) - 1])
+                observed.extend(_observations(unit_ref.dotted(), unit))
+        observed = sorted({o.path: o for o in observed}.values(), key=lambda o: o.path)
+        if invalid:
+            return RuleResult(
+                **base,
+                outcome=Outcome.ERROR,
+                observed=observed,
+                missing=missing,
+                reason="evidence is present but unusable: " + "; ".join(invalid),
+                error="; ".join(invalid),
+            )
+        if missing:
+            outcome = Outcome.FAIL if rule.on_missing.value == "fail" else Outcome.GAP
+            what = (
+                "missing evidence counts as a failure (on_missing: fail)"
+                if outcome is (Outcome.FAIL)
+                else "evidence is missing, so the rule cannot pass"
+            )
+            return RuleResult(
+                **base,
+                outcome=outcome,
+                observed=observed,
+                missing=missing,
+                reason=f"{what}: {'; '.join(missing)}",
+            )
+        message = self._message(compiled)
+        try:
+            holds = self._truth(compiled.expression, compiled.confidence, "expression")
+            if holds:
+                return RuleResult(
+                    **base,
+                    outcome=Outcome.PASS,
+                    observed=observed,
+                    message=message,
+                    reason="the expression holds on the evidence",
+                )
+            if compiled.violation is None:
+                return RuleResult(
+                    **base,
+                    outcome=Outcome.FAIL,
+                    observed=observed,
+                    message=message,
+                    reason="the expression is false on the evidence",
+                )
+            breached = self._truth(compiled.violation, compiled.confidence, "violation")
+        except CelError as exc:
+            return RuleResult(
+                **base,
+                outcome=Outcome.ERROR,
+                observed=observed,
+                message=message,
+                reason=f"could not evaluate: {exc.message}",
+                error=f"{exc.code}: {exc.message}",
+            )
+        if breached:
+            return RuleResult(
+                **base,
+                outcome=Outcome.FAIL,
+                observed=observed,
+                message=message,
+                reason="the evidence shows a breach (the violation holds)",
+            )
+        needed = samples_needed(compiled, {o.path: o.value for o in observed})
+        more = (
+            f"; about {needed:,} items in all would likely settle it, if the observed value holds"
+            if needed is not None
+            else ""
+        )
+        return RuleResult(
+            **base,
+            outcome=Outcome.INCONCLUSIVE,
+            observed=observed,
+            message=message,
+            samples_needed=needed,
+            reason="the evidence shows neither compliance nor a breach at "
+            f"{compiled.confidence:.0%} confidence{more}",
+        )
+
+    def _truth(self, compiled: CompiledExpression, confidence: float, what: str) -> bool:
+        result = evaluate(compiled, self._activation(compiled, confidence))
+        if not isinstance(result, bool):  # celpy's BoolType subclasses int, not bool
+            import celpy.celtypes as ct
+
+            if isinstance(result, ct.BoolType):
+                return bool(result)
+            raise CelError(
+                "cel.type", f"the {what} must be true or false, not {type(result).__name__}"
+            )
+        return result
+
+    def _message(self, compiled: CompiledRule) -> str | None:
+        text = compiled.rule.message
+        if text is None:
+            return None
+        for source, placeholder in compiled.message:
+            try:
+                value = _fmt(
+                    _from_cel(
+                        evaluate(placeholder, self._activation(placeholder, compiled.confidence))
+                    )
+                )
+            except CelError:
+                value = "n/a"
+            text = _replace_placeholder(text, source, value)
+        return " ".join(text.split())
+
+    def _base(self, compiled: CompiledRule) -> dict[str, Any]:
+        rule = compiled.rule
+        meta = self.policy.document.metadata
+        threshold, kind = _threshold(compiled)
+        return {
+            "policy": compiled.policy,
+            "policy_version": meta.version,
+            "rule": rule.id,
+            "title": rule.title,
+            "category": rule.category.value,
+            "enforce": rule.enforce.value,
+            "file": compiled.span.file,
+            "line": compiled.span.line,
+            "form": rule.form,
+            "expression": compiled.cel.expression,
+            "violation": compiled.cel.violation,
+            "confidence": compiled.confidence,
+            "threshold": threshold,
+            "threshold_kind": kind,
+            "risk": rule.risk.model_dump(mode="json", exclude_none=True) if rule.risk else None,
+            "owner": rule.owner,
+            "owners": list(meta.owners),
+            "controls": list(meta.controls),
+        }
+
+
+def _replace_placeholder(text: str, source: str, value: str) -> str:
+    import re
+
+    return re.sub(r"\{\{\s*" + re.escape(source) + r"\s*\}\}", lambda _: value, text, count=1)
+
+
+def _from_cel(value: Any) -> Any:
+    """CEL values back to plain Python (for caching variables and formatting messages)."""
+    import celpy.celtypes as ct
+
+    if isinstance(value, ct.MapType):
+        return {str(k): _from_cel(v) for k, v in value.items()}
+    if isinstance(value, ct.ListType):
+        return [_from_cel(v) for v in value]
+    if isinstance(value, ct.BoolType):
+        return bool(value)
+    if isinstance(value, ct.IntType | ct.UintType):
+        return int(value)
+    if isinstance(value, ct.DoubleType):
+        return float(value)
+    if isinstance(value, ct.TimestampType):
+        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if isinstance(value, ct.StringType):
+        return str(value)
+    return value
+
+
+def _threshold(compiled: CompiledRule) -> tuple[float | None, str | None]:
+    rule = compiled.rule
+    if rule.threshold is not None:
+        if rule.threshold.max is not None:
+            return rule.threshold.max, "max"
+        return rule.threshold.min, "min"
+    if rule.relative is not None:
+        if rule.relative.margin is not None:
+            return rule.relative.margin, "margin"
+        return rule.relative.margin_ratio, "margin_ratio"
+    if rule.fairness is not None:
+        if rule.fairness.max_gap is not None:
+            return rule.fairness.max_gap, "max_gap"
+        return rule.fairness.min_ratio, "min_ratio"
+    return None, None
+
+
+def decide(policy_set: PolicySet, snapshot: Snapshot, *, stage: str, now: dt.datetime) -> Decision:
+    """The decision for ``stage`` at ``now``: pure, deterministic, every outcome recorded."""
+    view = EvidenceView(snapshot, stage, now)
+    results: list[RuleResult] = []
+    for policy in sorted(policy_set.policies, key=lambda p: (p.source.path, p.span.line)):
+        run = _PolicyRun(policy, view, stage)
+        results.extend(run.rule(rule) for rule in policy.rules)
+    evidence = snapshot.evidence
+    results, uses = apply_waivers(results, policy_set.waivers, evidence, stage, now)
+    verdict, why = verdict_of(results, stage)
+    counts = {o.value: 0 for o in Outcome}
+    for r in results:
+        counts[r.outcome.value] += 1
+    candidate = _summary(evidence.candidate)
+    assert candidate is not None
+    return Decision(
+        verdict=verdict,
+        verdict_reason=why,
+        stage=stage,
+        decided_at=now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        govgate_version=__version__,
+        evidence_digest=snapshot.digest(),
+        policy_set_digest=policy_set.digest(),
+        candidate=candidate,
+        baseline=_summary(evidence.baseline),
+        counts=counts,
+        rules=results,
+        waivers=uses,
+    )

@@ -1,0 +1,171 @@
+"""Outcomes are data: every rule's result, the waivers, and the verdict derived from them.
+
+The verdict is computed in one place (:func:`verdict_of`) from the rule outcomes, never stored
+separately from them, and the exit code is computed from the verdict in one place (the CLI).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from govgate import canonical
+
+DECISION_FORMAT: Final = "govgate.decision/v1"
+
+
+class Outcome(StrEnum):
+    PASS = "pass"  # the expression holds on the evidence
+    FAIL = "fail"  # the violation holds: the evidence shows a breach
+    INCONCLUSIVE = "inconclusive"  # neither: the evidence is too weak to show either
+    GAP = "gap"  # evidence the rule reads is missing
+    ERROR = "error"  # the expression or the evidence is broken: could not decide
+    WAIVED = "waived"  # did not pass, and a valid waiver covers it
+    SKIPPED = "skipped"  # not for this stage
+
+
+class Verdict(StrEnum):
+    PASS = "PASS"
+    WARN = "WARN"
+    FAIL = "FAIL"
+    ROLLBACK = "ROLLBACK"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Observation(_Frozen):
+    """One value a rule read, by its evidence path. Every number in a report comes from here."""
+
+    path: str
+    value: float | int | str | bool | None
+
+
+class WaiverRef(_Frozen):
+    name: str
+    approver: str
+    ticket: str
+    expires: str
+    justification: str
+    waived_outcome: Outcome
+
+
+class RuleResult(_Frozen):
+    policy: str
+    policy_version: str
+    rule: str
+    title: str | None
+    category: str
+    enforce: Literal["block", "warn", "audit"]
+    outcome: Outcome
+    reason: str  # one sentence: why this outcome
+    file: str
+    line: int
+    form: str
+    expression: str  # the CEL evaluated, whatever form the rule was written in
+    violation: str | None
+    confidence: float
+    threshold: float | None = None
+    threshold_kind: str | None = None  # max, min, margin, margin_ratio, max_gap, min_ratio
+    observed: list[Observation] = []
+    missing: list[str] = []
+    message: str | None = None
+    error: str | None = None
+    samples_needed: int | None = None
+    waiver: WaiverRef | None = None
+    risk: dict[str, Any] | None = None
+    owner: str | None = None
+    owners: list[str] = []
+    controls: list[str] = []
+
+    @property
+    def key(self) -> str:
+        return f"{self.policy}/{self.rule}"
+
+
+class WaiverUse(_Frozen):
+    name: str
+    policy: str
+    rule: str
+    status: Literal["applied", "expired", "out-of-scope", "unused"]
+    reason: str
+    approver: str
+    ticket: str
+    expires: str
+    file: str
+
+
+class RunSummary(_Frozen):
+    run_id: str
+    experiment: str | None = None
+    stage: str | None = None
+    model: str | None = None
+    version: str | None = None
+    alias: str | None = None
+    model_digest: str | None = None
+
+
+class Decision(_Frozen):
+    format: Literal["govgate.decision/v1"] = DECISION_FORMAT
+    verdict: Verdict
+    verdict_reason: str
+    stage: str
+    decided_at: str
+    govgate_version: str
+    evidence_digest: str
+    policy_set_digest: str
+    candidate: RunSummary
+    baseline: RunSummary | None = None
+    counts: dict[str, int]
+    rules: list[RuleResult]
+    waivers: list[WaiverUse] = []
+
+    def canonical_json(self) -> bytes:
+        return canonical.dumps(self.model_dump(mode="json"))
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.canonical_json()).hexdigest()
+
+
+def _falls_short(outcome: Outcome) -> bool:
+    return outcome in (Outcome.FAIL, Outcome.INCONCLUSIVE, Outcome.GAP, Outcome.ERROR)
+
+
+def verdict_of(rules: list[RuleResult], stage: str) -> tuple[Verdict, str]:
+    """The verdict, and why, from the rule outcomes. Fail closed: no evidence, no pass.
+
+    ROLLBACK: a blocking rollback rule failed on a canary. FAIL: a blocking rule failed or
+    could not be evaluated (error). INCONCLUSIVE: a blocking rule's evidence is missing or too
+    weak, or nothing was shown at all (no rule evaluated, or none passed). WARN: only warn-level
+    rules fell short. PASS: every blocking rule passed (or is waived), and at least one passed.
+    Audit rules never change the verdict.
+    """
+    deciding = [r for r in rules if r.outcome is not Outcome.SKIPPED and r.enforce != "audit"]
+    blocking = [r for r in deciding if r.enforce == "block"]
+    if not deciding:
+        return Verdict.INCONCLUSIVE, f"no blocking or warning rule applies to stage {stage}"
+    rollbacks = [r for r in blocking if r.category == "rollback" and r.outcome is Outcome.FAIL]
+    if stage == "canary" and rollbacks:
+        return Verdict.ROLLBACK, f"rollback criteria failed: {_keys(rollbacks)}"
+    failed = [r for r in blocking if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
+    if failed:
+        return Verdict.FAIL, f"blocking rules failed or could not be evaluated: {_keys(failed)}"
+    unsure = [r for r in blocking if r.outcome in (Outcome.GAP, Outcome.INCONCLUSIVE)]
+    if unsure:
+        return Verdict.INCONCLUSIVE, f"evidence missing or too weak for: {_keys(unsure)}"
+    if not any(r.outcome is Outcome.PASS for r in deciding):
+        return Verdict.INCONCLUSIVE, "no rule passed: waivers alone do not make a release pass"
+    warned = [r for r in deciding if r.enforce == "warn" and _falls_short(r.outcome)]
+    if warned:
+        return Verdict.WARN, f"warning rules fell short: {_keys(warned)}"
+    return Verdict.PASS, "every blocking rule passed"
+
+
+def _keys(rules: list[RuleResult]) -> str:
+    names = [r.key for r in rules]
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")

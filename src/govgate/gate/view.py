@@ -1,0 +1,339 @@
+"""What CEL sees of a snapshot, computed lazily: only what rules reference, each at most once.
+
+``resolve`` answers one evidence path with a value, :class:`Missing` (the evidence is not
+there: a GAP) or :class:`Invalid` (it is there but unusable, e.g. a NaN metric or a broken
+table: an ERROR). Statistics are computed on first use and cached by role, name, confidence
+and method, so a policy that never asks for a bootstrap never pays for one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from govgate.cel import Reference
+from govgate.evidence.model import RunEvidence, Snapshot
+from govgate.evidence.redact import REDACTED
+from govgate.policy.model import Statistics
+from govgate.stats.bounds import Estimate, mean, quantile, rate
+from govgate.stats.compare import Comparison, compare
+from govgate.stats.fairness import GroupFairness, by_group
+
+_PERCENTILE = re.compile(r"^(?P<base>.+)_p(?P<q>[0-9]{1,2}(?:\.[0-9]+)?)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    reason: str
+
+
+Resolved = Any  # a plain value (float, str, dict, ...), Missing or Invalid
+
+
+def _bound(value: float | None, side: float) -> float:
+    """A bound for CEL: an unknown bound is the least helpful value, so it proves nothing."""
+    return side if value is None else float(value)
+
+
+def estimate_map(e: Estimate) -> dict[str, Any]:
+    return {
+        "value": float(e.value),
+        "n": int(e.n),
+        "lower": _bound(e.lower, -math.inf),
+        "upper": _bound(e.upper, math.inf),
+        "confidence": float(e.confidence),
+        "method": e.method,
+    }
+
+
+def comparison_map(c: Comparison) -> dict[str, Any]:
+    return {
+        "delta": float(c.delta),
+        "delta_lower": _bound(c.delta_lower, -math.inf),
+        "delta_upper": _bound(c.delta_upper, math.inf),
+        "rel_delta": float(c.rel_delta) if c.rel_delta is not None else math.nan,
+        "p_value": float(c.p_value) if c.p_value is not None else math.nan,
+        "n": int(c.n),
+        "method": c.method,
+        "paired": bool(c.paired),
+    }
+
+
+def fairness_map(f: GroupFairness) -> dict[str, Any]:
+    return {
+        "max_gap": float(f.max_gap),
+        "max_gap_lower": _bound(f.max_gap_lower, 0.0),
+        "max_gap_upper": _bound(f.max_gap_upper, math.inf),
+        "min_ratio": float(f.min_ratio) if f.min_ratio is not None else math.nan,
+        "min_ratio_lower": _bound(f.min_ratio_lower, 0.0),
+        "min_ratio_upper": _bound(f.min_ratio_upper, 1.0),
+        "n_groups": len(f.groups),
+        "worst_group": f.worst_group or "",
+        "method": f.method,
+        "groups": {
+            g.name: {
+                "value": float(g.value),
+                "n": int(g.n),
+                "lower": _bound(g.lower, -math.inf),
+                "upper": _bound(g.upper, math.inf),
+                "p_value": float(g.p_value) if g.p_value is not None else math.nan,
+                "p_value_holm": float(g.p_value_holm) if g.p_value_holm is not None else math.nan,
+            }
+            for g in f.groups
+        },
+    }
+
+
+class EvidenceView:
+    """A snapshot as the gate reads it, with statistics computed on demand."""
+
+    def __init__(self, snapshot: Snapshot, stage: str, now: dt.datetime) -> None:
+        self.snapshot = snapshot
+        self.stage = stage
+        self.now = now
+        self._cache: dict[tuple[Any, ...], Resolved] = {}
+
+    # -- public ---------------------------------------------------------------------------------
+
+    def resolve(self, ref: Reference, confidence: float, settings: Statistics) -> Resolved:
+        """The value at ``ref`` (for its root and path), Missing or Invalid."""
+        root, path = ref.root, ref.path
+        if root == "stage":
+            return self.stage
+        if root == "now":
+            return self.now
+        if root in ("candidate", "baseline"):
+            return self._run_path(root, path, confidence, settings)
+        if root == "compare":
+            return self._compare(path, confidence, settings)
+        if root == "fairness":
+            return self._fairness(path, confidence, settings)
+        return Missing(f"{ref.dotted()} is not evidence")  # variables are the engine's
+
+    # -- runs ----------------------------------------------------------------------------------
+
+    def _run(self, role: str) -> RunEvidence | Missing:
+        run = self.snapshot.evidence.run("candidate" if role == "candidate" else "baseline")
+        return run if run is not None else Missing(f"no {role} run was given")
+
+    def _run_path(
+        self, role: str, path: tuple[str, ...], confidence: float, settings: Statistics
+    ) -> Resolved:
+        run = self._run(role)
+        if isinstance(run, Missing):
+            return run
+        if not path:
+            return {"run": {"id": run.run_id}}
+        section, rest = path[0], path[1:]
+        if section == "metrics":
+            return self._metric(run, rest)
+        if section == "stats":
+            if not rest:
+                return Missing("a statistic must be named")
+            return self._stat(role, run, rest[0], confidence, settings)
+        if section in ("params", "tags"):
+            values = run.params if section == "params" else run.tags
+            if not rest:
+                return dict(values)
+            if rest[0] not in values:
+                return Missing(f"{role} has no {section[:-1]} {rest[0]!r}")
+            if values[rest[0]] == REDACTED:
+                return Missing(f"{role} {section[:-1]} {rest[0]!r} was redacted as a secret")
+            return values[rest[0]]
+        fields = self._fields(run, section)
+        if not rest:
+            return fields
+        if fields.get(rest[0]) is None:
+            return Missing(f"{role} has no {section}.{rest[0]}")
+        return fields[rest[0]]
+
+    @staticmethod
+    def _fields(run: RunEvidence, section: str) -> dict[str, Any]:
+        if section == "run":
+            return {
+                "id": run.run_id,
+                "experiment_id": run.experiment_id,
+                "status": run.status,
+                "start_time": run.start_time,
+                "end_time": run.end_time,
+                "stage": run.stage,
+            }
+        if section == "model":
+            m = run.model
+            return (
+                {}
+                if m is None
+                else {"name": m.name, "version": m.version, "alias": m.alias, "digest": m.digest}
+            )
+        ds = run.datasets[0] if run.datasets else None
+        items = run.items.rows if run.items and run.items.sha256 else None
+        return {} if ds is None else {"name": ds.name, "digest": ds.digest, "n": items}
+
+    @staticmethod
+    def _metric(run: RunEvidence, rest: tuple[str, ...]) -> Resolved:
+        if not rest:
+            return dict(run.metrics)
+        name = rest[0]
+        if name in run.nonfinite_metrics:
+            return Invalid(f"metric {name!r} was logged as {run.nonfinite_metrics[name]}")
+        if name not in run.metrics:
+            return Missing(f"{run.role} has no metric {name!r}")
+        return run.metrics[name]
+
+    def _table(self, role: str, run: RunEvidence) -> Any:
+        if run.items is None:
+            return Missing(f"the {role} run logged no per-item table")
+        if run.items.problem is not None:
+            return Invalid(f"the {role}'s per-item table is unusable: {run.items.problem}")
+        table = self.snapshot.items("candidate" if role == "candidate" else "baseline")
+        return table if table is not None else Missing(f"the {role}'s per-item table is absent")
+
+    @staticmethod
+    def _column(table: Any, name: str) -> tuple[str, Any, float | None] | None:
+        """(role, values, quantile) of the column that provides statistic ``name``."""
+        for role in ("rate", "score"):
+            column = f"{role}.{name}"
+            if column in table.columns:
+                return role, table.columns[column], None
+        if (m := _PERCENTILE.match(name)) and f"latency.{m['base']}" in table.columns:
+            return "latency", table.columns[f"latency.{m['base']}"], float(m["q"]) / 100.0
+        if f"latency.{name}" in table.columns:
+            return "score", table.columns[f"latency.{name}"], None  # the mean latency
+        return None
+
+    def _stat(
+        self, role: str, run: RunEvidence, name: str, confidence: float, settings: Statistics
+    ) -> Resolved:
+        key = ("stat", role, name, confidence, settings.rates.value, settings.means.value)
+        if key in self._cache:
+            return self._cache[key]
+        table = self._table(role, run)
+        if isinstance(table, (Missing, Invalid)):
+            return table
+        found = self._column(table, name)
+        if found is None:
+            result: Resolved = Missing(f"the {role}'s per-item table has no column for {name!r}")
+        else:
+            kind, values, q = found
+            if kind == "rate":
+                present = values[~np.isnan(values)]
+                est = rate(int(present.sum()), int(present.size), confidence, settings.rates.value)
+            elif q is not None:
+                est = quantile(values, q, confidence)
+            else:
+                est = mean(values, confidence, settings.means.value, label=f"{role}/{name}")
+            result = (
+                Missing(f"no {role} item was scored for {name!r}")
+                if est.n == 0
+                else estimate_map(est)
+            )
+        self._cache[key] = result
+        return result
+
+    # -- compare and fairness -------------------------------------------------------------------
+
+    def _compare(self, path: tuple[str, ...], confidence: float, settings: Statistics) -> Resolved:
+        if not path:
+            return Missing("compare needs a metric name")
+        name = path[0]
+        key = ("compare", name, confidence)
+        if key in self._cache:
+            return self._cache[key]
+        sides = []
+        for role in ("candidate", "baseline"):
+            run = self._run(role)
+            if isinstance(run, Missing):
+                return run
+            table = self._table(role, run)
+            if isinstance(table, (Missing, Invalid)):
+                return table
+            found = self._column(table, name)
+            if found is None or found[2] is not None:
+                return Missing(f"the {role}'s per-item table has no rate or score {name!r}")
+            sides.append((table, found))
+        (ct, (ckind, cvals, _)), (bt, (bkind, bvals, _)) = sides
+        if ckind != bkind:
+            return Invalid(
+                f"{name!r} is a {ckind} for the candidate but a {bkind} for the baseline"
+            )
+        comparison = compare(
+            cvals,
+            bvals,
+            self._shared(ct, bt),
+            binary=ckind == "rate",
+            confidence=confidence,
+            label=name,
+        )
+        result: Resolved = (
+            Missing(f"no scored items to compare for {name!r}")
+            if comparison.n == 0 or math.isnan(comparison.delta)
+            else comparison_map(comparison)
+        )
+        self._cache[key] = result
+        return result
+
+    def _shared(self, cand: Any, base: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the items both tables scored (same ``item_id``), hash-joined in Arrow."""
+        key = ("shared",)
+        if key not in self._cache:
+            import pyarrow.compute as pc
+
+            where = pc.index_in(cand.ids, value_set=base.ids)
+            ci = np.flatnonzero(where.is_valid().to_numpy(zero_copy_only=False))
+            bi = np.asarray(where.drop_null().to_numpy(zero_copy_only=False), dtype=np.int64)
+            self._cache[key] = (ci, bi)
+        shared: tuple[np.ndarray, np.ndarray] = self._cache[key]
+        return shared
+
+    def _fairness(self, path: tuple[str, ...], confidence: float, settings: Statistics) -> Resolved:
+        if len(path) < 4 or path[0] != "by_group" or path[2] != "stats":
+            return Missing('fairness needs by_group("COLUMN").stats.METRIC')
+        column, name = path[1], path[3]
+        key = ("fairness", column, name, confidence, settings.rates.value, settings.min_group_size)
+        if key in self._cache:
+            return self._cache[key]
+        run = self._run("candidate")
+        if isinstance(run, Missing):
+            return run
+        table = self._table("candidate", run)
+        if isinstance(table, (Missing, Invalid)):
+            return table
+        group = table.group(column)
+        found = self._column(table, name)
+        if group is None:
+            result: Resolved = Missing(f"the candidate's per-item table has no group.{column}")
+        elif found is None or found[2] is not None:
+            result = Missing(f"the candidate's per-item table has no rate or score {name!r}")
+        else:
+            codes, categories = group
+            f = by_group(
+                found[1],
+                codes,
+                categories,
+                binary=found[0] == "rate",
+                confidence=confidence,
+                min_group_size=settings.min_group_size,
+                rate_method=settings.rates.value,
+                label=f"{column}/{name}",
+            )
+            if f.small_groups:
+                result = Missing(
+                    f"groups of {column!r} below {settings.min_group_size} scored items: "
+                    + ", ".join(f.small_groups)
+                )
+            elif len(f.groups) < 2:
+                result = Missing(f"fewer than two groups of {column!r} have scored items")
+            else:
+                result = fairness_map(f)
+        self._cache[key] = result
+        return result
