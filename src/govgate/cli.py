@@ -57,9 +57,12 @@ def _parser() -> _Parser:
         "and lint, duplicate ids, waiver targets. Reports every problem in every file.",
     )
     validate.add_argument(
-        "paths", nargs="*", default=["policies"], metavar="PATH",
+        "paths",
+        nargs="*",
+        default=["policies"],
+        metavar="PATH",
         help="policy files or folders (default: policies)",
-    )  # fmt: skip
+    )
     validate.add_argument("--format", choices=["text", "json"], default="text")
 
     schema = sub.add_parser(
@@ -75,8 +78,9 @@ def _parser() -> _Parser:
         help="snapshot evidence from MLflow, or inspect a snapshot",
         description="Resolve candidate and baseline references and snapshot them.",
     )
-    ev_sub = evidence.add_subparsers(dest="evidence_command", metavar="COMMAND", required=True,
-                                     parser_class=_Parser)  # fmt: skip
+    ev_sub = evidence.add_subparsers(
+        dest="evidence_command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
     snap = ev_sub.add_parser(
         "snapshot",
         help="resolve references and write an evidence snapshot",
@@ -86,13 +90,62 @@ def _parser() -> _Parser:
     snap.add_argument("--candidate", required=True, metavar="REF")
     snap.add_argument("--baseline", metavar="REF")
     snap.add_argument("--stage", choices=["offline", "shadow", "canary"])
-    snap.add_argument("--policies", nargs="+", metavar="PATH",
-                      help="check first that the evidence asked for is what these policies need "
-                      "(a baseline when a rule compares with one)")  # fmt: skip
+    snap.add_argument(
+        "--policies",
+        nargs="+",
+        metavar="PATH",
+        help="check first that the evidence asked for is what these policies need "
+        "(a baseline when a rule compares with one)",
+    )
     _mlflow_options(snap)
-    snap.add_argument("--output", "-o", default="evidence.json", metavar="FILE",
-                      help="snapshot file (tables go to items/ beside it)")  # fmt: skip
+    snap.add_argument(
+        "--output",
+        "-o",
+        default="evidence.json",
+        metavar="FILE",
+        help="snapshot file (tables go to items/ beside it)",
+    )
     snap.add_argument("--format", choices=["text", "json"], default="text")
+    check = sub.add_parser(
+        "check",
+        help="decide a release: policies x evidence -> verdict and exit code",
+        description="Resolve the candidate (and baseline), evaluate every policy that judges "
+        "the stage, and exit with the verdict's code (see Exit codes in the README).",
+    )
+    check.add_argument("--candidate", required=True, metavar="REF")
+    check.add_argument("--baseline", metavar="REF")
+    check.add_argument("--stage", required=True, choices=["offline", "shadow", "canary"])
+    check.add_argument(
+        "--policies",
+        nargs="+",
+        default=["policies"],
+        metavar="PATH",
+        help="policy files or folders (default: policies)",
+    )
+    check.add_argument(
+        "--waivers",
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="waiver files or folders, in addition to those among the policies",
+    )
+    _mlflow_options(check)
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report here, not stdout")
+    check.add_argument(
+        "--fail-on-warn", action="store_true", help="exit 4 (blocked) on WARN instead of 0"
+    )
+    check.add_argument(
+        "--snapshot-out",
+        metavar="FILE",
+        help="also write the evidence snapshot the decision was made from",
+    )
+    check.add_argument(
+        "--now",
+        metavar="ISO8601",
+        help="decide as of this instant (replays; waiver expiry); default: now",
+    )
+
     inspect = ev_sub.add_parser("inspect", help="check a snapshot file and summarise it")
     inspect.add_argument("path", metavar="FILE")
     inspect.add_argument("--format", choices=["text", "json"], default="text")
@@ -105,14 +158,25 @@ def _mlflow_options(parser: argparse.ArgumentParser) -> None:
         metavar="URI",
         help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)",
     )
-    parser.add_argument("--mlflow-timeout", type=int, default=10, metavar="SECONDS",
-                        help="per-request timeout for a remote MLflow (default 10)")  # fmt: skip
-    parser.add_argument("--mlflow-retries", type=int, default=2, metavar="N",
-                        help="retries for a remote MLflow (default 2)")  # fmt: skip
+    parser.add_argument(
+        "--mlflow-timeout",
+        type=int,
+        default=10,
+        metavar="SECONDS",
+        help="per-request timeout for a remote MLflow (default 10)",
+    )
+    parser.add_argument(
+        "--mlflow-retries",
+        type=int,
+        default=2,
+        metavar="N",
+        help="retries for a remote MLflow (default 2)",
+    )
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:  # fmt: skip
+def main(
+    argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     """Run govgate; return the exit code (see :class:`ExitCode`)."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
@@ -359,7 +423,64 @@ def _cmd_evidence(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return ExitCode.OK
 
 
+def _now(args: argparse.Namespace) -> Any:
+    import datetime as dt
+
+    if not getattr(args, "now", None):
+        return dt.datetime.now(dt.UTC)
+    try:
+        when = dt.datetime.fromisoformat(args.now.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--now {args.now!r} is not an ISO 8601 date-time") from None
+    if when.tzinfo is None:
+        raise UsageError("--now needs a time zone, e.g. 2026-11-21T12:00:00Z")
+    return when
+
+
+def exit_code_for(verdict: str, fail_on_warn: bool) -> ExitCode:
+    """The one place a verdict becomes an exit code."""
+    return {
+        "PASS": ExitCode.OK,
+        "WARN": ExitCode.BLOCKED if fail_on_warn else ExitCode.OK,
+        "FAIL": ExitCode.BLOCKED,
+        "ROLLBACK": ExitCode.ROLLBACK,
+        "INCONCLUSIVE": ExitCode.INCONCLUSIVE,
+    }[verdict]
+
+
+def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
+    from govgate.evidence import parse_ref, take_snapshot, write_snapshot
+    from govgate.gate.engine import decide
+    from govgate.gate.preflight import require_baseline
+    from govgate.report.text import render_text
+
+    now = _now(args)
+    policy_set = _load_valid([*args.policies, *args.waivers])
+    candidate = parse_ref(args.candidate)
+    baseline = parse_ref(args.baseline) if args.baseline else None
+    require_baseline(policy_set, args.stage, baseline is not None)
+    snapshot = take_snapshot(
+        candidate, baseline, stage=args.stage, settings=_mlflow_settings(args), now=now
+    )
+    if args.snapshot_out:
+        write_snapshot(snapshot, Path(args.snapshot_out))
+    decision = decide(policy_set, snapshot, stage=args.stage, now=now)
+    if args.format == "json":
+        text = json.dumps(decision.model_dump(mode="json"), indent=2, allow_nan=False) + "\n"
+    else:
+        text = render_text(decision)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        out.write(f"{decision.verdict.value}: report written to {args.output}\n")
+    else:
+        out.write(text)
+    return exit_code_for(decision.verdict.value, args.fail_on_warn)
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+    "check": _cmd_check,
     "validate": _cmd_validate,
     "schema": _cmd_schema,
     "evidence": _cmd_evidence,

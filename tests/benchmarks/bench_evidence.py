@@ -46,13 +46,15 @@ def main() -> None:
     client = MlflowClient(uri)
     exp = client.create_experiment("bench", artifact_location=(root / "art").as_uri())
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "item_id": [f"i{i:07d}" for i in range(rows)],
-        "rate.toxicity_rate": (rng.random(rows) < 0.01).astype(np.int8),
-        "score.answer_correctness": rng.random(rows),
-        "latency.latency_ms": rng.gamma(2.0, 300.0, rows),
-        "group.language": rng.choice(["en", "de", "fr", "es"], rows),
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "item_id": [f"i{i:07d}" for i in range(rows)],
+            "rate.toxicity_rate": (rng.random(rows) < 0.01).astype(np.int8),
+            "score.answer_correctness": rng.random(rows),
+            "latency.latency_ms": rng.gamma(2.0, 300.0, rows),
+            "group.language": rng.choice(["en", "de", "fr", "es"], rows),
+        }
+    )
     path = root / "items.parquet"
     frame.to_parquet(path)
     run = client.create_run(exp)
@@ -73,15 +75,17 @@ def main() -> None:
                 table.column(name).to_numpy()
 
     def govgate() -> None:
-        take_snapshot(parse_ref(run_id), None, stage=None, settings=settings,
-                      now=dt.datetime.now(dt.UTC))  # fmt: skip
+        take_snapshot(
+            parse_ref(run_id), None, stage=None, settings=settings, now=dt.datetime.now(dt.UTC)
+        )
 
     raw()  # warm imports and caches for both
     govgate()
     t_raw = best_of(3, raw)
     t_gov = best_of(3, govgate)
-    snap = take_snapshot(parse_ref(run_id), None, stage=None, settings=settings,
-                         now=dt.datetime.now(dt.UTC))  # fmt: skip
+    snap = take_snapshot(
+        parse_ref(run_id), None, stage=None, settings=settings, now=dt.datetime.now(dt.UTC)
+    )
     t_write = best_of(3, lambda: write_snapshot(snap, root / "out" / "evidence.json"))
     print(f"rows: {rows:,}  artifact: {path.stat().st_size / 1e6:.1f} MB")
     print(f"raw MLflow + pyarrow (floor): {t_raw:.3f} s")

@@ -41,8 +41,12 @@ class MlflowServer:
 def start_server(root: Path, timeout: float = 90.0) -> MlflowServer:
     port = free_port()
     log = root / "server.log"
-    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
-           "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}  # fmt: skip
+    env = {
+        **os.environ,
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+    }
     mlflow_exe = Path(sys.executable).parent / "mlflow"
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -61,20 +61,37 @@ def test_the_same_evidence_from_sqlite_and_from_the_server(
     """Only the URI differs: the snapshots agree on everything but run ids and the URI."""
 
     def content(uri: str) -> dict[str, object]:
-        s = take_snapshot(parse_ref("models:/rag-assistant@champion"), None, stage="canary",
-                          settings=MlflowSettings(tracking_uri=uri), now=NOW)  # fmt: skip
+        s = take_snapshot(
+            parse_ref("models:/rag-assistant@champion"),
+            None,
+            stage="canary",
+            settings=MlflowSettings(tracking_uri=uri),
+            now=NOW,
+        )
         run = s.evidence.candidate
         model = run.model.model_dump(exclude={"source"}) if run.model else None  # has the run id
-        return {"metrics": run.metrics, "params": run.params, "history": run.metric_history,
-                "items": run.items.sha256 if run.items else None, "model": model}  # fmt: skip
+        return {
+            "metrics": run.metrics,
+            "params": run.params,
+            "history": run.metric_history,
+            "items": run.items.sha256 if run.items else None,
+            "model": model,
+        }
 
     assert content(mlflow_server[0]) == content(sqlite_store[0])
 
 
 def test_a_missing_run_over_http(mlflow_server: tuple[str, dict[str, str]], tmp_path: Path) -> None:
-    code, _, err = cli("evidence", "snapshot", "--tracking-uri", mlflow_server[0],
-                       "--candidate", "runs:/0123456789abcdef0123456789abcdef",
-                       "-o", str(tmp_path / "e.json"))  # fmt: skip
+    code, _, err = cli(
+        "evidence",
+        "snapshot",
+        "--tracking-uri",
+        mlflow_server[0],
+        "--candidate",
+        "runs:/0123456789abcdef0123456789abcdef",
+        "-o",
+        str(tmp_path / "e.json"),
+    )
     assert code == ExitCode.EVIDENCE_UNAVAILABLE
     assert "[evidence.not-found]" in err
     assert "Traceback" not in err
@@ -83,9 +100,20 @@ def test_a_missing_run_over_http(mlflow_server: tuple[str, dict[str, str]], tmp_
 def test_nothing_listening_fails_fast_with_what_was_tried(tmp_path: Path) -> None:
     uri = f"http://127.0.0.1:{free_port()}"
     start = time.monotonic()
-    code, _, err = cli("evidence", "snapshot", "--tracking-uri", uri, "--mlflow-retries", "1",
-                       "--mlflow-timeout", "2", "--candidate", "models:/x@champion",
-                       "-o", str(tmp_path / "e.json"))  # fmt: skip
+    code, _, err = cli(
+        "evidence",
+        "snapshot",
+        "--tracking-uri",
+        uri,
+        "--mlflow-retries",
+        "1",
+        "--mlflow-timeout",
+        "2",
+        "--candidate",
+        "models:/x@champion",
+        "-o",
+        str(tmp_path / "e.json"),
+    )
     elapsed = time.monotonic() - start
     assert code == ExitCode.EVIDENCE_UNAVAILABLE
     assert "MLflow is unreachable" in err
@@ -100,8 +128,9 @@ def test_server_stopped_between_resolve_and_snapshot(
     from mlflow.tracking import MlflowClient
 
     builder = StoreBuilder(MlflowClient(tracking_uri=own_server.uri), tmp_path)
-    run_id = builder.eval_run("c", "m", "1", "canary", metrics={"toxicity_rate": 0.01},
-                              items=items_frame(50, 1))  # fmt: skip
+    run_id = builder.eval_run(
+        "c", "m", "1", "canary", metrics={"toxicity_rate": 0.01}, items=items_frame(50, 1)
+    )
     builder.version("m", run_id)
     builder.client.set_registered_model_alias("m", "champion", "1")
     source = MlflowSource(MlflowSettings(tracking_uri=own_server.uri, timeout_s=2, max_retries=0))

@@ -21,12 +21,44 @@ default_compiler().check("1 < 2")
 SEED = (ROOT / "policies" / "rag-assistant" / "safety.yaml").read_bytes()
 TOKENS = st.sampled_from(
     [
-        b"\n", b"  ", b"- ", b": ", b"&a ", b"*a", b"!!str ", b"!x ", b"[", b"]", b"{", b"}",
-        b",", b"'", b'"', b"|", b">-", b"---\n", b"? ", b"#", b"\t", b"\xff", b"\x00", b"no",
-        b"1e-2", b".nan", b"kind: Policy\n", b"apiVersion: govgate/v1\n", b"rules:",
-        b"expression: ", b"candidate.metrics.x", b" <= ", b"((", b"))", b"{{", b"}}",
+        b"\n",
+        b"  ",
+        b"- ",
+        b": ",
+        b"&a ",
+        b"*a",
+        b"!!str ",
+        b"!x ",
+        b"[",
+        b"]",
+        b"{",
+        b"}",
+        b",",
+        b"'",
+        b'"',
+        b"|",
+        b">-",
+        b"---\n",
+        b"? ",
+        b"#",
+        b"\t",
+        b"\xff",
+        b"\x00",
+        b"no",
+        b"1e-2",
+        b".nan",
+        b"kind: Policy\n",
+        b"apiVersion: govgate/v1\n",
+        b"rules:",
+        b"expression: ",
+        b"candidate.metrics.x",
+        b" <= ",
+        b"((",
+        b"))",
+        b"{{",
+        b"}}",
     ]
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300)

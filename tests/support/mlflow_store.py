@@ -80,8 +80,12 @@ class StoreBuilder:
         return run_id
 
     def eval_run(self, label: str, model: str, version: str, stage: str, **kw: Any) -> str:
-        tags = {"govgate.model.name": model, "govgate.model.version": version,
-                "govgate.stage": stage, **kw.pop("tags", {})}  # fmt: skip
+        tags = {
+            "govgate.model.name": model,
+            "govgate.model.version": version,
+            "govgate.stage": stage,
+            **kw.pop("tags", {}),
+        }
         return self.run(label, tags=tags, **kw)
 
     def version(self, model: str, run_id: str | None, tags: dict[str, str] | None = None) -> str:
@@ -97,16 +101,25 @@ def populate(client: Any, tmp: Path) -> dict[str, str]:
     b = StoreBuilder(client, tmp)
     common = {"max_tokens": "512", "openai_api_key": SECRET, "prompt_note": f"key {SECRET}"}
     base = b.eval_run(
-        "baseline", "rag-assistant", "1", "canary",
+        "baseline",
+        "rag-assistant",
+        "1",
+        "canary",
         metrics={"toxicity_rate": 0.004, "error_rate": [0.01, 0.02, 0.015], "broken": float("nan")},
-        params=common, items=items_frame(600, 2, seed=1),
+        params=common,
+        items=items_frame(600, 2, seed=1),
         tags={"team": "assistant", "internal.note": "not allow-listed"},
-    )  # fmt: skip
+    )
     cand = b.eval_run(
-        "candidate", "rag-assistant", "2", "canary",
-        metrics={"toxicity_rate": 0.006, "error_rate": 0.01}, params=common,
-        items=items_frame(600, 4, seed=2), items_format="json",
-    )  # fmt: skip
+        "candidate",
+        "rag-assistant",
+        "2",
+        "canary",
+        metrics={"toxicity_rate": 0.006, "error_rate": 0.01},
+        params=common,
+        items=items_frame(600, 4, seed=2),
+        items_format="json",
+    )
     b.version("rag-assistant", base, tags={"govgate.model.digest": "sha256:" + "ab" * 32})
     b.version("rag-assistant", cand)
     client.set_registered_model_alias("rag-assistant", "champion", "1")

@@ -42,11 +42,23 @@ def test_missing_baseline_is_an_error_naming_the_rules(policies) -> None:  # typ
 def test_cli_checks_the_baseline_before_touching_mlflow(repo_root: Path, tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     code = main(
-        ["evidence", "snapshot", "--candidate", "models:/rag-assistant@challenger",
-         "--stage", "canary", "--policies", "policies",
-         "--tracking-uri", f"sqlite:///{tmp_path / 'absent.db'}", "-o", str(tmp_path / "e.json")],
-        stdout=out, stderr=err,
-    )  # fmt: skip
+        [
+            "evidence",
+            "snapshot",
+            "--candidate",
+            "models:/rag-assistant@challenger",
+            "--stage",
+            "canary",
+            "--policies",
+            "policies",
+            "--tracking-uri",
+            f"sqlite:///{tmp_path / 'absent.db'}",
+            "-o",
+            str(tmp_path / "e.json"),
+        ],
+        stdout=out,
+        stderr=err,
+    )
     assert code == ExitCode.EVIDENCE_UNAVAILABLE
     assert "[evidence.missing-baseline]" in err.getvalue()
     assert "hint: pass --baseline" in err.getvalue()

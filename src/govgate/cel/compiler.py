@@ -462,7 +462,7 @@ def _reference(
         elif kind == "member_index" and parent.children[0] is node:
             key = _string_literal(parent.children[1])
             if key is None:
-                if root in voc.EVIDENCE_ROOTS:
+                if root in voc.EVIDENCE_ROOTS and len(path) < voc.UNIT_DEPTH[root]:
                     at = _pos(parent.children[1])
                     issues.append(
                         CelIssue(

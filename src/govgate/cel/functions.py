@@ -1,4 +1,10 @@
-"""govgate's CEL function table: number-normalising operators and a small library.
+"""govgate's CEL function table: strict logic, number-normalising operators, a small library.
+
+**Strict logic.** CEL's ``||``, ``&&`` and ``?:`` absorb errors: ``1/0 > 1 || true`` is true.
+For a release gate that turns a runtime error into a pass, so govgate makes them strict: an
+error on either side is the result. (Missing evidence never reaches evaluation at all; the gate
+reports it as a GAP first. The comprehension macros are made strict in runtime.py.)
+
 
 cel-python follows the CEL spec strictly: ``1 < 2.0`` and ``1 == 1.0`` raise "no such overload".
 Policy authors write ``n >= 500`` against an int and ``upper <= 1`` against a double and expect
@@ -38,6 +44,21 @@ def _binary(name: str) -> Callable[[Any, Any], Any]:
     return apply
 
 
+def _strict(name: str) -> Callable[..., Any]:
+    standard = base_functions[name]
+
+    def apply(*args: Any) -> Any:
+        from celpy.evaluation import CELEvalError
+
+        for value in args:
+            if isinstance(value, CELEvalError):
+                return value
+        return standard(*args)
+
+    apply.__name__ = f"govgate_strict{name}"
+    return apply
+
+
 def _abs(x: Any) -> Any:
     if isinstance(x, ct.DoubleType):
         return ct.DoubleType(abs(float(x)))
@@ -70,6 +91,7 @@ def _by_group(fairness: Any, column: Any) -> Any:
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     **{name: _binary(name) for name in ("_<_", "_<=_", "_>_", "_>=_", "_==_", "_!=_")},
     **{name: _binary(name) for name in ("_+_", "_-_", "_*_", "_/_")},
+    **{name: _strict(name) for name in ("_||_", "_&&_", "_?_:_")},
     "abs": _abs,
     "min": _extreme(min),
     "max": _extreme(max),

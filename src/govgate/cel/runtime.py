@@ -54,6 +54,11 @@ def _evaluator_class() -> type:
         def sub_evaluator(self, ast: Any) -> BudgetEvaluator:
             return BudgetEvaluator(ast, self.activation, self._budget)
 
+        def build_ss_macro_eval(self, child: Any) -> Any:
+            # all/exists/exists_one would swallow an element's error when another element
+            # decides the result; govgate lets the error out (strict, like || and &&)
+            return self.build_macro_eval(child)
+
         def visit(self, tree: Any) -> Any:
             budget = self._budget
             budget.left -= 1

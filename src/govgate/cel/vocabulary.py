@@ -20,6 +20,12 @@ ROOTS: Final = frozenset(
 #: Roots whose references are evidence: the gate checks they exist before evaluating a rule.
 EVIDENCE_ROOTS: Final = frozenset({"candidate", "baseline", "compare", "fairness"})
 
+#: How many path segments name one unit of evidence: ``candidate.stats.NAME`` (2),
+#: ``compare.NAME`` (1), ``fairness.by_group("COL").stats.NAME`` (4). The gate checks that each
+#: unit a rule reads exists before it evaluates the rule, so the names *up to* the unit must be
+#: literals; keys below it (``...stats.acc.groups[g]``) may be dynamic.
+UNIT_DEPTH: Final = {"candidate": 2, "baseline": 2, "compare": 1, "fairness": 4}
+
 #: Sections of ``candidate`` / ``baseline``. ``None`` marks a section keyed by a free-form name.
 RUN_SECTIONS: Final[dict[str, frozenset[str] | None]] = {
     "metrics": None,

@@ -20,6 +20,7 @@ from typing import Any
 
 from govgate import __version__
 from govgate.cel import CompiledExpression, Reference, evaluate
+from govgate.cel.vocabulary import UNIT_DEPTH
 from govgate.errors import CelError
 from govgate.evidence.model import RunEvidence, Snapshot
 from govgate.gate.outcome import (
@@ -39,13 +40,7 @@ from govgate.policy.model import Statistics
 
 def unit_depth(ref: Reference) -> int:
     """How many path segments name one unit of evidence (a metric, a stat, a comparison)."""
-    if ref.root in ("candidate", "baseline"):
-        return min(len(ref.path), 2)
-    if ref.root == "compare":
-        return min(len(ref.path), 1)
-    if ref.root == "fairness":
-        return min(len(ref.path), 4)
-    return 0
+    return min(len(ref.path), UNIT_DEPTH.get(ref.root, 0))
 
 
 def _json_value(value: Any) -> float | int | str | bool | None:
@@ -141,6 +136,8 @@ class _PolicyRun:
             if ref.root == "variables":
                 continue
             keys, value = self._unit(ref, confidence)
+            if ref.root == "fairness":  # by_group("COL") is a method: fairness["COL"]...
+                keys = (keys[0], *keys[2:])
             _put(tree, keys, value)
         names = compiled.variables
         if names:
@@ -176,13 +173,14 @@ class _PolicyRun:
         invalid: list[str] = []
         for ref in compiled.evidence:
             keys, unit = self._unit(ref, compiled.confidence)
+            name = Reference(ref.root, ref.path[: len(keys) - 1]).dotted()  # the whole unit
             if isinstance(unit, Missing):
-                missing.append(f"{ref.dotted()}: {unit.reason}")
+                missing.append(f"{name}: {unit.reason}")
             elif isinstance(unit, Invalid):
-                invalid.append(f"{ref.dotted()}: {unit.reason}")
-            else:  # the whole unit: a stat's value, n, bounds and method, not just one field
-                unit_ref = Reference(ref.root, ref.path[: len(keys) - 1])
-                observed.extend(_observations(unit_ref.dotted(), unit))
+                invalid.append(f"{name}: {unit.reason}")
+            else:  # a stat's value, n, bounds and method, not just the field the rule read
+                observed.extend(_observations(name, unit))
+        missing, invalid = list(dict.fromkeys(missing)), list(dict.fromkeys(invalid))
         observed = sorted({o.path: o for o in observed}.values(), key=lambda o: o.path)
         if invalid:
             return RuleResult(

@@ -21,17 +21,27 @@ def mlflow_error(message: str, code: str = "INTERNAL_ERROR") -> MlflowException:
 
 
 CASES = [
-    (chained(mlflow_error("API request to http://127.0.0.1:40319/x failed"),
-             requests.exceptions.ConnectionError("port 40319: Connection refused")), "unreachable"),
-    (chained(mlflow_error("API request to http://127.0.0.1:40319/x failed"),
-             requests.exceptions.ReadTimeout("read timed out")), "timeout"),
+    (
+        chained(
+            mlflow_error("API request to http://127.0.0.1:40319/x failed"),
+            requests.exceptions.ConnectionError("port 40319: Connection refused"),
+        ),
+        "unreachable",
+    ),
+    (
+        chained(
+            mlflow_error("API request to http://127.0.0.1:40319/x failed"),
+            requests.exceptions.ReadTimeout("read timed out"),
+        ),
+        "timeout",
+    ),
     (mlflow_error("API request to endpoint /x failed with error code 403 != 200"), "permission"),
     (mlflow_error("Unauthorized", "UNAUTHENTICATED"), "permission"),
     (mlflow_error("Run 'abc' not found", "RESOURCE_DOES_NOT_EXIST"), "not-found"),
     (mlflow_error("Registered model alias x not found.", "INVALID_PARAMETER_VALUE"), "not-found"),
     (mlflow_error("database is locked on port 4031"), "store-error"),
     (RuntimeError("something else"), "store-error"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("exc", "kind"), CASES)

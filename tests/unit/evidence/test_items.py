@@ -43,8 +43,12 @@ def test_roles_from_column_names(encode) -> None:  # type: ignore[no-untyped-def
     assert table is not None
     assert table.rows == 3
     assert table.ids.to_pylist() == ["a", "b", "c"]
-    assert table.roles == {"rate.toxic": "rate", "score.correct": "score",
-                           "latency.latency_ms": "latency", "group.lang": "group"}  # fmt: skip
+    assert table.roles == {
+        "rate.toxic": "rate",
+        "score.correct": "score",
+        "latency.latency_ms": "latency",
+        "group.lang": "group",
+    }
     assert table.ignored == ("meta.prompt",)
     toxic = table.of_role("rate")["toxic"]
     assert toxic[:2].tolist() == [0.0, 1.0]
@@ -106,8 +110,12 @@ def test_unreadable_tables_say_why(data: bytes) -> None:
 
 def test_large_tables_load_columnar() -> None:
     n = 200_000
-    data = parquet({"item_id": [f"i{i}" for i in range(n)],
-                    "score.s": np.random.default_rng(0).random(n).tolist()})  # fmt: skip
+    data = parquet(
+        {
+            "item_id": [f"i{i}" for i in range(n)],
+            "score.s": np.random.default_rng(0).random(n).tolist(),
+        }
+    )
     table, problem = parse_items(data, "parquet")
     assert problem is None
     assert table is not None

@@ -253,8 +253,13 @@ def test_a_table_path_cannot_escape_the_snapshot(sqlite_store: Store, tmp_path: 
 def test_reading_a_missing_sqlite_store_does_not_create_one(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     with pytest.raises(EvidenceError) as info:
-        take_snapshot(parse_ref("0123456789abcdef0123456789abcdef"), None, stage=None,
-                      settings=MlflowSettings(tracking_uri=uri), now=NOW)  # fmt: skip
+        take_snapshot(
+            parse_ref("0123456789abcdef0123456789abcdef"),
+            None,
+            stage=None,
+            settings=MlflowSettings(tracking_uri=uri),
+            now=NOW,
+        )
     assert info.value.code == "evidence.not-found"
     assert not (tmp_path / "mlflow.db").exists()
 
@@ -286,18 +291,40 @@ def test_cli_snapshot_and_inspect(sqlite_store: Store, tmp_path: Path) -> None:
     [
         (["--candidate", "models:/rag-assistant@nobody"], "not-found", "alias @nobody"),
         (["--candidate", "0123456789abcdef0123456789abcdef"], "not-found", "not found"),
-        (["--candidate", "models:/ambiguous-model/1", "--stage", "canary"], "ambiguous",
-         "2 evaluation runs match"),
-        (["--candidate", "models:/running-model/1", "--stage", "shadow"], "run-state",
-         "still RUNNING"),
+        (
+            ["--candidate", "models:/ambiguous-model/1", "--stage", "canary"],
+            "ambiguous",
+            "2 evaluation runs match",
+        ),
+        (
+            ["--candidate", "models:/running-model/1", "--stage", "shadow"],
+            "run-state",
+            "still RUNNING",
+        ),
         (["--candidate", "models:/failed-model/1", "--stage", "shadow"], "run-state", "FAILED"),
         (["--candidate", "search:search-exp?tags.team = 'b'"], "run-state", "not FINISHED"),
-        (["--candidate", "search:rag-evals?tags.`govgate.stage` = 'offline'",
-          "--stage", "canary"], "stage-mismatch", "evaluated for stage 'offline'"),
-        (["--candidate", "models:/rag-assistant/2",
-          "--baseline", "models:/rag-assistant@challenger"], "same-run", "same run"),
+        (
+            [
+                "--candidate",
+                "search:rag-evals?tags.`govgate.stage` = 'offline'",
+                "--stage",
+                "canary",
+            ],
+            "stage-mismatch",
+            "evaluated for stage 'offline'",
+        ),
+        (
+            [
+                "--candidate",
+                "models:/rag-assistant/2",
+                "--baseline",
+                "models:/rag-assistant@challenger",
+            ],
+            "same-run",
+            "same run",
+        ),
     ],
-)  # fmt: skip
+)
 def test_cli_evidence_failures_exit_7(
     sqlite_store: Store, tmp_path: Path, argv: list[str], code: str, words: str
 ) -> None:

@@ -51,8 +51,12 @@ def test_filter_keeps_allow_listed_keys_and_records_why() -> None:
         },
         ("govgate.*", "max_tokens", "openai_api_key", "prompt"),
     )
-    assert kept == {"govgate.stage": "canary", "max_tokens": "512", "openai_api_key": REDACTED,
-                    "prompt": REDACTED}  # fmt: skip
+    assert kept == {
+        "govgate.stage": "canary",
+        "max_tokens": "512",
+        "openai_api_key": REDACTED,
+        "prompt": REDACTED,
+    }
     assert [k for k, _ in redactions] == ["openai_api_key", "prompt"]
     assert all("sk-" not in reason for _, reason in redactions)
     assert dropped == ["mlflow.user"]

@@ -1,0 +1,1 @@
+"""Reports: one pure renderer per format, ``render(decision) -> str``."""

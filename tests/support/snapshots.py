@@ -1,0 +1,119 @@
+"""Build evidence snapshots and policy sets in memory, for gate tests."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from govgate.evidence.items import parse_items
+from govgate.evidence.model import Evidence, ItemsInfo, ModelInfo, Resolution, RunEvidence, Snapshot
+from govgate.policy.loader import PolicySet, load_policy_set
+
+RESOLVED = Resolution(reference="test", method="run-id", detail="built by a test")
+
+
+def table(columns: dict[str, Any]) -> tuple[Any, bytes, ItemsInfo]:
+    """A per-item table from columns; ``item_id`` defaults to q0..qN."""
+    n = len(next(iter(columns.values())))
+    data = {"item_id": [f"q{i}" for i in range(n)], **columns}
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(data), buffer)
+    parsed, problem = parse_items(buffer.getvalue(), "parquet")
+    assert parsed is not None, problem
+    stored = parsed.to_parquet()
+    digest = hashlib.sha256(stored).hexdigest()
+    info = ItemsInfo(
+        artifact_path="govgate/items.parquet",
+        artifact_sha256=digest,
+        artifact_format="parquet",
+        file=f"items/{digest}.parquet",
+        sha256=digest,
+        rows=parsed.rows,
+        columns=dict(parsed.roles),
+    )
+    return parsed, stored, info
+
+
+def rates(n: int, events: int) -> np.ndarray:
+    out = np.zeros(n)
+    out[:events] = 1.0
+    return out
+
+
+def run(
+    role: str,
+    *,
+    metrics: dict[str, float] | None = None,
+    columns: dict[str, Any] | None = None,
+    stage: str | None = "canary",
+    model: str | None = None,
+    run_id: str | None = None,
+    params: dict[str, str] | None = None,
+) -> tuple[RunEvidence, Any, bytes | None]:
+    built = table(columns) if columns else None
+    evidence = RunEvidence(
+        role=role,  # type: ignore[arg-type]
+        run_id=run_id or (("c" if role == "candidate" else "b") * 32),
+        experiment_id="1",
+        status="FINISHED",
+        stage=stage,
+        model=ModelInfo(name=model, version="1") if model else None,
+        metrics=metrics or {},
+        params=params or {},
+        items=built[2] if built else None,
+        resolution=RESOLVED,
+    )
+    return evidence, (built[0] if built else None), (built[1] if built else None)
+
+
+def snapshot(
+    candidate: tuple[RunEvidence, Any, bytes | None],
+    baseline: tuple[RunEvidence, Any, bytes | None] | None = None,
+) -> Snapshot:
+    raw, tables = {}, {}
+    for ev, tab, blob in [candidate] + ([baseline] if baseline else []):
+        if ev.items is not None and ev.items.sha256:
+            raw[ev.items.sha256] = blob
+            tables[ev.items.sha256] = tab
+    evidence = Evidence(
+        govgate_version="test",
+        tracking_uri="test",
+        taken_at="2026-11-21T00:00:00Z",
+        candidate=candidate[0],
+        baseline=baseline[0] if baseline else None,
+    )
+    return Snapshot(evidence, raw, tables)
+
+
+def policy_set(tmp_path: Path, *documents: str) -> PolicySet:
+    for i, text in enumerate(documents):
+        (tmp_path / f"doc{i}.yaml").write_text(text)
+    loaded, problems = load_policy_set([str(tmp_path)])
+    assert problems == [], problems
+    return loaded
+
+
+def policy(
+    rules: str,
+    *,
+    stages: str = "[offline, shadow, canary]",
+    confidence: float = 0.95,
+    name: str = "p",
+    variables: str = "",
+    statistics: str = "",
+) -> str:
+    """A policy document with the given rules block (YAML list items, indented by 4)."""
+    return f"""apiVersion: govgate/v1
+kind: Policy
+metadata: {{name: {name}, version: "1", owners: [t@example.com]}}
+spec:
+  stages: {stages}
+  confidence: {confidence}
+{statistics}{variables}  rules:
+{rules}"""
