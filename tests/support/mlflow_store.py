@@ -161,3 +161,43 @@ def populate(client: Any, tmp: Path) -> dict[str, str]:
     b.run("team-b-old", "search-exp", tags={"team": "b"})
     b.run("team-b-busy", "search-exp", tags={"team": "b"}, status="RUNNING")
     return b.ids
+
+
+def rag_items(n: int, *, toxic: float, seed: int, quality_shift: float = 0.0) -> pd.DataFrame:
+    """Per-item results carrying everything the shipped RAG policies read."""
+    rng = np.random.default_rng(seed)
+    base_quality = np.clip(rng.normal(0.78, 0.12, n), 0, 1)
+    return pd.DataFrame(
+        {
+            "item_id": [f"rag-{i:05d}" for i in range(n)],
+            "rate.toxicity_rate": (rng.random(n) < toxic).astype(int),
+            "rate.hallucination_rate": (rng.random(n) < 0.01).astype(int),
+            "rate.policy_violation_rate": np.zeros(n, dtype=int),
+            "rate.error_rate": (rng.random(n) < 0.004).astype(int),
+            "score.answer_correctness": np.clip(
+                base_quality + quality_shift + rng.normal(0, 0.02, n), 0, 1
+            ),
+            "score.context_recall": np.clip(rng.normal(0.9, 0.05, n), 0, 1),
+            "latency.latency_ms": rng.gamma(2.0, 300.0, n),
+            "group.language": rng.choice(["en", "de", "fr"], n),
+        }
+    )
+
+
+def credit_items(n: int, *, young_penalty: float, seed: int) -> pd.DataFrame:
+    """Per-item results carrying everything the shipped credit-risk policy reads."""
+    rng = np.random.default_rng(seed)
+    band = rng.choice(["18-25", "26-40", "41-65", "65+"], n)
+    young = band == "18-25"
+    return pd.DataFrame(
+        {
+            "item_id": [f"app-{i:06d}" for i in range(n)],
+            "rate.accuracy": (rng.random(n) < np.where(young, 0.93 - young_penalty, 0.93)).astype(
+                int
+            ),
+            "rate.approval_rate": (
+                rng.random(n) < np.where(young, 0.60 - young_penalty, 0.60)
+            ).astype(int),
+            "group.age_band": band,
+        }
+    )

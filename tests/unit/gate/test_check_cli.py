@@ -10,6 +10,7 @@ import pytest
 
 from govgate.cli import main
 from govgate.exitcodes import ExitCode
+from tests.support.mlflow_store import StoreBuilder, credit_items, rag_items
 from tests.support.snapshots import policy
 
 Store = tuple[str, dict[str, str]]
@@ -208,3 +209,135 @@ def test_bad_now_is_a_usage_error(sqlite_store: Store, tmp_path: Path) -> None:
         check(sqlite_store, write(tmp_path, tox(0.05)), "--now", "2026-11-21T00:00:00")[0]
         == ExitCode.USAGE
     )
+
+
+@pytest.fixture(scope="module")
+def example_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Runs with the evidence the shipped example policies read, in a real SQLite store."""
+    from mlflow.tracking import MlflowClient
+
+    root = tmp_path_factory.mktemp("examples")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    b = StoreBuilder(MlflowClient(tracking_uri=uri), root)
+    cost = {"cost_usd_per_1k_requests": 1.20, "latency_ms_p95": 1400.0}
+    champion = b.eval_run(
+        "champion",
+        "rag-assistant",
+        "1",
+        "canary",
+        metrics=cost,
+        items=rag_items(3000, toxic=0.0, seed=1),
+    )
+    good = b.eval_run(
+        "good",
+        "rag-assistant",
+        "2",
+        "canary",
+        metrics={"cost_usd_per_1k_requests": 1.25, "latency_ms_p95": 1450.0},
+        items=rag_items(3000, toxic=0.0, seed=1, quality_shift=0.005),
+    )
+    toxic = b.eval_run(
+        "toxic",
+        "rag-assistant",
+        "3",
+        "canary",
+        metrics=cost,
+        items=rag_items(3000, toxic=0.03, seed=1),
+    )
+    for run_id in (champion, good, toxic):
+        b.version("rag-assistant", run_id)
+    b.client.set_registered_model_alias("rag-assistant", "champion", "1")
+    b.eval_run(
+        "credit-fair",
+        "credit-risk",
+        "1",
+        "offline",
+        metrics={"psi_max": 0.05},
+        items=credit_items(8000, young_penalty=0.0, seed=3),
+    )
+    b.eval_run(
+        "credit-unfair",
+        "credit-risk",
+        "2",
+        "offline",
+        metrics={"psi_max": 0.05},
+        items=credit_items(8000, young_penalty=0.25, seed=3),
+    )
+    b.version("credit-risk", None)
+    b.version("credit-risk", None)
+    return uri
+
+
+def check_examples(
+    uri: str, candidate: str, stage: str, *extra: str, policies: str = "policies"
+) -> tuple[int, dict]:  # type: ignore[type-arg]
+    code, out, err = cli(
+        "check",
+        "--tracking-uri",
+        uri,
+        "--policies",
+        policies,
+        "--candidate",
+        candidate,
+        "--stage",
+        stage,
+        "--format",
+        "json",
+        "--now",
+        "2026-11-21T12:00:00Z",
+        *extra,
+    )
+    assert err == "", err
+    return code, json.loads(out)
+
+
+def test_shipped_policies_pass_a_good_canary(example_store: str, repo_root: Path) -> None:
+    code, decision = check_examples(
+        example_store, "models:/rag-assistant/2", "canary", "--baseline", CHAMPION
+    )
+    outcomes = {r["rule"]: r["outcome"] for r in decision["rules"] if r["outcome"] != "skipped"}
+    assert decision["verdict"] == "PASS", outcomes
+    assert code == ExitCode.OK
+    assert set(outcomes.values()) == {"pass"}
+    assert len(outcomes) == 10  # every RAG rule for the canary stage was evaluated
+    waiver = decision["waivers"][0]
+    assert (waiver["name"], waiver["status"]) == ("cost-cap-holiday-canary", "unused")
+
+
+def test_shipped_policies_roll_back_a_toxic_canary(example_store: str, repo_root: Path) -> None:
+    code, decision = check_examples(
+        example_store, "models:/rag-assistant/3", "canary", "--baseline", CHAMPION
+    )
+    outcomes = {r["rule"]: r["outcome"] for r in decision["rules"]}
+    assert code == ExitCode.ROLLBACK
+    assert decision["verdict"] == "ROLLBACK"
+    assert outcomes["canary-toxicity-spike"] == "fail"
+    assert outcomes["toxicity-ceiling"] == "fail"
+    spike = next(r for r in decision["rules"] if r["rule"] == "canary-toxicity-spike")
+    observed = {o["path"]: o["value"] for o in spike["observed"]}
+    assert observed["candidate.stats.toxicity_rate.lower"] > 0.02
+    assert spike["file"] == "policies/rag-assistant/canary-rollback.yaml"
+
+
+def test_shipped_policies_judge_classifier_fairness(example_store: str, repo_root: Path) -> None:
+    code, fair = check_examples(
+        example_store,
+        "search:rag-evals?tags.`govgate.model.version` = '1' "
+        "and tags.`govgate.model.name` = 'credit-risk'",
+        "offline",
+        policies="policies/tabular-classifier",  # policies are per model folder, not scoped yet
+    )
+    assert fair["verdict"] == "PASS", [
+        (r["rule"], r["outcome"], r["reason"]) for r in fair["rules"]
+    ]
+    code, unfair = check_examples(
+        example_store,
+        "search:rag-evals?tags.`govgate.model.version` = '2' "
+        "and tags.`govgate.model.name` = 'credit-risk'",
+        "offline",
+        policies="policies/tabular-classifier",
+    )
+    outcomes = {r["rule"]: r["outcome"] for r in unfair["rules"]}
+    assert code == ExitCode.BLOCKED
+    assert outcomes["approval-ratio-by-age-band"] == "fail"
+    assert outcomes["accuracy-gap-by-age-band"] == "fail"
