@@ -87,9 +87,7 @@ def _parser() -> _Parser:
         description="References: runs:/RUN_ID or a run id, models:/NAME@ALIAS, "
         "models:/NAME/VERSION, search:EXPERIMENT?FILTER, or a snapshot .json file.",
     )
-    snap.add_argument("--candidate", required=True, metavar="REF")
-    snap.add_argument("--baseline", metavar="REF")
-    snap.add_argument("--stage", choices=["offline", "shadow", "canary"])
+    _evidence_options(snap, stage_required=False)
     snap.add_argument(
         "--policies",
         nargs="+",
@@ -112,9 +110,7 @@ def _parser() -> _Parser:
         description="Resolve the candidate (and baseline), evaluate every policy that judges "
         "the stage, and exit with the verdict's code (see Exit codes in the README).",
     )
-    check.add_argument("--candidate", required=True, metavar="REF")
-    check.add_argument("--baseline", metavar="REF")
-    check.add_argument("--stage", required=True, choices=["offline", "shadow", "canary"])
+    _evidence_options(check, stage_required=True)
     check.add_argument(
         "--policies",
         nargs="+",
@@ -150,6 +146,18 @@ def _parser() -> _Parser:
     inspect.add_argument("path", metavar="FILE")
     inspect.add_argument("--format", choices=["text", "json"], default="text")
     return parser
+
+
+def _evidence_options(parser: argparse.ArgumentParser, *, stage_required: bool) -> None:
+    parser.add_argument(
+        "--candidate",
+        required=True,
+        metavar="REF",
+        help="runs:/ID, a run id, models:/NAME@ALIAS, models:/NAME/VERSION, "
+        "search:EXPERIMENT?FILTER or a snapshot .json file",
+    )
+    parser.add_argument("--baseline", metavar="REF", help="the champion to compare with")
+    parser.add_argument("--stage", required=stage_required, choices=["offline", "shadow", "canary"])
 
 
 def _mlflow_options(parser: argparse.ArgumentParser) -> None:

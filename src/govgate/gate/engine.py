@@ -206,56 +206,37 @@ class _PolicyRun:
                 reason=f"{what}: {'; '.join(missing)}",
             )
         message = self._message(compiled)
+
+        def result(outcome: Outcome, reason: str, **extra: Any) -> RuleResult:
+            return RuleResult(
+                **base, outcome=outcome, reason=reason, observed=observed, message=message, **extra
+            )
+
         try:
-            holds = self._truth(compiled.expression, compiled.confidence, "expression")
-            if holds:
-                return RuleResult(
-                    **base,
-                    outcome=Outcome.PASS,
-                    observed=observed,
-                    message=message,
-                    reason="the expression holds on the evidence",
-                )
+            if self._truth(compiled.expression, compiled.confidence, "expression"):
+                return result(Outcome.PASS, "the expression holds on the evidence")
             if compiled.violation is None:
-                return RuleResult(
-                    **base,
-                    outcome=Outcome.FAIL,
-                    observed=observed,
-                    message=message,
-                    reason="the expression is false on the evidence",
-                )
+                return result(Outcome.FAIL, "the expression is false on the evidence")
             breached = self._truth(compiled.violation, compiled.confidence, "violation")
         except CelError as exc:
-            return RuleResult(
-                **base,
-                outcome=Outcome.ERROR,
-                observed=observed,
-                message=message,
-                reason=f"could not evaluate: {exc.message}",
+            return result(
+                Outcome.ERROR,
+                f"could not evaluate: {exc.message}",
                 error=f"{exc.code}: {exc.message}",
             )
         if breached:
-            return RuleResult(
-                **base,
-                outcome=Outcome.FAIL,
-                observed=observed,
-                message=message,
-                reason="the evidence shows a breach (the violation holds)",
-            )
+            return result(Outcome.FAIL, "the evidence shows a breach (the violation holds)")
         needed = samples_needed(compiled, {o.path: o.value for o in observed})
         more = (
             f"; about {needed:,} items in all would likely settle it, if the observed value holds"
             if needed is not None
             else ""
         )
-        return RuleResult(
-            **base,
-            outcome=Outcome.INCONCLUSIVE,
-            observed=observed,
-            message=message,
-            samples_needed=needed,
-            reason="the evidence shows neither compliance nor a breach at "
+        return result(
+            Outcome.INCONCLUSIVE,
+            "the evidence shows neither compliance nor a breach at "
             f"{compiled.confidence:.0%} confidence{more}",
+            samples_needed=needed,
         )
 
     def _truth(self, compiled: CompiledExpression, confidence: float, what: str) -> bool:
