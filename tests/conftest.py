@@ -58,3 +58,17 @@ def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[st
     uri = f"sqlite:///{root / 'mlflow.db'}"
     ids = populate(MlflowClient(tracking_uri=uri), root)  # artifacts go under root/artifacts
     return uri, ids
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/ from the renderers' current output",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -126,7 +126,13 @@ def _parser() -> _Parser:
         help="waiver files or folders, in addition to those among the policies",
     )
     _mlflow_options(check)
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument(
+        "--format",
+        action="append",
+        metavar="FORMAT[=FILE]",
+        help="text (default), json, markdown, html, junit, sarif or github; repeat for several "
+        "reports in one run, each to its own FILE (at most one goes to stdout)",
+    )
     check.add_argument("--output", "-o", metavar="FILE", help="write the report here, not stdout")
     check.add_argument(
         "--fail-on-warn", action="store_true", help="exit 4 (blocked) on WARN instead of 0"
@@ -445,6 +451,34 @@ def _now(args: argparse.Namespace) -> Any:
     return when
 
 
+REPORT_FORMATS = ("text", "json", "markdown", "html", "junit", "sarif", "github")
+
+
+def _report_targets(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """``--format FMT[=FILE]`` (repeatable) and ``--output`` as (format, file or stdout)."""
+    targets: list[tuple[str, str | None]] = []
+    for spec in args.format or ["text"]:
+        fmt, _, target = spec.partition("=")
+        if fmt not in REPORT_FORMATS:
+            raise UsageError(
+                f"unknown report format {fmt!r}", hint="formats: " + ", ".join(REPORT_FORMATS)
+            )
+        targets.append((fmt, target or None))
+    to_stdout = [t for t in targets if t[1] is None]
+    if args.output:
+        if len(to_stdout) != 1:
+            raise UsageError("--output names one file: use FORMAT=FILE for several reports")
+        targets = [(f, args.output) if t is None else (f, t) for f, t in targets]
+    elif len(to_stdout) > 1:
+        raise UsageError("only one report can go to stdout: use FORMAT=FILE for the others")
+    return targets
+
+
+def _color(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ
+
+
 def exit_code_for(verdict: str, fail_on_warn: bool) -> ExitCode:
     """The one place a verdict becomes an exit code."""
     return {
@@ -462,7 +496,8 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from govgate.evidence import parse_ref, take_snapshot, write_snapshot
     from govgate.gate.engine import decide
     from govgate.gate.preflight import require_baseline
-    from govgate.report.text import render_text
+    from govgate.report import RENDERERS, render_text
+    from govgate.risk.assess import assess
 
     now = _now(args)
     policy_set = _load_valid([*args.policies, *args.waivers])
@@ -475,15 +510,18 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.snapshot_out:
         write_snapshot(snapshot, Path(args.snapshot_out))
     decision = decide(policy_set, snapshot, stage=args.stage, now=now)
-    if args.format == "json":
-        text = json.dumps(decision.model_dump(mode="json"), indent=2, allow_nan=False) + "\n"
-    else:
-        text = render_text(decision)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        out.write(f"{decision.verdict.value}: report written to {args.output}\n")
-    else:
-        out.write(text)
+    risk = assess(decision)
+    for fmt, target in _report_targets(args):
+        if fmt == "text":
+            text = render_text(decision, risk, color=target is None and _color(out))
+        else:
+            text = RENDERERS[fmt](decision, risk)
+        if target is None:
+            out.write(text)
+        else:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            Path(target).write_text(text, encoding="utf-8")
+            err.write(f"govgate: {fmt} report written to {target}\n")
     return exit_code_for(decision.verdict.value, args.fail_on_warn)
 
 

@@ -25,6 +25,7 @@ from govgate.errors import CelError
 from govgate.evidence.model import RunEvidence, Snapshot
 from govgate.gate.outcome import (
     Decision,
+    ExpectedGap,
     Observation,
     Outcome,
     RuleResult,
@@ -57,7 +58,17 @@ def _observations(path: str, value: Any) -> list[Observation]:
     if isinstance(value, dict):
         out: list[Observation] = []
         for key in sorted(value):
-            if key != "groups":
+            if key == "groups":  # each group's estimate, for reports and charts
+                for group in sorted(value[key]):
+                    estimate = value[key][group]
+                    for field in ("value", "n", "lower", "upper"):
+                        out.append(
+                            Observation(
+                                path=f'{path}.groups["{group}"].{field}',
+                                value=_json_value(estimate[field]),
+                            )
+                        )
+            else:
                 out.extend(_observations(f"{path}.{key}", value[key]))
         return out
     return [Observation(path=path, value=_json_value(value))]
@@ -239,6 +250,24 @@ class _PolicyRun:
             samples_needed=needed,
         )
 
+    def expected(self) -> list[ExpectedGap]:
+        """The policy's ``expects`` that this evidence lacks (or holds unusable)."""
+        out = []
+        for item in self.policy.expects:
+            _, unit = self._unit(item.reference, self.spec.confidence)
+            if isinstance(unit, Missing | Invalid):
+                out.append(
+                    ExpectedGap(
+                        policy=self.policy.name,
+                        path=item.reference.dotted(),
+                        reason=unit.reason,
+                        file=item.span.file,
+                        line=item.span.line,
+                        owners=list(self.policy.document.metadata.owners),
+                    )
+                )
+        return out
+
     def _truth(self, compiled: CompiledExpression, confidence: float, what: str) -> bool:
         result = evaluate(compiled, self._activation(compiled, confidence))
         if not isinstance(result, bool):  # celpy's BoolType subclasses int, not bool
@@ -271,6 +300,7 @@ class _PolicyRun:
         rule = compiled.rule
         meta = self.policy.document.metadata
         threshold, kind = _threshold(compiled)
+        subject, subject_kind, at_most = _subject(compiled)
         return {
             "policy": compiled.policy,
             "policy_version": meta.version,
@@ -286,6 +316,9 @@ class _PolicyRun:
             "confidence": compiled.confidence,
             "threshold": threshold,
             "threshold_kind": kind,
+            "subject": subject,
+            "subject_kind": subject_kind,
+            "at_most": at_most,
             "risk": rule.risk.model_dump(mode="json", exclude_none=True) if rule.risk else None,
             "owner": rule.owner,
             "owners": list(meta.owners),
@@ -337,13 +370,39 @@ def _threshold(compiled: CompiledRule) -> tuple[float | None, str | None]:
     return None, None
 
 
+def _subject(compiled: CompiledRule) -> tuple[str | None, str | None, bool | None]:
+    """What a shorthand rule decides on: (observed path of the unit, kind, at most?)."""
+    rule = compiled.rule
+    if (t := rule.threshold) is not None:
+        section, kind = ("stats", "stat") if t.basis.value == "bound" else ("metrics", "point")
+        return Reference("candidate", (section, t.metric)).dotted(), kind, t.max is not None
+    if (r := rule.relative) is not None:
+        at_most = r.direction.value == "lower_is_better"
+        if r.basis.value == "paired":
+            return Reference("compare", (r.metric,)).dotted(), "delta", at_most
+        return Reference("candidate", ("metrics", r.metric)).dotted(), "point", at_most
+    if (f := rule.fairness) is not None:
+        path = ("by_group", f.group, "stats", f.metric)
+        return Reference("fairness", path).dotted(), "fairness", f.max_gap is not None
+    # a custom expression over one statistic: shown in reports (no threshold is known)
+    units = {(r.root, r.path[: unit_depth(r)]) for r in compiled.evidence}
+    if len(units) == 1:
+        root, unit = next(iter(units))
+        if root in ("candidate", "baseline") and unit[:1] == ("stats",) and len(unit) == 2:
+            return Reference(root, unit).dotted(), "stat", None
+    return None, None, None
+
+
 def decide(policy_set: PolicySet, snapshot: Snapshot, *, stage: str, now: dt.datetime) -> Decision:
     """The decision for ``stage`` at ``now``: pure, deterministic, every outcome recorded."""
     view = EvidenceView(snapshot, stage, now)
     results: list[RuleResult] = []
+    expected: list[ExpectedGap] = []
     for policy in sorted(policy_set.policies, key=lambda p: (p.source.path, p.span.line)):
         run = _PolicyRun(policy, view, stage)
         results.extend(run.rule(rule) for rule in policy.rules)
+        if stage in {s.value for s in policy.document.spec.stages}:
+            expected.extend(run.expected())
     evidence = snapshot.evidence
     results, uses = apply_waivers(results, policy_set.waivers, evidence, stage, now)
     verdict, why = verdict_of(results, stage)
@@ -365,4 +424,5 @@ def decide(policy_set: PolicySet, snapshot: Snapshot, *, stage: str, now: dt.dat
         counts=counts,
         rules=results,
         waivers=uses,
+        expected_gaps=expected,
     )

@@ -72,6 +72,11 @@ class RuleResult(_Frozen):
     confidence: float
     threshold: float | None = None
     threshold_kind: str | None = None  # max, min, margin, margin_ratio, max_gap, min_ratio
+    #: for shorthand rules: the evidence unit the rule decides on (an observed path prefix),
+    #: its kind (stat, delta, fairness, point) and whether it must stay at most the threshold
+    subject: str | None = None
+    subject_kind: Literal["stat", "delta", "fairness", "point"] | None = None
+    at_most: bool | None = None
     observed: list[Observation] = []
     missing: list[str] = []
     message: str | None = None
@@ -100,6 +105,17 @@ class WaiverUse(_Frozen):
     file: str
 
 
+class ExpectedGap(_Frozen):
+    """Evidence a policy expects on every run (``spec.expects``) that this run lacks."""
+
+    policy: str
+    path: str
+    reason: str
+    file: str
+    line: int
+    owners: list[str] = []
+
+
 class RunSummary(_Frozen):
     run_id: str
     experiment: str | None = None
@@ -124,6 +140,7 @@ class Decision(_Frozen):
     counts: dict[str, int]
     rules: list[RuleResult]
     waivers: list[WaiverUse] = []
+    expected_gaps: list[ExpectedGap] = []
 
     def canonical_json(self) -> bytes:
         return canonical.dumps(self.model_dump(mode="json"))

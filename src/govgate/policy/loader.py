@@ -61,12 +61,21 @@ class CompiledRule:
 
 
 @dataclass(frozen=True)
+class Expectation:
+    """Evidence a policy expects on every run (``spec.expects``), with where it was declared."""
+
+    reference: Reference
+    span: SourceSpan
+
+
+@dataclass(frozen=True)
 class LoadedPolicy:
     document: model.Policy
     source: SourceFile
     span: SourceSpan
     variables: tuple[tuple[str, CompiledExpression], ...]
     rules: tuple[CompiledRule, ...]
+    expects: tuple[Expectation, ...] = ()
 
     @property
     def name(self) -> str:
@@ -321,8 +330,34 @@ class _Loader:
                 ok = False
             else:
                 rules.append(compiled_rule)
-        if ok:
-            self.policies.append(LoadedPolicy(policy, source, span, tuple(variables), tuple(rules)))
+        expects = self._expects(spec.expects, doc)
+        if ok and expects is not None:
+            self.policies.append(
+                LoadedPolicy(policy, source, span, tuple(variables), tuple(rules), expects)
+            )
+
+    def _expects(self, items: list[str], doc: YamlDocument) -> tuple[Expectation, ...] | None:
+        out: list[Expectation] = []
+        ok = True
+        for i, text in enumerate(items):
+            pointer = f"/spec/expects/{i}"
+            compiled = self._cel(text, [], doc, pointer)
+            if compiled is None:
+                ok = False
+                continue
+            refs = compiled.evidence
+            if len(refs) != 1 or refs[0].dotted() != text.strip():
+                self._add(
+                    "policy.expects",
+                    f"{text!r} is not a single evidence reference",
+                    doc,
+                    pointer,
+                    "write a path such as candidate.metrics.cost or candidate.stats.toxicity_rate",
+                )
+                ok = False
+                continue
+            out.append(Expectation(refs[0], doc.span(pointer)))
+        return tuple(out) if ok else None
 
     def _rule(
         self,

@@ -301,6 +301,14 @@ class PolicySpec(_Doc):
     stages: Annotated[list[Stage], *_NO_REPEATS, Field(min_length=1)]
     confidence: Confidence = 0.95
     statistics: Statistics = Statistics()
+    expects: Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], *_NO_REPEATS] = (
+        Field(
+            default=[],
+            description="Evidence every run judged by this policy should carry, e.g. "
+            "candidate.metrics.cost_usd_per_1k_requests or candidate.stats.toxicity_rate. "
+            "Its absence is reported as an observability gap even when no rule reads it.",
+        )
+    )
     variables: list[Variable] = []
     rules: Annotated[
         list[Rule], Field(min_length=1, description="At least one: a policy with none is invalid.")

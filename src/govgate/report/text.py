@@ -1,32 +1,42 @@
-"""The terminal report: the verdict first, then every rule with the numbers behind it."""
+"""The terminal report: the headline first, then each rule with the numbers behind it."""
 
 from __future__ import annotations
 
 from govgate.gate.outcome import Decision, Outcome, RuleResult
+from govgate.report.common import RECOMMENDATIONS, findings_by_rule, headline, num, ordered, pct
+from govgate.risk.assess import Finding, RiskAssessment
 
-_ORDER = [
-    Outcome.FAIL,
-    Outcome.ERROR,
-    Outcome.GAP,
-    Outcome.INCONCLUSIVE,
-    Outcome.WAIVED,
-    Outcome.PASS,
-    Outcome.SKIPPED,
-]
+_COLOURS = {
+    Outcome.FAIL: "31;1",
+    Outcome.ERROR: "31;1",
+    Outcome.GAP: "34;1",
+    Outcome.INCONCLUSIVE: "34;1",
+    Outcome.WAIVED: "33",
+    Outcome.PASS: "32",
+    Outcome.SKIPPED: "2",
+}
+_VERDICT_COLOURS = {
+    "PASS": "32;1",
+    "WARN": "33;1",
+    "FAIL": "31;1",
+    "ROLLBACK": "31;1",
+    "INCONCLUSIVE": "34;1",
+}
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if color else text
 
 
 def _value(value: object) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+    return (
+        num(value) if isinstance(value, float | int) and not isinstance(value, bool) else str(value)
+    )
 
 
-def _rule(r: RuleResult) -> list[str]:
-    lines = [
-        f"  {r.outcome.value.upper():<12} {r.key}  [{r.enforce}, {r.category}]  {r.file}:{r.line}"
-    ]
+def _rule(r: RuleResult, finding: Finding | None, color: bool) -> list[str]:
+    label = _paint(f"{r.outcome.value.upper():<12}", _COLOURS[r.outcome], color)
+    lines = [f"  {label} {r.key}  [{r.enforce}, {r.category}]  {r.file}:{r.line}"]
     if r.outcome is Outcome.SKIPPED:
         return lines
     lines.append(f"      {r.reason}")
@@ -34,13 +44,30 @@ def _rule(r: RuleResult) -> list[str]:
         lines.append(f"      message: {r.message}")
     if r.threshold is not None:
         lines.append(
-            f"      threshold: {r.threshold_kind} {_value(r.threshold)} at {r.confidence:.0%}"
+            f"      threshold: {r.threshold_kind} {num(r.threshold)} at {r.confidence:.0%}"
         )
-    numbers = [o for o in r.observed if not o.path.endswith((".method", ".confidence"))]
+    numbers = [
+        o
+        for o in r.observed
+        if not o.path.endswith((".method", ".confidence")) and ".groups[" not in o.path
+    ]
     if numbers:
-        shown = ", ".join(f"{o.path}={_value(o.value)}" for o in numbers[:8])
+        shown = ", ".join(
+            f"{o.path}={_value(o.value) if o.value is not None else 'none'}" for o in numbers[:8]
+        )
         more = f" (+{len(numbers) - 8} more)" if len(numbers) > 8 else ""
         lines.append(f"      observed: {shown}{more}")
+    if finding is not None:
+        p = finding.likelihood.probability
+        like = (
+            f"{pct(p)} ({finding.likelihood.basis})"
+            if p is not None
+            else (f"unknown ({finding.likelihood.basis})")
+        )
+        lines.append(
+            f"      risk: {finding.level.value} (likelihood {like}; impact "
+            f"{finding.impact.value}, {finding.impact_source})"
+        )
     if r.samples_needed is not None:
         lines.append(
             f"      more data: about {r.samples_needed:,} items in all would likely settle it"
@@ -48,12 +75,14 @@ def _rule(r: RuleResult) -> list[str]:
     return lines
 
 
-def render_text(decision: Decision) -> str:
-    counts = decision.counts
-    head = f"Release decision: {decision.verdict.value} (stage {decision.stage}) | " + ", ".join(
-        f"{counts[o.value]} {o.value}" for o in _ORDER if counts.get(o.value)
-    )
-    lines = [head, f"  {decision.verdict_reason}", ""]
+def render_text(decision: Decision, risk: RiskAssessment, color: bool = False) -> str:
+    verdict_colour = _VERDICT_COLOURS[decision.verdict.value]
+    lines = [
+        _paint(headline(decision, risk), verdict_colour, color),
+        RECOMMENDATIONS[decision.verdict],
+        f"  {decision.verdict_reason}",
+        "",
+    ]
     cand = decision.candidate
     lines.append(
         f"candidate: run {cand.run_id}" + (f" ({cand.model} v{cand.version})" if cand.model else "")
@@ -64,18 +93,30 @@ def render_text(decision: Decision) -> str:
             f"baseline:  run {base.run_id}"
             + (f" ({base.model} v{base.version})" if base.model else "")
         )
-    lines.append(f"evidence sha256 {decision.evidence_digest}")
+    lines.append(f"stage {decision.stage}, evidence sha256 {decision.evidence_digest}")
     lines.append("")
-    for outcome in _ORDER:
-        for r in decision.rules:
-            if r.outcome is outcome:
-                lines.extend(_rule(r))
+    by_rule = findings_by_rule(risk)
+    for r in ordered(decision):
+        lines.extend(_rule(r, by_rule.get(r.key), color))
+    if risk.gaps:
+        lines += ["", "observability gaps:"]
+        for g in risk.gaps:
+            lines.append(f"  {g.priority} missing {g.missing}")
+            lines.append(f"     stops us knowing: {g.stops_us_knowing}")
+            lines.append(f"     instrumentation: {g.instrumentation}")
     if decision.waivers:
-        lines.append("")
-        lines.append("waivers:")
+        lines += ["", "waivers:"]
         for w in decision.waivers:
             lines.append(
                 f"  {w.status:<12} {w.name} ({w.policy}/{w.rule}, {w.ticket}, "
                 f"expires {w.expires}): {w.reason}"
             )
+    lines += ["", "Next Actions:"]
+    if risk.next_actions:
+        lines += [
+            f"  {i}. [{a.priority}] {a.what} (owner: {a.owner})"
+            for i, a in enumerate(risk.next_actions, 1)
+        ]
+    else:
+        lines.append("  none: nothing fell short")
     return "\n".join(lines) + "\n"

