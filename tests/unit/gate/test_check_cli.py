@@ -345,3 +345,39 @@ def test_shipped_policies_judge_classifier_fairness(example_store: str, repo_roo
     assert code == ExitCode.BLOCKED
     assert outcomes["approval-ratio-by-age-band"] == "fail"
     assert outcomes["accuracy-gap-by-age-band"] == "fail"
+
+
+def test_one_run_writes_all_seven_formats(sqlite_store: Store, tmp_path: Path) -> None:
+    out_dir = tmp_path / "reports"
+    files = {
+        fmt: out_dir / f"report.{fmt}"
+        for fmt in ("json", "markdown", "html", "junit", "sarif", "github")
+    }
+    formats = [f"--format={fmt}={path}" for fmt, path in files.items()]
+    code, out, err = check(sqlite_store, write(tmp_path, tox(0.001)), "--format", "text", *formats)
+    assert code == ExitCode.BLOCKED
+    assert out.startswith("Release decision: BLOCKED | 1 blocking failure")
+    for fmt, path in files.items():
+        assert path.stat().st_size > 0, fmt
+        assert f"govgate: {fmt} report written to {path}" in err
+    assert files["markdown"].read_text().startswith("**Release decision: BLOCKED | ")
+    assert json.loads(files["json"].read_text())["decision"]["verdict"] == "FAIL"
+    assert json.loads(files["sarif"].read_text())["version"] == "2.1.0"
+    assert files["junit"].read_text().startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    assert files["github"].read_text().startswith("::error file=")
+    assert "<svg" in files["html"].read_text()
+
+
+@pytest.mark.parametrize(
+    "formats",
+    [
+        ["--format", "pdf"],
+        ["--format", "text", "--format", "json"],
+        ["--format", "json=a.json", "--output", "b"],
+    ],
+)
+def test_report_format_usage_errors(
+    sqlite_store: Store, tmp_path: Path, formats: list[str]
+) -> None:
+    code, _, err = check(sqlite_store, write(tmp_path, tox(0.05)), *formats)
+    assert code == ExitCode.USAGE, err
