@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
@@ -208,6 +208,22 @@ def read_snapshot(path: Path) -> Snapshot:
         raise EvidenceError(
             "evidence.not-found", f"cannot read snapshot {where}: {exc.strerror}"
         ) from None
+    folder = path.parent.resolve()
+
+    def table(relative: str) -> bytes:
+        target = (folder / relative).resolve()
+        if folder not in target.parents:  # never follow a path out
+            raise EvidenceError("evidence.invalid", f"{where}: table path {relative!r} escapes")
+        try:
+            return target.read_bytes()
+        except OSError as exc:
+            raise FileNotFoundError(exc.strerror) from None
+
+    return snapshot_from_bytes(where, data, table)
+
+
+def snapshot_from_bytes(where: str, data: bytes, read_table: Callable[[str], bytes]) -> Snapshot:
+    """A snapshot from its evidence.json bytes and a reader of its tables by relative path."""
     try:
         evidence = Evidence.model_validate(json.loads(data))
     except (ValueError, ValidationError) as exc:
@@ -226,15 +242,13 @@ def read_snapshot(path: Path) -> Snapshot:
         info = run.items if run is not None else None
         if run is None or info is None or info.file is None or info.sha256 is None:
             continue
-        table_path = (path.parent / info.file).resolve()
-        if path.parent.resolve() not in table_path.parents:  # never follow a path out
-            raise EvidenceError("evidence.invalid", f"{where}: table path {info.file!r} escapes")
         try:
-            blob = table_path.read_bytes()
-        except OSError as exc:
+            blob = read_table(info.file)
+        except (OSError, KeyError) as exc:
+            reason = exc.args[0] if exc.args else "absent"
             raise EvidenceError(
                 "evidence.invalid",
-                f"{where}: the {run.role}'s per-item table {info.file} is missing ({exc.strerror})",
+                f"{where}: the {run.role}'s per-item table {info.file} is missing ({reason})",
             ) from None
         if hashlib.sha256(blob).hexdigest() != info.sha256:
             raise EvidenceError(

@@ -28,6 +28,7 @@ from govgate.gate.outcome import (
     ExpectedGap,
     Observation,
     Outcome,
+    Preregistration,
     RuleResult,
     RunSummary,
     verdict_of,
@@ -37,6 +38,10 @@ from govgate.gate.view import EvidenceView, Invalid, Missing
 from govgate.gate.waivers import apply_waivers
 from govgate.policy.loader import CompiledRule, LoadedPolicy, PolicySet
 from govgate.policy.model import Statistics
+
+#: The tag an evaluation run carries with the digest of the policies in force when it was
+#: scored (written by ``govgate eval run``): pre-registration of the release criteria.
+POLICY_DIGEST_TAG = "govgate.policy_digest"
 
 
 def unit_depth(ref: Reference) -> int:
@@ -411,6 +416,17 @@ def decide(policy_set: PolicySet, snapshot: Snapshot, *, stage: str, now: dt.dat
         counts[r.outcome.value] += 1
     candidate = _summary(evidence.candidate)
     assert candidate is not None
+    recorded = evidence.candidate.tags.get(POLICY_DIGEST_TAG)
+    applied = policy_set.digest()
+    prereg = Preregistration(
+        status="not-recorded"
+        if recorded is None
+        else "match"
+        if recorded == applied
+        else "mismatch",
+        recorded=recorded,
+        applied=applied,
+    )
     return Decision(
         verdict=verdict,
         verdict_reason=why,
@@ -425,4 +441,5 @@ def decide(policy_set: PolicySet, snapshot: Snapshot, *, stage: str, now: dt.dat
         rules=results,
         waivers=uses,
         expected_gaps=expected,
+        preregistration=prereg,
     )

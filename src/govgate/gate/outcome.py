@@ -116,6 +116,14 @@ class ExpectedGap(_Frozen):
     owners: list[str] = []
 
 
+class Preregistration(_Frozen):
+    """Were the criteria applied the ones the evaluation run recorded before scoring?"""
+
+    status: Literal["match", "mismatch", "not-recorded"]
+    recorded: str | None  # the candidate run's govgate.policy_digest tag
+    applied: str  # the digest of the policies applied now
+
+
 class RunSummary(_Frozen):
     run_id: str
     experiment: str | None = None
@@ -141,6 +149,7 @@ class Decision(_Frozen):
     rules: list[RuleResult]
     waivers: list[WaiverUse] = []
     expected_gaps: list[ExpectedGap] = []
+    preregistration: Preregistration | None = None
 
     def canonical_json(self) -> bytes:
         return canonical.dumps(self.model_dump(mode="json"))

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,11 +33,13 @@ _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A file that was read: its path as given, content digest and size."""
+    """A file that was read: its path as given, content digest, size, and the exact bytes
+    evaluated (an audit bundle stores these, never a second read of the file)."""
 
     path: str
     sha256: str
     size: int
+    data: bytes = field(default=b"", repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,24 @@ def discover(paths: Sequence[str]) -> list[Path]:
     return list(unique.values())
 
 
+def load_policy_sources(
+    sources: Sequence[tuple[str, bytes]],
+    *,
+    compiler: CelCompiler | None = None,
+    limits: YamlLimits = DEFAULT_LIMITS,
+) -> tuple[PolicySet, list[Problem]]:
+    """Load policy and waiver files given as (name, bytes), e.g. from an audit bundle."""
+    loader = _Loader(compiler or default_compiler(), limits)
+    for name, data in sources:
+        loader.load_bytes(name, data)
+    loader.cross_checks()
+    problems = sorted(
+        loader.problems,
+        key=lambda p: (p.span.file, p.span.document, p.span.line, p.span.column, p.code),
+    )
+    return PolicySet(tuple(loader.policies), tuple(loader.waivers), tuple(loader.sources)), problems
+
+
 def load_policy_set(
     paths: Sequence[str],
     *,
@@ -194,6 +214,11 @@ class _Loader:
 
     def load_file(self, path: Path) -> None:
         name = path.as_posix()
+        data = self._read(path, name)
+        if data is not None:
+            self.load_bytes(name, data)
+
+    def _read(self, path: Path, name: str) -> bytes | None:
         try:
             size = path.stat().st_size
             if size > self.limits.max_bytes:
@@ -205,14 +230,26 @@ class _Loader:
                         "split it into several files",
                     )
                 )
-                return
-            data = path.read_bytes()
+                return None
+            return path.read_bytes()
         except OSError as exc:
             self.problems.append(
                 Problem("input.unreadable", f"cannot read file: {exc.strerror}", SourceSpan(name))
             )
+            return None
+
+    def load_bytes(self, name: str, data: bytes) -> None:
+        """Load one file's bytes, reported under ``name`` (its path as the user gave it)."""
+        if len(data) > self.limits.max_bytes:
+            self.problems.append(
+                Problem(
+                    "yaml.too-large",
+                    f"file is {len(data)} bytes, over the {self.limits.max_bytes}-byte limit",
+                    SourceSpan(name, 1, 1),
+                )
+            )
             return
-        source = SourceFile(name, hashlib.sha256(data).hexdigest(), len(data))
+        source = SourceFile(name, hashlib.sha256(data).hexdigest(), len(data), data)
         self.sources.append(source)
         documents, problems = load_yaml(data, name, self.limits)
         if problems:
@@ -276,17 +313,20 @@ class _Loader:
     def _duplicates(self, value: dict[str, Any], doc: YamlDocument) -> bool:
         spec = value.get("spec", {})
         found = False
-        for key, field, what in (("rules", "id", "rule id"), ("variables", "name", "variable")):
+        for key, name_field, what in (
+            ("rules", "id", "rule id"),
+            ("variables", "name", "variable"),
+        ):
             first: dict[str, int] = {}
             for i, item in enumerate(spec.get(key, []) if value.get("kind") == "Policy" else []):
-                ident = item.get(field)
+                ident = item.get(name_field)
                 if ident in first:
-                    line = doc.span(f"/spec/{key}/{first[ident]}/{field}").line
+                    line = doc.span(f"/spec/{key}/{first[ident]}/{name_field}").line
                     self._add(
                         "policy.duplicate",
                         f"duplicate {what} {ident!r} (first at line {line})",
                         doc,
-                        f"/spec/{key}/{i}/{field}",
+                        f"/spec/{key}/{i}/{name_field}",
                         f"each {what} must be unique within a policy",
                     )
                     found = True
@@ -692,8 +732,14 @@ def _type_problem(error: Any, doc: YamlDocument, pointer: str) -> Problem:
 
 
 def _type_words(want: Any) -> str:
-    names = {"string": "a string", "number": "a number", "integer": "an integer",
-             "boolean": "a boolean", "array": "a list", "object": "a mapping"}  # fmt: skip
+    names = {
+        "string": "a string",
+        "number": "a number",
+        "integer": "an integer",
+        "boolean": "a boolean",
+        "array": "a list",
+        "object": "a mapping",
+    }
     if isinstance(want, list):
         return " or ".join(str(names.get(w, w)) for w in want)
     return names.get(want, str(want))
