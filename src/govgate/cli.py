@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from govgate import __version__
@@ -147,6 +148,46 @@ def _parser() -> _Parser:
         metavar="ISO8601",
         help="decide as of this instant (replays; waiver expiry); default: now",
     )
+
+    check.add_argument(
+        "--bundle", metavar="DIR", help="write an audit bundle to this new directory (atomically)"
+    )
+    check.add_argument(
+        "--bundle-archive", metavar="FILE", help="also write the bundle as one .tar.gz or .zip"
+    )
+    check.add_argument(
+        "--sign-key", metavar="PEM", help="sign the bundle's statement with this Ed25519 key (DSSE)"
+    )
+    check.add_argument(
+        "--no-mlflow-log",
+        action="store_true",
+        help="do not log the bundle and verdict to the candidate run",
+    )
+    check.add_argument(
+        "--promote-alias",
+        metavar="ALIAS",
+        help="on PASS only, move models:/NAME@ALIAS to the candidate, if the alias "
+        "still points where it did when the evidence was read",
+    )
+
+    keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing bundles")
+    keygen.add_argument(
+        "--out",
+        default="govgate-signing",
+        metavar="PREFIX",
+        help="writes PREFIX.pem (private, mode 600) and PREFIX.pub",
+    )
+
+    verify = sub.add_parser(
+        "verify",
+        help="verify an audit bundle offline: digests, signature, replay",
+        description="Checks every digest, the signature (required with --key), and re-evaluates "
+        "the decision from the bundled policies and evidence. Exit 0 when it verifies, 8 when "
+        "it does not.",
+    )
+    verify.add_argument("bundle", metavar="BUNDLE", help="bundle directory, .tar.gz or .zip")
+    verify.add_argument("--key", metavar="PUB", help="the signer's public key (PEM)")
+    verify.add_argument("--format", choices=["text", "json"], default="text")
 
     inspect = ev_sub.add_parser("inspect", help="check a snapshot file and summarise it")
     inspect.add_argument("path", metavar="FILE")
@@ -451,6 +492,207 @@ def _now(args: argparse.Namespace) -> Any:
     return when
 
 
+def _sign_key(args: argparse.Namespace) -> Any:
+    if not args.sign_key:
+        return None
+    if not (args.bundle or args.bundle_archive):
+        raise UsageError("--sign-key signs a bundle: add --bundle DIR or --bundle-archive FILE")
+    from govgate.bundle.signing import load_private
+
+    return load_private(Path(args.sign_key))
+
+
+def environment() -> dict[str, Any]:
+    """What ran the gate: versions, git commit, CI run. Only named variables are read."""
+    import platform
+    import subprocess
+    from importlib import metadata
+
+    packages: dict[str, str | None] = {}
+    names = (
+        "govgate",
+        "pydantic",
+        "cel-python",
+        "jsonschema",
+        "PyYAML",
+        "numpy",
+        "scipy",
+        "pyarrow",
+        "cryptography",
+        "mlflow",
+        "ragas",
+    )
+    for name in names:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = None
+    git: dict[str, Any]
+    try:
+        run = subprocess.run
+        commit = run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+        dirty = (
+            run(
+                ["git", "status", "--porcelain"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=True,
+            ).stdout.strip()
+            != ""
+        )
+        git = {"commit": commit, "dirty": dirty}
+    except (OSError, subprocess.SubprocessError):
+        git = {"commit": None}
+    ci_names = (
+        "CI",
+        "GITHUB_REPOSITORY",
+        "GITHUB_RUN_ID",
+        "GITHUB_RUN_ATTEMPT",
+        "GITHUB_SHA",
+        "GITHUB_REF",
+        "GITHUB_WORKFLOW",
+        "GITHUB_ACTOR",
+    )
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "packages": packages,
+        "git": git,
+        "ci": {name: os.environ[name] for name in ci_names if name in os.environ},
+    }
+
+
+def _write_bundle(
+    args: argparse.Namespace,
+    err: TextIO,
+    decision: Any,
+    risk: Any,
+    policy_set: Any,
+    snapshot: Any,
+    sign_key: Any,
+    settings: Any,
+    *,
+    log: bool,
+) -> None:
+    from govgate.bundle import build, store
+    from govgate.bundle.signing import sign
+
+    signer = (lambda payload: sign(payload, sign_key)) if sign_key is not None else None
+    files = build.contents(decision, risk, policy_set, snapshot, environment(), signer)
+    if args.bundle:
+        store.write_directory(Path(args.bundle), files)
+        signed = " (signed)" if signer else ""
+        err.write(f"govgate: audit bundle written to {args.bundle}{signed}\n")
+    if args.bundle_archive:
+        store.write_archive(Path(args.bundle_archive), files)
+        err.write(f"govgate: audit bundle archive written to {args.bundle_archive}\n")
+    if log and args.bundle:
+        from govgate.evidence.mlflow_source import MlflowSource, log_bundle
+
+        path = log_bundle(
+            MlflowSource(settings),
+            decision.candidate.run_id,
+            Path(args.bundle),
+            decision.digest(),
+            decision.verdict.value,
+        )
+        err.write(f"govgate: bundle logged to run {decision.candidate.run_id} at {path}\n")
+
+
+def _promotion_target(
+    args: argparse.Namespace, snapshot: Any, settings: Any
+) -> tuple[str, str, str, str | None]:
+    """(model, alias, candidate version, version the alias pointed to when evidence was read)."""
+    cand = snapshot.evidence.candidate
+    if cand.model is None or not cand.model.version:
+        raise UsageError(
+            "--promote-alias needs a candidate that is a registered model version",
+            hint="pass --candidate models:/NAME/VERSION or models:/NAME@ALIAS",
+        )
+    base = snapshot.evidence.baseline
+    if base is not None and base.model and base.model.alias == args.promote_alias:
+        expected = base.model.version  # read once, with the evidence
+    else:
+        from govgate.evidence.mlflow_source import MlflowSource, alias_version
+
+        expected = alias_version(MlflowSource(settings), cand.model.name, args.promote_alias)
+    return cand.model.name, args.promote_alias, cand.model.version, expected
+
+
+def _promote(
+    err: TextIO, decision: Any, settings: Any, target: tuple[str, str, str, str | None]
+) -> None:
+    name, alias, version, expected = target
+    if decision.verdict.value != "PASS":
+        err.write(
+            f"govgate: not promoting models:/{name}@{alias}: the verdict is "
+            f"{decision.verdict.value}, and only PASS promotes\n"
+        )
+        return
+    from govgate.evidence.mlflow_source import MlflowSource, promote_alias
+
+    promote_alias(MlflowSource(settings), name, alias, version, expected)
+    err.write(
+        f"govgate: promoted models:/{name}@{alias} to version {version} "
+        f"(was {expected or 'unset'})\n"
+    )
+
+
+def _cmd_keygen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.bundle.signing import generate
+
+    private, public = Path(f"{args.out}.pem"), Path(f"{args.out}.pub")
+    key = generate(private, public)
+    out.write(f"private key {private} (keep it secret)\npublic key  {public}\nkey id {key}\n")
+    return ExitCode.OK
+
+
+def _cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.bundle import store
+    from govgate.bundle.signing import load_public
+    from govgate.bundle.verify import Verification, verify
+
+    key = load_public(Path(args.key)) if args.key else None
+    path = Path(args.bundle)
+    if not path.exists():
+        raise UsageError(f"{path}: no such bundle")
+    try:
+        result = verify(store.read(path), key)
+    except store.BundleError as exc:
+        result = Verification(problems=[f"unreadable: {exc.message}"])
+    if args.format == "json":
+        payload = {
+            "bundle": str(path),
+            "verified": result.ok,
+            "problems": result.problems,
+            "signed": result.signed,
+            "signature_verified": result.signature_verified,
+            "replayed": result.replayed,
+            "verdict": result.verdict,
+        }
+        out.write(json.dumps(payload, indent=2) + "\n")
+    elif not result.ok:
+        count = len(result.problems)
+        out.write(f"{path}: NOT VERIFIED ({count} problem{'s' if count != 1 else ''})\n")
+        out.writelines(f"  {p}\n" for p in result.problems)
+    else:
+        signature = (
+            "signature verified"
+            if result.signature_verified
+            else "signed, not checked (no --key)"
+            if result.signed
+            else "not signed"
+        )
+        out.write(
+            f"{path}: verified: every digest matches, {signature}, decision replayed "
+            f"byte for byte (verdict {result.verdict})\n"
+        )
+    return ExitCode.OK if result.ok else ExitCode.VERIFY_FAILED
+
+
 REPORT_FORMATS = ("text", "json", "markdown", "html", "junit", "sarif", "github")
 
 
@@ -494,6 +736,7 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pathlib import Path
 
     from govgate.evidence import parse_ref, take_snapshot, write_snapshot
+    from govgate.evidence.refs import SnapshotRef
     from govgate.gate.engine import decide
     from govgate.gate.preflight import require_baseline
     from govgate.report import RENDERERS, render_text
@@ -504,11 +747,12 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     candidate = parse_ref(args.candidate)
     baseline = parse_ref(args.baseline) if args.baseline else None
     require_baseline(policy_set, args.stage, baseline is not None)
-    snapshot = take_snapshot(
-        candidate, baseline, stage=args.stage, settings=_mlflow_settings(args), now=now
-    )
+    settings = _mlflow_settings(args)
+    sign_key = _sign_key(args)
+    snapshot = take_snapshot(candidate, baseline, stage=args.stage, settings=settings, now=now)
     if args.snapshot_out:
         write_snapshot(snapshot, Path(args.snapshot_out))
+    promotion = _promotion_target(args, snapshot, settings) if args.promote_alias else None
     decision = decide(policy_set, snapshot, stage=args.stage, now=now)
     risk = assess(decision)
     for fmt, target in _report_targets(args):
@@ -522,11 +766,28 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             Path(target).parent.mkdir(parents=True, exist_ok=True)
             Path(target).write_text(text, encoding="utf-8")
             err.write(f"govgate: {fmt} report written to {target}\n")
+    from_mlflow = not isinstance(candidate, SnapshotRef)
+    if args.bundle or args.bundle_archive:
+        _write_bundle(
+            args,
+            err,
+            decision,
+            risk,
+            policy_set,
+            snapshot,
+            sign_key,
+            settings,
+            log=from_mlflow and not args.no_mlflow_log,
+        )
+    if promotion is not None:
+        _promote(err, decision, settings, promotion)
     return exit_code_for(decision.verdict.value, args.fail_on_warn)
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
     "check": _cmd_check,
+    "keygen": _cmd_keygen,
+    "verify": _cmd_verify,
     "validate": _cmd_validate,
     "schema": _cmd_schema,
     "evidence": _cmd_evidence,

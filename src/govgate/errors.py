@@ -115,7 +115,8 @@ class EvidenceError(GovgateError):
     ``code`` is one of ``evidence.unreachable``, ``evidence.timeout``, ``evidence.permission``,
     ``evidence.not-found``, ``evidence.ambiguous``, ``evidence.run-state``,
     ``evidence.missing-baseline``, ``evidence.invalid``, ``evidence.stage-mismatch``,
-    ``evidence.same-run``, ``evidence.store-error`` (any other MLflow failure). ``tried`` says
+    ``evidence.same-run``, ``evidence.changed`` (an alias moved after the evidence was read),
+    ``evidence.store-error`` (any other MLflow failure). ``tried`` says
     what govgate attempted (which store, which reference, with what retry budget).
     """
 

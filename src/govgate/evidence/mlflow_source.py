@@ -499,6 +499,60 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
+def log_bundle(
+    source: MlflowSource, run_id: str, folder: Path, decision_digest: str, verdict: str
+) -> str:
+    """Log a bundle folder to the candidate run and tag the run; return the artifact path."""
+    artifact_path = f"govgate/bundles/{decision_digest[:16]}"
+    what = f"logging the audit bundle to run {run_id}"
+    source.call(what, source.client.log_artifacts, run_id, str(folder), artifact_path)
+    for key, value in (
+        ("govgate.verdict", verdict),
+        ("govgate.decision_digest", decision_digest),
+        ("govgate.bundle", artifact_path),
+    ):
+        source.call(what, source.client.set_tag, run_id, key, value)
+    return artifact_path
+
+
+def alias_version(source: MlflowSource, name: str, alias: str) -> str | None:
+    """The version ``models:/NAME@ALIAS`` points to, or None when the alias is not set."""
+    try:
+        version = source.call(
+            f"reading models:/{name}@{alias}", source.client.get_model_version_by_alias, name, alias
+        )
+    except EvidenceError as exc:
+        if exc.code == "evidence.not-found":
+            return None
+        raise
+    return str(version.version)
+
+
+def promote_alias(
+    source: MlflowSource, name: str, alias: str, version: str, expected: str | None
+) -> None:
+    """Move the alias to ``version`` if it still points at ``expected`` (compare-and-set).
+
+    MLflow has no atomic compare-and-set, so the check runs immediately before the move; the
+    window between the two calls is the only one left.
+    """
+    current = alias_version(source, name, alias)
+    if current != expected:
+        raise EvidenceError(
+            "evidence.changed",
+            f"models:/{name}@{alias} points to version {current or 'nothing'} now, but to "
+            f"{expected or 'nothing'} when the evidence was read: not promoting",
+            hint="run the gate again against the current champion",
+        )
+    source.call(
+        f"moving models:/{name}@{alias}",
+        source.client.set_registered_model_alias,
+        name,
+        alias,
+        version,
+    )
+
+
 def _classify(exc: Exception) -> str:
     """not-found, permission, timeout, unreachable or other: by error code and exception type.
 

@@ -29,8 +29,15 @@ RECOMMENDATIONS = {
     "and run the gate again.",
 }
 
-OUTCOME_ORDER = [Outcome.FAIL, Outcome.ERROR, Outcome.GAP, Outcome.INCONCLUSIVE, Outcome.WAIVED,
-                 Outcome.PASS, Outcome.SKIPPED]  # fmt: skip
+OUTCOME_ORDER = [
+    Outcome.FAIL,
+    Outcome.ERROR,
+    Outcome.GAP,
+    Outcome.INCONCLUSIVE,
+    Outcome.WAIVED,
+    Outcome.PASS,
+    Outcome.SKIPPED,
+]
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -58,6 +65,19 @@ def headline(decision: Decision, risk: RiskAssessment) -> str:
         parts.append(f"{waived} waived")
     parts.append(f"Risk: {risk.level.value.capitalize()}")
     return " | ".join(parts)
+
+
+def preregistration(decision: Decision) -> str:
+    """Whether the criteria applied are those the evaluation run recorded before scoring."""
+    p = decision.preregistration
+    if p is None or p.status == "not-recorded":
+        return "Pre-registration: not recorded (the evaluation run carries no policy digest)"
+    if p.status == "match":
+        return "Pre-registration: the policies applied are those recorded before scoring"
+    return (
+        f"Pre-registration: the policies CHANGED after the evaluation was scored (recorded "
+        f"{(p.recorded or '')[:12]}, applied {p.applied[:12]})"
+    )
 
 
 def num(value: float | int | None, digits: int = 4) -> str:

@@ -20,6 +20,7 @@ from govgate.report.common import (
     num,
     ordered,
     pct,
+    preregistration,
     row,
 )
 from govgate.risk.assess import RiskAssessment
@@ -214,6 +215,7 @@ def render_html(decision: Decision, risk: RiskAssessment) -> str:
         f"{_esc(headline(decision, risk))}</p>",
         f"<p>{_esc(RECOMMENDATIONS[decision.verdict])}</p>",
         f'<p class="meta">{meta}</p>',
+        f'<p class="meta">{_esc(preregistration(decision))}</p>',
     ]
     out.append("<h2>Rules</h2>")
     for r in ordered(decision):

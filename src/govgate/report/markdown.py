@@ -16,6 +16,7 @@ from govgate.report.common import (
     headline,
     ordered,
     pct,
+    preregistration,
     row,
 )
 from govgate.risk.assess import RiskAssessment
@@ -56,6 +57,8 @@ def render_markdown(decision: Decision, risk: RiskAssessment, max_chars: int = M
         RECOMMENDATIONS[decision.verdict],
         "",
         _meta(decision),
+        "",
+        preregistration(decision),
         "",
     ]
     findings = []

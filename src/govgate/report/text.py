@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from govgate.gate.outcome import Decision, Outcome, RuleResult
-from govgate.report.common import RECOMMENDATIONS, findings_by_rule, headline, num, ordered, pct
+from govgate.report.common import (
+    RECOMMENDATIONS,
+    findings_by_rule,
+    headline,
+    num,
+    ordered,
+    pct,
+    preregistration,
+)
 from govgate.risk.assess import Finding, RiskAssessment
 
 _COLOURS = {
@@ -94,6 +102,7 @@ def render_text(decision: Decision, risk: RiskAssessment, color: bool = False) -
             + (f" ({base.model} v{base.version})" if base.model else "")
         )
     lines.append(f"stage {decision.stage}, evidence sha256 {decision.evidence_digest}")
+    lines.append(preregistration(decision))
     lines.append("")
     by_rule = findings_by_rule(risk)
     for r in ordered(decision):

@@ -1,0 +1,1 @@
+"""Audit bundles: write, sign, read and verify release decisions, offline."""

@@ -1,0 +1,114 @@
+"""Ed25519 keys and DSSE envelopes (https://github.com/secure-systems-lab/dsse).
+
+The signature covers DSSE's pre-authentication encoding, ``PAE(payloadType, payload)``, so the
+payload type cannot be swapped. A key's id is the sha256 of its raw public key bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from govgate import canonical
+from govgate.errors import GovgateError, UsageError
+
+PAYLOAD_TYPE = "application/vnd.in-toto+json"
+
+
+class SignatureError(GovgateError):
+    """A signature is missing, malformed or does not verify."""
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    kind = payload_type.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
+
+
+def keyid(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def generate(private_path: Path, public_path: Path) -> str:
+    """Write a new key pair (private key readable by the owner only); return its key id."""
+    for path in (private_path, public_path):
+        if path.exists():
+            raise UsageError(
+                f"{path}: already exists", hint="choose another name; keys are never overwritten"
+            )
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private)
+    public_path.write_bytes(public)
+    return keyid(key.public_key())
+
+
+def load_private(path: Path) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise UsageError(f"{path}: not a readable unencrypted PEM private key ({exc})") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise UsageError(f"{path}: not an Ed25519 key", hint="make one with `govgate keygen`")
+    return key
+
+
+def load_public(path: Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError, TypeError) as exc:
+        raise UsageError(f"{path}: not a readable PEM public key ({exc})") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise UsageError(f"{path}: not an Ed25519 public key")
+    return key
+
+
+def sign(payload: bytes, key: Ed25519PrivateKey) -> bytes:
+    """A DSSE envelope (canonical JSON) around ``payload``."""
+    signature = key.sign(pae(PAYLOAD_TYPE, payload))
+    envelope = {
+        "payload": base64.b64encode(payload).decode(),
+        "payloadType": PAYLOAD_TYPE,
+        "signatures": [
+            {"keyid": keyid(key.public_key()), "sig": base64.b64encode(signature).decode()}
+        ],
+    }
+    return canonical.dumps(envelope)
+
+
+def open_envelope(data: bytes, key: Ed25519PublicKey) -> bytes:
+    """The payload of a DSSE envelope whose signature by ``key`` verifies; else raise."""
+    try:
+        envelope: dict[str, Any] = json.loads(data)
+        payload = base64.b64decode(envelope["payload"], validate=True)
+        payload_type = envelope["payloadType"]
+        signatures = envelope["signatures"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SignatureError(f"the signature envelope is malformed ({exc})") from None
+    if payload_type != PAYLOAD_TYPE:
+        raise SignatureError(f"unexpected payload type {payload_type!r}")
+    wanted = keyid(key)
+    for entry in signatures if isinstance(signatures, list) else []:
+        if not isinstance(entry, dict) or entry.get("keyid") != wanted:
+            continue
+        try:
+            key.verify(base64.b64decode(entry["sig"], validate=True), pae(payload_type, payload))
+        except (InvalidSignature, ValueError, KeyError, TypeError):
+            raise SignatureError("the signature does not verify with this key") from None
+        return payload
+    raise SignatureError(f"no signature by key {wanted[:16]}... in the envelope")
