@@ -742,20 +742,22 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from govgate.report import RENDERERS, render_text
     from govgate.risk.assess import assess
 
+    # every usage error before any work: options, report targets, the signing key
     now = _now(args)
+    targets = _report_targets(args)
+    sign_key = _sign_key(args)
     policy_set = _load_valid([*args.policies, *args.waivers])
     candidate = parse_ref(args.candidate)
     baseline = parse_ref(args.baseline) if args.baseline else None
     require_baseline(policy_set, args.stage, baseline is not None)
     settings = _mlflow_settings(args)
-    sign_key = _sign_key(args)
     snapshot = take_snapshot(candidate, baseline, stage=args.stage, settings=settings, now=now)
     if args.snapshot_out:
         write_snapshot(snapshot, Path(args.snapshot_out))
     promotion = _promotion_target(args, snapshot, settings) if args.promote_alias else None
     decision = decide(policy_set, snapshot, stage=args.stage, now=now)
     risk = assess(decision)
-    for fmt, target in _report_targets(args):
+    for fmt, target in targets:
         if fmt == "text":
             text = render_text(decision, risk, color=target is None and _color(out))
         else:

@@ -19,6 +19,7 @@ from tests.integration.conftest import MlflowServer, free_port
 from tests.support.mlflow_store import SECRET, StoreBuilder, items_frame
 
 pytestmark = pytest.mark.integration
+CHALLENGER = "models:/rag-assistant@challenger"
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 
 
@@ -161,3 +162,41 @@ def test_a_written_snapshot_replays_without_the_server(
     assert replay.evidence.candidate == s.evidence.candidate
     assert replay.evidence.baseline == s.evidence.baseline
     assert replay.evidence.tracking_uri == mlflow_server[0]  # where the evidence came from
+
+
+def test_bundle_is_logged_to_the_candidate_run_over_http(
+    mlflow_server: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    from mlflow.tracking import MlflowClient
+
+    from tests.support.snapshots import policy
+
+    uri, ids = mlflow_server
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    rule = "    - id: tox\n      category: safety\n"
+    rule += "      threshold: {metric: toxicity_rate, max: 0.05}\n"
+    (folder / "p.yaml").write_text(policy(rule))
+    code, _, err = cli(
+        "check",
+        "--tracking-uri",
+        uri,
+        "--policies",
+        str(folder),
+        "--stage",
+        "canary",
+        "--candidate",
+        CHALLENGER,
+        "--bundle",
+        str(tmp_path / "bundle"),
+    )
+    assert code == 0, err
+    client = MlflowClient(tracking_uri=uri)
+    run = client.get_run(ids["candidate"])
+    path = run.data.tags["govgate.bundle"]
+    assert run.data.tags["govgate.verdict"] == "PASS"
+    names = {f.path for f in client.list_artifacts(ids["candidate"], path)}
+    assert {f"{path}/manifest.json", f"{path}/statement.json", f"{path}/report.html"} <= names
+    # what the UI serves is the bundle that verifies
+    downloaded = Path(client.download_artifacts(ids["candidate"], path, str(tmp_path / "dl")))
+    assert cli("verify", str(downloaded))[0] == 0

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from govgate.evidence.model import Snapshot
 from govgate.gate.engine import decide
 from govgate.gate.outcome import Decision
-from govgate.policy.loader import load_policy_set
+from govgate.policy.loader import PolicySet, load_policy_set
 from govgate.risk.assess import RiskAssessment, assess
 from tests.support.snapshots import rates, run, snapshot
 
@@ -86,8 +88,22 @@ def _columns(
     return cols
 
 
+@dataclass(frozen=True)
+class Built:
+    decision: Decision
+    risk: RiskAssessment
+    policy_set: PolicySet
+    snapshot: Snapshot
+
+
 def scenario(name: str, root: Path) -> tuple[Decision, RiskAssessment]:
-    """Build the named scenario's decision; policies are written under ``root``."""
+    """The named scenario's decision and risk; policies are written under ``root``."""
+    built = build_scenario(name, root)
+    return built.decision, built.risk
+
+
+def build_scenario(name: str, root: Path) -> Built:
+    """Everything the named scenario builds (for bundle tests)."""
     folder = root / "policies"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "assistant.yaml").write_text(POLICY)
@@ -128,7 +144,7 @@ def scenario(name: str, root: Path) -> tuple[Decision, RiskAssessment]:
         os.chdir(cwd)
     assert problems == [], problems
     decision = decide(policy_set, snap, stage="canary", now=NOW)
-    return decision, assess(decision)
+    return Built(decision, assess(decision), policy_set, snap)
 
 
 SCENARIOS = ["pass", "blocked-gaps", "waived", "inconclusive", "rollback"]
