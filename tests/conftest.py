@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,9 @@ os.environ.update(
     }
 )
 os.environ.pop("MLFLOW_TRACKING_URI", None)
+# ragas writes an anonymous id file under the user's data folder even with tracking off;
+# tests never write to the home directory
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="govgate-tests-data-")
 
 
 @pytest.fixture(scope="session")

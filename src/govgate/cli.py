@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import sys
@@ -72,7 +73,7 @@ def _parser() -> _Parser:
         description="Print the JSON Schema (draft 2020-12) that govgate documents follow. "
         "Point yaml-language-server at it for completion and checks in editors.",
     )
-    schema.add_argument("--kind", choices=["all", "Policy", "Waiver"], default="all")
+    schema.add_argument("--kind", choices=["all", "Policy", "Waiver", "EvalSuite"], default="all")
 
     evidence = sub.add_parser(
         "evidence",
@@ -169,6 +170,52 @@ def _parser() -> _Parser:
         help="on PASS only, move models:/NAME@ALIAS to the candidate, if the alias "
         "still points where it did when the evidence was read",
     )
+
+    evals = sub.add_parser("eval", help="score a model's outputs on a suite and log the run")
+    eval_sub = evals.add_subparsers(
+        dest="eval_command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+    run = eval_sub.add_parser(
+        "run",
+        help="score outputs (or a traffic log) and log one MLflow run the gate reads",
+        description="Scores the outputs on the suite's metrics and logs one MLflow run: "
+        "metrics, the per-item table, the dataset with its digest, the model version and stage "
+        "tags, and the digest of the policies in force (pre-registration).",
+    )
+    run.add_argument("suite", metavar="SUITE", help="a suite folder or suite.yaml")
+    run.add_argument(
+        "--outputs",
+        required=True,
+        metavar="FILE",
+        help="JSONL of the model's outputs (or traffic log), one per item id",
+    )
+    run.add_argument("--model", required=True, metavar="NAME", help="registered model name")
+    version = run.add_mutually_exclusive_group(required=True)
+    version.add_argument("--version", metavar="V", help="the model version these outputs are from")
+    version.add_argument(
+        "--register", action="store_true", help="register a new model version from this run"
+    )
+    run.add_argument(
+        "--stage", choices=["offline", "shadow", "canary"], help="default: the suite's stage"
+    )
+    run.add_argument(
+        "--policies",
+        nargs="*",
+        metavar="PATH",
+        help="policies in force, recorded by digest (default: policies/ if present)",
+    )
+    _mlflow_options(run)
+
+    demo = sub.add_parser(
+        "demo",
+        help="the main job, end to end, on the shipped examples and a local store",
+        description="Scores the shipped champion and candidate outputs of both example suites "
+        "into the MLflow store (default sqlite:///mlflow.db), registers the champions as "
+        "@champion, runs the gate with the shipped policies, and writes reports and signed "
+        "audit bundles under --out.",
+    )
+    demo.add_argument("--out", default="out/demo", metavar="DIR")
+    _mlflow_options(demo)
 
     keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing bundles")
     keygen.add_argument(
@@ -362,6 +409,11 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.kind == "all":
         out.write(schema.shipped_text())
+        return ExitCode.OK
+    if args.kind == "EvalSuite":
+        from govgate.evals.suite import shipped_schema
+
+        out.write(schema.dumps(shipped_schema()))
         return ExitCode.OK
     full = schema.shipped()
     single = {
@@ -641,6 +693,148 @@ def _promote(
     )
 
 
+def _progress(err: TextIO) -> Callable[[int, int], None] | None:
+    """A one-line progress indicator on a terminal; nothing when stderr is not one."""
+    if not _color(err):
+        return None
+
+    def show(done: int, total: int) -> None:
+        if done == total or done % 25 == 0:
+            err.write(f"\r  scoring {done}/{total}" + ("\n" if done == total else ""))
+            err.flush()
+
+    return show
+
+
+def _policy_digest(paths: list[str] | None) -> str | None:
+    chosen = paths if paths else (["policies"] if Path("policies").is_dir() else [])
+    if not chosen:
+        return None
+    return str(_load_valid(chosen).digest())
+
+
+def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.evals.runner import run_eval
+    from govgate.evals.suite import load_suite
+
+    suite = load_suite(Path(args.suite))
+    if suite.document.spec.judge is not None:
+        raise UsageError(
+            f"{suite.path}: spec.judge names an LLM provider; this version of the CLI does not "
+            "connect to providers",
+            hint="run LLM-judged metrics through govgate.evals.runner.run_eval(judge=...) with a "
+            "ragas InstructorBaseRagasLLM, or remove spec.judge for offline runs",
+        )
+    settings = _mlflow_settings(args)
+    result = run_eval(
+        suite,
+        Path(args.outputs),
+        model=args.model,
+        version=args.version,
+        register=args.register,
+        stage=args.stage,
+        settings=settings,
+        policy_digest=_policy_digest(args.policies),
+        progress=_progress(err),
+    )
+    shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(result.metrics.items())[:12])
+    out.write(
+        f"run {result.run_id}: {suite.name} for {result.model} version {result.version}, "
+        f"stage {result.stage}, {result.items} items\n  {shown}\n"
+    )
+    for note in result.notes:
+        out.write(f"  note: {note}\n")
+    return ExitCode.OK
+
+
+def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Both example suites, end to end: evaluate, register, gate, report, bundle."""
+    import shutil
+
+    from govgate.bundle.signing import generate
+    from govgate.evals.runner import run_eval
+    from govgate.evals.suite import load_suite
+    from govgate.evidence.mlflow_source import MlflowSource, set_alias
+
+    settings = _mlflow_settings(args)
+    root = Path(args.out)
+    if root.exists():
+        shutil.rmtree(root)  # the demo owns its output folder
+    root.mkdir(parents=True)
+    generate(root / "signing.pem", root / "signing.pub")
+    verdicts = {}
+    examples = (
+        ("rag-assistant", "rag-assistant", ["policies/rag-assistant", "policies/waivers"]),
+        ("credit-risk", "credit-risk", ["policies/tabular-classifier"]),
+    )
+    for suite_name, model, policy_paths in examples:
+        suite = load_suite(Path("evals") / suite_name)
+        digest = _policy_digest(policy_paths)  # the policies that will judge this model
+        versions = {}
+        for role in ("champion", "candidate"):
+            result = run_eval(
+                suite,
+                suite.folder / "outputs" / f"{role}.jsonl",
+                model=model,
+                version=None,
+                register=True,
+                stage=None,
+                settings=settings,
+                policy_digest=digest,
+            )
+            versions[role] = result.version
+            out.write(
+                f"evaluated {suite_name} {role}: run {result.run_id}, {model} version "
+                f"{result.version}, {result.items} items\n"
+            )
+        set_alias(MlflowSource(settings), model, "champion", str(versions["champion"]))
+        folder = root / suite_name
+        argv = [
+            "check",
+            "--tracking-uri",
+            settings.tracking_uri,
+            "--stage",
+            "offline",
+            "--policies",
+            *policy_paths,
+            "--candidate",
+            f"models:/{model}/{versions['candidate']}",
+            "--baseline",
+            f"models:/{model}@champion",
+            "--format",
+            f"markdown={folder / 'report.md'}",
+            "--format",
+            f"html={folder / 'report.html'}",
+            "--format",
+            f"json={folder / 'report.json'}",
+            "--format",
+            f"sarif={folder / 'report.sarif'}",
+            "--format",
+            f"junit={folder / 'junit.xml'}",
+            "--bundle",
+            str(folder / "bundle"),
+            "--sign-key",
+            str(root / "signing.pem"),
+        ]
+        code = main(argv, stdout=io.StringIO(), stderr=io.StringIO())
+        report = json.loads((folder / "report.json").read_text())
+        verdicts[suite_name] = report["decision"]["verdict"]
+        out.write(
+            f"\n{suite_name}: {report['headline']}\n  exit code {code}; reports and a "
+            f"signed bundle in {folder}/\n\n"
+        )
+    out.write(
+        f"verify a bundle: govgate verify {root}/rag-assistant/bundle --key "
+        f"{root}/signing.pub\nbrowse the runs: mlflow ui --backend-store-uri "
+        f"{settings.tracking_uri}\n"
+    )
+    expected = {"rag-assistant": "PASS", "credit-risk": "FAIL"}
+    if verdicts != expected:
+        err.write(f"govgate: the demo did not decide as designed: {verdicts}\n")
+        return ExitCode.CRASH
+    return ExitCode.OK
+
+
 def _cmd_keygen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from govgate.bundle.signing import generate
 
@@ -789,6 +983,8 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
     "check": _cmd_check,
     "keygen": _cmd_keygen,
+    "eval": _cmd_eval,
+    "demo": _cmd_demo,
     "verify": _cmd_verify,
     "validate": _cmd_validate,
     "schema": _cmd_schema,

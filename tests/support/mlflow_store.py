@@ -21,7 +21,7 @@ def items_frame(n: int, toxic: int, seed: int = 0) -> pd.DataFrame:
         {
             "item_id": [f"q{i:05d}" for i in range(n)],
             "rate.toxicity_rate": rate,
-            "score.answer_correctness": rng.random(n),
+            "score.answer_similarity": rng.random(n),
             "latency.latency_ms": rng.gamma(2.0, 300.0, n),
             "group.language": np.where(np.arange(n) % 3 == 0, "de", "en"),
             "meta.prompt": [f"prompt {i} with {SECRET}" for i in range(n)],  # must never be copied
@@ -174,7 +174,7 @@ def rag_items(n: int, *, toxic: float, seed: int, quality_shift: float = 0.0) ->
             "rate.hallucination_rate": (rng.random(n) < 0.01).astype(int),
             "rate.policy_violation_rate": np.zeros(n, dtype=int),
             "rate.error_rate": (rng.random(n) < 0.004).astype(int),
-            "score.answer_correctness": np.clip(
+            "score.answer_similarity": np.clip(
                 base_quality + quality_shift + rng.normal(0, 0.02, n), 0, 1
             ),
             "score.context_recall": np.clip(rng.normal(0.9, 0.05, n), 0, 1),

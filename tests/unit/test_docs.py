@@ -29,7 +29,7 @@ def test_readme_names_the_commands_ci_runs() -> None:
     test_command = ".venv/bin/python -m pytest"
     assert f"\n{test_command}\n" in run
     assert f"```sh\n{test_command}\n```" in README
-    assert "```sh\nbash .ci/setup && .venv/bin/govgate validate policies/\n```" in README
+    assert "```sh\nbash .ci/setup && .venv/bin/govgate demo\n```" in README
 
 
 def test_every_evidence_code_is_documented_in_the_readme() -> None:

@@ -97,9 +97,16 @@ def _quiet_mlflow() -> None:
 class MlflowSource:
     """A tracking store, opened lazily. One instance reads each run at most once."""
 
-    def __init__(self, settings: MlflowSettings, redaction: RedactionPolicy | None = None) -> None:
+    def __init__(
+        self,
+        settings: MlflowSettings,
+        redaction: RedactionPolicy | None = None,
+        *,
+        create_store: bool = False,
+    ) -> None:
         self.settings = settings
         self.redaction = redaction or RedactionPolicy()
+        self.create_store = create_store  # writers (eval runs) may create a local store
         self._client: Any = None
 
     # -- connection and error mapping ---------------------------------------------------------
@@ -107,10 +114,11 @@ class MlflowSource:
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._check_local_store()
-            _quiet_mlflow()
+            if not self.create_store:
+                self._check_local_store()
             from mlflow.tracking import MlflowClient
 
+            _quiet_mlflow()  # after the import: importing MLflow configures its loggers
             self._client = MlflowClient(tracking_uri=self.settings.tracking_uri)
         return self._client
 
@@ -513,6 +521,86 @@ def log_bundle(
     ):
         source.call(what, source.client.set_tag, run_id, key, value)
     return artifact_path
+
+
+def start_run(source: MlflowSource, experiment: str, run_name: str, tags: dict[str, str]) -> str:
+    """A new RUNNING run in the named experiment (created if missing); its id."""
+    what = f"starting a run in experiment {experiment!r}"
+    found = source.call(what, source.client.get_experiment_by_name, experiment)
+    experiment_id = (
+        found.experiment_id
+        if found
+        else source.call(what, source.client.create_experiment, experiment)
+    )
+    run = source.call(what, source.client.create_run, experiment_id, tags=tags, run_name=run_name)
+    return str(run.info.run_id)
+
+
+def log_eval(
+    source: MlflowSource,
+    run_id: str,
+    *,
+    params: dict[str, str],
+    metrics: dict[str, float],
+    items: bytes,
+    dataset: tuple[str, str, str, int],
+) -> None:
+    """Params, metrics, the per-item table and the dataset input of an evaluation run."""
+    import tempfile
+
+    from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param
+
+    what = f"logging evaluation run {run_id}"
+    stamp = 0
+    source.call(
+        what,
+        source.client.log_batch,
+        run_id,
+        metrics=[Metric(k, float(v), stamp, 0) for k, v in sorted(metrics.items())],
+        params=[Param(k, v) for k, v in sorted(params.items())],
+    )
+    with tempfile.TemporaryDirectory(prefix="govgate-items-") as tmp:
+        path = Path(tmp) / "items.parquet"
+        path.write_bytes(items)
+        source.call(what, source.client.log_artifact, run_id, str(path), ITEMS_DIR)
+    name, digest, where, rows = dataset
+    profile = f'{{"num_rows": {rows}}}'
+    entry = DatasetInput(
+        Dataset(name, digest, "local", where, None, profile),
+        [InputTag("mlflow.data.context", "eval")],
+    )
+    source.call(what, source.client.log_inputs, run_id, datasets=[entry])
+
+
+def finish_run(source: MlflowSource, run_id: str, status: str) -> None:
+    source.call(f"closing run {run_id}", source.client.set_terminated, run_id, status=status)
+
+
+def register_version(source: MlflowSource, name: str, run_id: str) -> str:
+    """Register a new version of ``name`` whose source is ``run_id``; its version number."""
+    what = f"registering a version of {name!r}"
+    if not source.call(
+        what, source.client.search_registered_models, filter_string=f"name = '{_quote(name)}'"
+    ):
+        source.call(what, source.client.create_registered_model, name)
+    version = source.call(
+        what, source.client.create_model_version, name, f"runs:/{run_id}/model", run_id=run_id
+    )
+    return str(version.version)
+
+
+def set_run_tag(source: MlflowSource, run_id: str, key: str, value: str) -> None:
+    source.call(f"tagging run {run_id}", source.client.set_tag, run_id, key, value)
+
+
+def set_alias(source: MlflowSource, name: str, alias: str, version: str) -> None:
+    source.call(
+        f"setting models:/{name}@{alias}",
+        source.client.set_registered_model_alias,
+        name,
+        alias,
+        version,
+    )
 
 
 def alias_version(source: MlflowSource, name: str, alias: str) -> str | None:

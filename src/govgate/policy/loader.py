@@ -287,8 +287,8 @@ class _Loader:
             return
         errors = list(_validator(kind).iter_errors(value))
         if errors:
-            for error in _relevant(errors):
-                self.problems.append(_schema_problem(error, doc))
+            for error in relevant_errors(errors):
+                self.problems.append(schema_problem(error, doc))
             return
         if self._duplicates(value, doc):
             return
@@ -296,7 +296,7 @@ class _Loader:
         try:
             parsed = cls.model_validate_json(json.dumps(value), strict=True)
         except ValidationError as exc:
-            for problem in _pydantic_problems(exc, doc):
+            for problem in model_problems(exc, doc):
                 self.problems.append(problem)
             return
         if isinstance(parsed, model.Policy):
@@ -590,7 +590,7 @@ def _validator(kind: str) -> Any:
     return Draft202012Validator({"$ref": f"#/$defs/{kind}", "$defs": full["$defs"]})
 
 
-def _relevant(errors: list[Any]) -> list[Any]:
+def relevant_errors(errors: list[Any]) -> list[Any]:
     """Errors deepest first, without the echo of an unknown key: a rule whose only form key is
     misspelt (``treshold``) is reported as the unknown key, not also as "needs one of"."""
     unknown_at = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
@@ -627,7 +627,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _schema_problem(error: Any, doc: YamlDocument) -> Problem:
+def schema_problem(error: Any, doc: YamlDocument) -> Problem:
     pointer = _pointer(error.absolute_path)
     keyword = error.validator
     instance = error.instance
@@ -750,7 +750,7 @@ def _one_line(text: str) -> str:
     return line if len(line) <= 200 else line[:197] + "..."
 
 
-def _pydantic_problems(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
+def model_problems(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
     out: list[Problem] = []
     for err in exc.errors():
         loc = [

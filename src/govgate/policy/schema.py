@@ -41,36 +41,42 @@ class _NoNull(GenerateJsonSchema):
 
 
 def generate() -> dict[str, Any]:
-    """Build the schema: one ``$defs`` entry per document kind, chosen by ``kind``."""
+    """Build the policy/waiver schema: one ``$defs`` entry per kind, chosen by ``kind``."""
+    return generate_for(KINDS, SCHEMA_ID, "govgate policy and waiver documents (govgate/v1)")
+
+
+def generate_for(kinds: dict[str, type[BaseModel]], schema_id: str, title: str) -> dict[str, Any]:
+    """A schema for the given document kinds, with govgate's generation rules."""
     defs: dict[str, Any] = {}
-    for kind, cls in KINDS.items():
+    for kind, cls in kinds.items():
         sub = cls.model_json_schema(schema_generator=_NoNull, ref_template="#/$defs/{model}")
         defs.update(sub.pop("$defs", {}))
         defs[kind] = sub
-    rule = defs["Rule"]
-    rule["oneOf"] = [{"required": [form]} for form in model.RULE_FORMS]
-    rule["dependentRequired"] = {"violation": ["expression"]}
-    for shorthand, pair in (
-        ("Threshold", ("max", "min")),
-        ("Relative", ("margin", "margin_ratio")),
-        ("Fairness", ("max_gap", "min_ratio")),
-    ):
-        defs[shorthand]["oneOf"] = [{"required": [side]} for side in pair]
+    if "Rule" in defs:
+        rule = defs["Rule"]
+        rule["oneOf"] = [{"required": [form]} for form in model.RULE_FORMS]
+        rule["dependentRequired"] = {"violation": ["expression"]}
+        for shorthand, pair in (
+            ("Threshold", ("max", "min")),
+            ("Relative", ("margin", "margin_ratio")),
+            ("Fairness", ("max_gap", "min_ratio")),
+        ):
+            defs[shorthand]["oneOf"] = [{"required": [side]} for side in pair]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        "title": "govgate policy and waiver documents (govgate/v1)",
+        "$id": schema_id,
+        "title": title,
         "description": "See policies/README.md in the govgate repository. "
         "Validate with `govgate validate`.",
         "type": "object",
         "required": ["apiVersion", "kind"],
-        "properties": {"kind": {"enum": list(KINDS)}},
+        "properties": {"kind": {"enum": list(kinds)}},
         "allOf": [
             {
                 "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
                 "then": {"$ref": f"#/$defs/{kind}"},
             }
-            for kind in KINDS
+            for kind in kinds
         ],
         "$defs": dict(sorted(defs.items())),
     }

@@ -95,7 +95,7 @@ def test_json_decision_and_replay_from_the_snapshot(sqlite_store: Store, tmp_pat
     policies = write(
         tmp_path,
         tox(0.01) + "    - id: quality\n      category: quality\n"
-        "      relative: {metric: answer_correctness, direction: higher_is_better, margin: 0.05}\n",
+        "      relative: {metric: answer_similarity, direction: higher_is_better, margin: 0.05}\n",
     )
     now = "2026-11-21T12:00:00Z"
     snap = tmp_path / "snap" / "evidence.json"
@@ -121,8 +121,8 @@ def test_json_decision_and_replay_from_the_snapshot(sqlite_store: Store, tmp_pat
     }
     quality = next(r for r in decision["rules"] if r["rule"] == "quality")
     observed = {o["path"]: o["value"] for o in quality["observed"]}
-    assert observed["compare.answer_correctness.paired"] is True
-    assert observed["compare.answer_correctness.n"] == 600
+    assert observed["compare.answer_similarity.paired"] is True
+    assert observed["compare.answer_similarity.n"] == 600
     # offline replay: the same snapshot, policies and instant give the same decision, byte for byte
     code2, out2, _ = cli(
         "check",
@@ -198,7 +198,7 @@ def test_invalid_policy_exits_3_and_missing_baseline_exits_7(
     needs = write(
         tmp_path,
         "    - id: q\n      category: quality\n"
-        "      relative: {metric: answer_correctness, direction: higher_is_better, margin: 0.05}\n",
+        "      relative: {metric: answer_similarity, direction: higher_is_better, margin: 0.05}\n",
     )
     code, _, err = check(sqlite_store, needs)
     assert code == ExitCode.EVIDENCE_UNAVAILABLE

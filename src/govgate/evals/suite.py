@@ -1,0 +1,238 @@
+"""Evaluation suites (``kind: EvalSuite``): what to score, on which data, with which metrics.
+
+Suites are YAML like policies, read by the same safe loader, checked against their own JSON
+Schema (generated from these models and shipped as ``govgate-evalsuite-v1.schema.json``) and
+reported with the same ``file:line:col`` problems.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from govgate.errors import PolicyInvalidError, Problem, SourceSpan, UsageError
+from govgate.policy.model import SLUG, Stage
+from govgate.safeyaml import load_yaml
+
+SCHEMA_ID = "https://govgate.dev/schemas/govgate-evalsuite-v1.schema.json"
+SCHEMA_FILE = "govgate-evalsuite-v1.schema.json"
+
+
+class Task(StrEnum):
+    RAG_QA = "rag_qa"
+    CLASSIFICATION = "classification"
+    GENERATION = "generation"
+
+
+class Metric(StrEnum):
+    """Every metric a suite can ask for; README.md ("Evals") says what each one logs."""
+
+    # ragas, offline (no LLM, no embeddings)
+    ANSWER_SIMILARITY = "answer_similarity"
+    ROUGE = "rouge"
+    BLEU = "bleu"
+    EXACT_MATCH = "exact_match"
+    CONTEXT_PRECISION = "context_precision"
+    CONTEXT_RECALL = "context_recall"
+    # ragas, judged by an LLM (spec.judge)
+    FAITHFULNESS = "faithfulness"
+    ANSWER_RELEVANCY = "answer_relevancy"
+    # classification
+    ACCURACY = "accuracy"
+    POSITIVE_RATE = "positive_rate"
+    # operational
+    LATENCY = "latency"
+    ERROR_RATE = "error_rate"
+    REFUSAL_RATE = "refusal_rate"
+    TOKENS = "tokens"
+    COST = "cost"
+    # safety
+    TOXICITY = "toxicity"
+    PII = "pii"
+    POLICY_VIOLATION = "policy_violation"
+    HALLUCINATION = "hallucination"
+    # drift
+    DRIFT = "drift"
+
+
+JUDGED = frozenset({Metric.FAITHFULNESS, Metric.ANSWER_RELEVANCY})
+TEXT_TASKS = frozenset({Task.RAG_QA, Task.GENERATION})
+TEXT_METRICS = frozenset(
+    {
+        Metric.ANSWER_SIMILARITY,
+        Metric.ROUGE,
+        Metric.BLEU,
+        Metric.EXACT_MATCH,
+        Metric.CONTEXT_PRECISION,
+        Metric.CONTEXT_RECALL,
+        Metric.FAITHFULNESS,
+        Metric.ANSWER_RELEVANCY,
+        Metric.HALLUCINATION,
+    }
+)
+CLASS_METRICS = frozenset({Metric.ACCURACY, Metric.POSITIVE_RATE})
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class MetricSpec(_Doc):
+    metric: Metric
+    name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")] | None = Field(
+        default=None, description="Log under this name instead of the metric's default name."
+    )
+
+
+class Price(_Doc):
+    """USD per 1,000 tokens for one model."""
+
+    input_per_1k: Annotated[float, Field(ge=0)]
+    output_per_1k: Annotated[float, Field(ge=0)]
+    cached_input_per_1k: Annotated[float, Field(ge=0)] | None = Field(
+        default=None, description="Price of cached input tokens; default: the input price."
+    )
+
+
+class Drift(_Doc):
+    reference: Annotated[str, Field(min_length=1, description="JSONL of the reference inputs.")]
+    numeric: list[str] = []
+    categorical: list[str] = []
+
+
+class Judge(_Doc):
+    provider: Literal["openai"]
+    model: Annotated[str, Field(min_length=1)]
+
+
+class Fields(_Doc):
+    """Dataset field names, where they differ from the defaults."""
+
+    question: str = "question"
+    reference: str = "reference"
+    contexts: str = "reference_contexts"
+    label: str = "label"
+
+
+class SuiteSpec(_Doc):
+    task: Task
+    dataset: Annotated[str, Field(min_length=1, description="JSONL, relative to the suite file.")]
+    id_field: str = "id"
+    fields: Fields = Fields()
+    groups: list[str] = Field(default=[], description="Dataset fields to slice fairness by.")
+    stage: Stage = Stage.OFFLINE
+    metrics: Annotated[list[MetricSpec], Field(min_length=1)]
+    prices: dict[str, Price] = Field(default={}, description="By the model name in outputs.")
+    drift: Drift | None = None
+    judge: Judge | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SuiteSpec:
+        asked = {m.metric for m in self.metrics}
+        if self.task not in TEXT_TASKS and asked & TEXT_METRICS:
+            raise ValueError(
+                f"metrics {sorted(m.value for m in asked & TEXT_METRICS)} need a "
+                f"text task (rag_qa or generation), not {self.task.value}"
+            )
+        if self.task is not Task.CLASSIFICATION and asked & CLASS_METRICS:
+            raise ValueError("accuracy and positive_rate need task: classification")
+        if Metric.DRIFT in asked and self.drift is None:
+            raise ValueError("the drift metric needs spec.drift (a reference and its features)")
+        if Metric.COST in asked and not self.prices:
+            raise ValueError("the cost metric needs spec.prices")
+        names = [m.name or m.metric.value for m in self.metrics]
+        if len(set(names)) != len(names):
+            raise ValueError("two metrics log under the same name")
+        return self
+
+
+class SuiteMetadata(_Doc):
+    name: Annotated[str, Field(pattern=SLUG)]
+    description: str | None = None
+
+
+class EvalSuite(_Doc):
+    apiVersion: Literal["govgate/v1"]  # noqa: N815
+    kind: Literal["EvalSuite"]
+    metadata: SuiteMetadata
+    spec: SuiteSpec
+
+
+@dataclass(frozen=True)
+class LoadedSuite:
+    document: EvalSuite
+    path: Path  # the suite file
+    sha256: str
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def name(self) -> str:
+        return self.document.metadata.name
+
+    def file(self, relative: str) -> Path:
+        """A file named by the suite, which must stay inside the suite's folder."""
+        target = (self.folder / relative).resolve()
+        if self.folder.resolve() not in target.parents:
+            raise UsageError(f"{self.path}: {relative!r} is outside the suite's folder")
+        return target
+
+
+def generate_schema() -> dict[str, Any]:
+    from govgate.policy.schema import generate_for
+
+    return generate_for({"EvalSuite": EvalSuite}, SCHEMA_ID, "govgate evaluation suites")
+
+
+@cache
+def shipped_schema() -> dict[str, Any]:
+    text = resources.files("govgate.evals").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def load_suite(path: Path) -> LoadedSuite:
+    """Load a suite file (or the ``suite.yaml`` in a folder); every problem is reported."""
+    import hashlib
+
+    from jsonschema import Draft202012Validator
+
+    from govgate.policy.loader import model_problems, relevant_errors, schema_problem
+
+    file = path / "suite.yaml" if path.is_dir() else path
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{file}: cannot read the suite ({exc.strerror})") from None
+    name = file.as_posix()
+    documents, problems = load_yaml(data, name)
+    docs = [d for d in documents if d.value is not None]
+    if not problems and len(docs) != 1:
+        problems = [
+            Problem(
+                "schema.kind", "a suite file holds exactly one document", SourceSpan(name, 1, 1)
+            )
+        ]
+    if problems:
+        raise PolicyInvalidError(problems)
+    doc = docs[0]
+    validator = Draft202012Validator(
+        {"$ref": "#/$defs/EvalSuite", "$defs": shipped_schema()["$defs"]}
+    )
+    errors = list(validator.iter_errors(doc.value))
+    if errors:
+        raise PolicyInvalidError([schema_problem(e, doc) for e in relevant_errors(errors)])
+    try:
+        suite = EvalSuite.model_validate_json(json.dumps(doc.value), strict=True)
+    except ValidationError as exc:
+        raise PolicyInvalidError(model_problems(exc, doc)) from None
+    return LoadedSuite(suite, file, hashlib.sha256(data).hexdigest())

@@ -1,0 +1,223 @@
+"""govgate eval run: suites load safely, runs carry what the gate needs, interrupts are honest."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from govgate.cli import main
+from govgate.errors import PolicyInvalidError, UsageError
+from govgate.evals import runner
+from govgate.evals.runner import run_eval
+from govgate.evals.suite import generate_schema, load_suite, shipped_schema
+from govgate.evidence.mlflow_source import MlflowSettings
+from govgate.exitcodes import ExitCode
+from govgate.policy.schema import dumps
+from tests.conftest import ROOT
+
+RAG = ROOT / "evals" / "rag-assistant"
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), stdout=out, stderr=err), out.getvalue(), err.getvalue()
+
+
+def test_shipped_suites_load_and_the_schema_is_fresh() -> None:
+    assert dumps(generate_schema()) == dumps(shipped_schema())
+    assert load_suite(RAG).name == "rag-assistant"
+    assert load_suite(ROOT / "evals" / "credit-risk" / "suite.yaml").document.spec.groups == [
+        "age_band"
+    ]
+    code, out, _ = cli("schema", "--kind", "EvalSuite")
+    assert code == 0
+    assert json.loads(out)["$id"].endswith("govgate-evalsuite-v1.schema.json")
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line"),
+    [
+        (
+            "apiVersion: govgate/v1\nkind: EvalSuite\nmetadata: {name: s}\nspec:\n  task: rag_qa\n"
+            "  dataset: d.jsonl\n  metrics: [{metric: rouge}, {metric: blue}]\n",
+            "schema.enum",
+            7,
+        ),
+        (
+            "apiVersion: govgate/v1\nkind: EvalSuite\nmetadata: {name: s}\nspec:\n"
+            "  task: classification\n  dataset: d.jsonl\n  metrics: [{metric: drift}]\n",
+            "schema.invalid",
+            5,  # the spec mapping: drift without spec.drift is a whole-spec inconsistency
+        ),
+        (
+            "apiVersion: govgate/v1\nkind: EvalSuite\nmetadata: {name: s}\nspec:\n  task: rag_qa\n"
+            "  dataset: d.jsonl\n  metrics: [{metric: rouge}]\n  prices: &p {}\n",
+            "yaml.anchor",
+            8,
+        ),
+    ],
+)
+def test_bad_suites_report_file_and_line(tmp_path: Path, text: str, code: str, line: int) -> None:
+    (tmp_path / "suite.yaml").write_text(text)
+    with pytest.raises(PolicyInvalidError) as info:
+        load_suite(tmp_path)
+    problem = info.value.problems[0]
+    assert (problem.code, problem.span.line) == (code, line)
+
+
+def test_a_run_carries_what_the_gate_needs(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = run_eval(
+        load_suite(RAG),
+        RAG / "outputs" / "candidate.jsonl",
+        model="rag-assistant",
+        version=None,
+        register=True,
+        stage="shadow",
+        settings=MlflowSettings(tracking_uri=uri),
+        policy_digest="d" * 64,
+    )
+    client = MlflowClient(tracking_uri=uri)
+    run = client.get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    tags = run.data.tags
+    assert (tags["govgate.model.name"], tags["govgate.model.version"], tags["govgate.stage"]) == (
+        "rag-assistant",
+        "1",
+        "shadow",
+    )
+    assert tags["govgate.policy_digest"] == "d" * 64
+    assert len(tags["govgate.dataset_digest"]) == 64
+    assert run.data.metrics["n_items"] == 650
+    assert run.data.metrics["cost_usd_per_1k_requests"] > 0
+    assert "latency_ms_p95" in run.data.metrics
+    (dataset,) = run.inputs.dataset_inputs
+    assert dataset.dataset.digest == tags["govgate.dataset_digest"][:16]
+    # the gate reads it: every column the shipped RAG policies need is in the per-item table
+    code, out, err = cli(
+        "evidence",
+        "snapshot",
+        "--tracking-uri",
+        uri,
+        "--candidate",
+        "models:/rag-assistant/1",
+        "--stage",
+        "shadow",
+        "--format",
+        "json",
+        "-o",
+        str(tmp_path / "e.json"),
+    )
+    assert code == 0, err
+    columns = json.loads(out)["runs"][0]["items"]["columns"]
+    assert {
+        "rate.toxicity_rate",
+        "rate.hallucination_rate",
+        "rate.policy_violation_rate",
+        "score.answer_similarity",
+        "score.context_recall",
+        "latency.latency_ms",
+        "group.language",
+    } <= set(columns)
+
+
+def test_interrupted_scoring_leaves_no_run(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+    def stop(done: int, total: int) -> None:
+        if done == 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(
+            load_suite(RAG),
+            RAG / "outputs" / "champion.jsonl",
+            model="m",
+            version="1",
+            register=False,
+            stage=None,
+            settings=MlflowSettings(tracking_uri=uri),
+            policy_digest=None,
+            progress=stop,
+        )
+    assert not (tmp_path / "mlflow.db").exists() or not MlflowClient(uri).search_runs(["0"])
+
+
+def test_interrupted_logging_marks_the_run_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "log_eval", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(
+            load_suite(RAG),
+            RAG / "outputs" / "champion.jsonl",
+            model="m",
+            version="1",
+            register=False,
+            stage=None,
+            settings=MlflowSettings(tracking_uri=uri),
+            policy_digest=None,
+        )
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name("rag-assistant")
+    (run,) = client.search_runs([experiment.experiment_id])
+    assert run.info.status == "KILLED"
+
+
+def test_outputs_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "out.jsonl"
+    bad.write_text('{"id": "rag-0000", "response": "x"}\n{not json}\n')
+    with pytest.raises(UsageError, match=r"out.jsonl:2:2: not JSON"):
+        run_eval(
+            load_suite(RAG),
+            bad,
+            model="m",
+            version="1",
+            register=False,
+            stage=None,
+            settings=MlflowSettings(tracking_uri="sqlite:///unused.db"),
+            policy_digest=None,
+        )
+    bad.write_text('{"id": "nope", "response": "x"}\n')
+    code, _, err = cli(
+        "eval",
+        "run",
+        str(RAG),
+        "--outputs",
+        str(bad),
+        "--model",
+        "m",
+        "--version",
+        "1",
+        "--tracking-uri",
+        f"sqlite:///{tmp_path / 'x.db'}",
+    )
+    assert code == ExitCode.USAGE
+    assert "output ids are not in the dataset" in err
+
+
+def test_demo_shows_a_pass_and_a_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for folder in ("evals", "policies"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("demo")
+    assert code == 0, err
+    assert "rag-assistant: Release decision: PASS |" in out
+    assert "credit-risk: Release decision: BLOCKED |" in out
+    assert (tmp_path / "mlflow.db").exists()
+    for suite in ("rag-assistant", "credit-risk"):
+        assert cli("verify", f"out/demo/{suite}/bundle", "--key", "out/demo/signing.pub")[0] == 0
+    credit = json.loads((tmp_path / "out/demo/credit-risk/report.json").read_text())["decision"]
+    failed = {r["rule"] for r in credit["rules"] if r["outcome"] == "fail"}
+    assert failed == {"approval-ratio-by-age-band", "accuracy-gap-by-age-band"}
+    assert credit["preregistration"]["status"] == "match"
