@@ -73,7 +73,32 @@ def _parser() -> _Parser:
         description="Print the JSON Schema (draft 2020-12) that govgate documents follow. "
         "Point yaml-language-server at it for completion and checks in editors.",
     )
-    schema.add_argument("--kind", choices=["all", "Policy", "Waiver", "EvalSuite"], default="all")
+    schema.add_argument(
+        "--kind", choices=["all", "Policy", "Waiver", "PolicyTest", "EvalSuite"], default="all"
+    )
+
+    test = sub.add_parser(
+        "test",
+        help="run policy unit tests (*.test.yaml) and report rule coverage",
+        description="Decide every case of every policy test file (kind: PolicyTest) with the "
+        "same loader and engine as check, compare verdicts and rule outcomes with what the "
+        "case expects, and report which rules no case shows passing and failing. Exit 0 when "
+        "every case matches, 4 when one does not, 3 when a test or policy is invalid.",
+    )
+    test.add_argument(
+        "paths",
+        nargs="*",
+        default=["policies"],
+        metavar="PATH",
+        help="test files or folders searched for *.test.yaml (default: policies)",
+    )
+    test.add_argument("--format", choices=["text", "json", "junit"], default="text")
+    test.add_argument("--output", "-o", metavar="FILE", help="write the report here, not stdout")
+    test.add_argument(
+        "--require-coverage",
+        action="store_true",
+        help="also exit 4 when a rule in the tested folders is not shown both passing and failing",
+    )
 
     evidence = sub.add_parser(
         "evidence",
@@ -340,17 +365,26 @@ def _problem_text(out: TextIO, problem: Problem) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from govgate.policy.loader import load_policy_set
+    from govgate.policy.loader import PolicySet, is_test_file, load_policy_set
+    from govgate.policytest.runner import prepare_policy_tests, unique_problems
 
-    policy_set, problems = load_policy_set(args.paths)
-    files = len(policy_set.sources)
+    paths = [Path(p) for p in args.paths]
+    test_files = [str(p) for p in paths if p.is_file() and is_test_file(p)]
+    policy_paths = [str(p) for p in paths if str(p) not in test_files]
+    policy_set, problems = (
+        load_policy_set(policy_paths) if policy_paths else (PolicySet((), (), ()), [])
+    )
+    folders = [str(p) for p in paths if p.is_dir()]
+    # policy tests beside the policies: their documents, policy paths and rule keys
+    tests = prepare_policy_tests([*test_files, *folders], require_tests=bool(test_files))
+    problems = unique_problems([*problems, *tests.problems])
+    sources = [*policy_set.sources, *(t.source for t in tests.tests)]
+    files = len(sources)
     if args.format == "json":
         payload = {
             "$schema": VALIDATE_SCHEMA_ID,
             "valid": not problems,
-            "files": [
-                {"path": s.path, "sha256": s.sha256, "bytes": s.size} for s in policy_set.sources
-            ],
+            "files": [{"path": s.path, "sha256": s.sha256, "bytes": s.size} for s in sources],
             "policies": [
                 {
                     "name": p.name,
@@ -372,8 +406,16 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 }
                 for w in policy_set.waivers
             ],
+            "tests": [
+                {
+                    "name": t.document.metadata.name,
+                    "file": t.source.path,
+                    "cases": len(t.document.spec.cases),
+                }
+                for t in tests.tests
+            ],
             "problems": [p.to_json() for p in problems],
-            "policy_set_digest": policy_set.digest() if not problems else None,
+            "policy_set_digest": policy_set.digest() if not problems and policy_paths else None,
         }
         out.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
         return ExitCode.POLICY_INVALID if problems else ExitCode.OK
@@ -386,11 +428,17 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"in {bad_files} of {max(files, bad_files)} file{'s' if files != 1 else ''}\n"
         )
         return ExitCode.POLICY_INVALID
-    n_pol, n_wai = len(policy_set.policies), len(policy_set.waivers)
-    out.write(
-        f"ok: {n_pol} polic{'ies' if n_pol != 1 else 'y'} ({policy_set.rule_count} rules), "
-        f"{n_wai} waiver{'s' if n_wai != 1 else ''} in {files} file{'s' if files != 1 else ''}\n"
-    )
+    parts = []
+    if policy_paths:
+        n_pol, n_wai = len(policy_set.policies), len(policy_set.waivers)
+        parts.append(
+            f"{n_pol} polic{'ies' if n_pol != 1 else 'y'} ({policy_set.rule_count} rules), "
+            f"{n_wai} waiver{'s' if n_wai != 1 else ''}"
+        )
+    if tests.tests:
+        n_tests = len(tests.tests)
+        parts.append(f"{n_tests} test file{'s' if n_tests != 1 else ''} ({tests.cases} cases)")
+    out.write(f"ok: {', '.join(parts)} in {files} file{'s' if files != 1 else ''}\n")
     return ExitCode.OK
 
 
@@ -980,7 +1028,41 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return exit_code_for(decision.verdict.value, args.fail_on_warn)
 
 
+def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.policytest.render import RENDERERS
+    from govgate.policytest.runner import run_policy_tests
+
+    run, problems = run_policy_tests(args.paths)
+    if run is None:
+        for problem in problems:
+            _problem_text(err, problem)
+        err.write(f"govgate: no test ran: {len(problems)} problem(s) in the tests or policies\n")
+        return ExitCode.POLICY_INVALID
+    text = RENDERERS[args.format](run)
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(text, encoding="utf-8")
+        err.write(
+            f"govgate: {args.format} report written to {args.output}: "
+            f"{len(run.cases)} cases, {len(run.failed)} failed, "
+            f"{len(run.coverage) - len(run.uncovered)} of {len(run.coverage)} rules covered\n"
+        )
+    else:
+        out.write(text)
+    if run.failed:
+        return ExitCode.BLOCKED
+    if args.require_coverage and run.uncovered:
+        err.write(
+            "govgate: rule coverage incomplete: "
+            + ", ".join(c.rule.key for c in run.uncovered)
+            + " (--require-coverage)\n"
+        )
+        return ExitCode.BLOCKED
+    return ExitCode.OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+    "test": _cmd_test,
     "check": _cmd_check,
     "keygen": _cmd_keygen,
     "eval": _cmd_eval,

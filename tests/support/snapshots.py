@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from govgate.evidence.items import parse_items
 from govgate.evidence.model import Evidence, ItemsInfo, ModelInfo, Resolution, RunEvidence, Snapshot
 from govgate.policy.loader import PolicySet, load_policy_set
+from govgate.policytest.fixtures import items_table
 
 RESOLVED = Resolution(reference="test", method="run-id", detail="built by a test")
 
 
 def table(columns: dict[str, Any]) -> tuple[Any, bytes, ItemsInfo]:
     """A per-item table from columns; ``item_id`` defaults to q0..qN."""
-    n = len(next(iter(columns.values())))
-    data = {"item_id": [f"q{i}" for i in range(n)], **columns}
-    buffer = io.BytesIO()
-    pq.write_table(pa.table(data), buffer)
-    parsed, problem = parse_items(buffer.getvalue(), "parquet")
-    assert parsed is not None, problem
-    stored = parsed.to_parquet()
-    digest = hashlib.sha256(stored).hexdigest()
-    info = ItemsInfo(
-        artifact_path="govgate/items.parquet",
-        artifact_sha256=digest,
-        artifact_format="parquet",
-        file=f"items/{digest}.parquet",
-        sha256=digest,
-        rows=parsed.rows,
-        columns=dict(parsed.roles),
-    )
-    return parsed, stored, info
+    return items_table(columns)
 
 
 def rates(n: int, events: int) -> np.ndarray:

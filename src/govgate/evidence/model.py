@@ -102,6 +102,7 @@ class Resolution(_Frozen):
         "model-version-source-run",
         "search",
         "snapshot",
+        "test-fixture",
     ]
     detail: str
 

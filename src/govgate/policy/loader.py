@@ -28,6 +28,8 @@ from govgate.policy.shorthand import RuleCel, rule_cel
 from govgate.safeyaml import DEFAULT_LIMITS, YAML11_BOOLEANS, YamlDocument, YamlLimits, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
+TEST_SUFFIXES = (".test.yaml", ".test.yml")
+POLICY_KINDS = ("Policy", "Waiver")
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
 
@@ -92,6 +94,18 @@ class LoadedWaiver:
 
 
 @dataclass(frozen=True)
+class LoadedTest:
+    """A ``kind: PolicyTest`` document, with its YAML positions (for per-case spans)."""
+
+    document: model.PolicyTest
+    source: SourceFile
+    yaml: YamlDocument
+
+    def span(self, pointer: str) -> SourceSpan:
+        return self.yaml.span(pointer)
+
+
+@dataclass(frozen=True)
 class PolicySet:
     policies: tuple[LoadedPolicy, ...]
     waivers: tuple[LoadedWaiver, ...]
@@ -113,9 +127,15 @@ def default_compiler() -> CelCompiler:
     return CelCompiler()
 
 
-def discover(paths: Sequence[str]) -> list[Path]:
+def is_test_file(path: Path) -> bool:
+    return path.name.endswith(TEST_SUFFIXES)
+
+
+def discover(paths: Sequence[str], *, tests: bool = False) -> list[Path]:
     """YAML files named by ``paths`` (files as given; folders searched recursively, sorted).
 
+    In folders, policy test files (``*.test.yaml``) are found only with ``tests=True``, and then
+    nothing else is: tests sit next to the policies they test without joining the policy set.
     Raises :class:`UsageError` for a path that does not exist.
     """
     found: list[Path] = []
@@ -127,6 +147,7 @@ def discover(paths: Sequence[str]) -> list[Path]:
                     p
                     for p in path.rglob("*")
                     if p.suffix in YAML_SUFFIXES
+                    and is_test_file(p) == tests
                     and p.is_file()
                     and not any(part.startswith(".") for part in p.relative_to(path).parts)
                 )
@@ -135,7 +156,8 @@ def discover(paths: Sequence[str]) -> list[Path]:
             found.append(path)
         else:
             raise UsageError(
-                f"{raw}: no such file or folder", hint="pass policy files or folders that exist"
+                f"{raw}: no such file or folder",
+                hint=f"pass {'test' if tests else 'policy'} files or folders that exist",
             )
     unique: dict[str, Path] = {}
     for p in found:
@@ -154,10 +176,7 @@ def load_policy_sources(
     for name, data in sources:
         loader.load_bytes(name, data)
     loader.cross_checks()
-    problems = sorted(
-        loader.problems,
-        key=lambda p: (p.span.file, p.span.document, p.span.line, p.span.column, p.code),
-    )
+    problems = _sorted(loader.problems)
     return PolicySet(tuple(loader.policies), tuple(loader.waivers), tuple(loader.sources)), problems
 
 
@@ -191,20 +210,47 @@ def load_policy_set(
                 "a gate with no policies decides nothing: add a policy",
             )
         )
-    problems = sorted(
-        loader.problems,
-        key=lambda p: (p.span.file, p.span.document, p.span.line, p.span.column, p.code),
-    )
+    problems = _sorted(loader.problems)
     return PolicySet(tuple(loader.policies), tuple(loader.waivers), tuple(loader.sources)), problems
 
 
+def load_policy_tests(
+    paths: Sequence[str], *, limits: YamlLimits = DEFAULT_LIMITS
+) -> tuple[list[LoadedTest], list[Problem]]:
+    """Load the policy test files (``*.test.yaml``) under ``paths``; problems as for policies."""
+    files = discover(paths, tests=True)
+    loader = _Loader(default_compiler(), limits, kinds=("PolicyTest",))
+    for path in files:
+        loader.load_file(path)
+    if not files:
+        loader.problems.append(
+            Problem(
+                "test.empty",
+                "no policy test files (*.test.yaml) found",
+                SourceSpan(", ".join(paths) or "."),
+                "write a test file next to each policy: see policies/README.md, Policy tests",
+            )
+        )
+    return loader.tests, _sorted(loader.problems)
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(
+        problems, key=lambda p: (p.span.file, p.span.document, p.span.line, p.span.column, p.code)
+    )
+
+
 class _Loader:
-    def __init__(self, compiler: CelCompiler, limits: YamlLimits) -> None:
+    def __init__(
+        self, compiler: CelCompiler, limits: YamlLimits, kinds: tuple[str, ...] = POLICY_KINDS
+    ) -> None:
         self.compiler = compiler
         self.limits = limits
+        self.kinds = kinds
         self.problems: list[Problem] = []
         self.policies: list[LoadedPolicy] = []
         self.waivers: list[LoadedWaiver] = []
+        self.tests: list[LoadedTest] = []
         self.sources: list[SourceFile] = []
         self._policy_spans: dict[str, SourceSpan] = {}
         self._waiver_spans: dict[str, SourceSpan] = {}
@@ -262,7 +308,7 @@ class _Loader:
                     "policy.empty",
                     "file has no documents",
                     SourceSpan(name, 1, 1),
-                    "remove the file or add a Policy or Waiver document",
+                    "remove the file or add a " + " or ".join(self.kinds) + " document",
                 )
             )
         for doc in present:
@@ -285,6 +331,18 @@ class _Loader:
                 "kind must be one of: " + ", ".join(schema.KINDS),
             )
             return
+        if kind not in self.kinds:
+            self._add(
+                "schema.kind",
+                f"a {kind} document does not belong here",
+                doc,
+                "/kind",
+                "policy tests go in files named *.test.yaml, which `govgate test` runs; "
+                "policies and waivers go in other files"
+                if kind == "PolicyTest" or "PolicyTest" in self.kinds
+                else "",
+            )
+            return
         errors = list(_validator(kind).iter_errors(value))
         if errors:
             for error in relevant_errors(errors):
@@ -301,6 +359,8 @@ class _Loader:
             return
         if isinstance(parsed, model.Policy):
             self._policy(parsed, doc, source)
+        elif isinstance(parsed, model.PolicyTest):
+            self.tests.append(LoadedTest(parsed, source, doc))
         else:
             assert isinstance(parsed, model.Waiver)
             self._waiver(parsed, doc, source)
@@ -313,12 +373,16 @@ class _Loader:
     def _duplicates(self, value: dict[str, Any], doc: YamlDocument) -> bool:
         spec = value.get("spec", {})
         found = False
-        for key, name_field, what in (
-            ("rules", "id", "rule id"),
-            ("variables", "name", "variable"),
-        ):
+        lists = {
+            "Policy": (
+                ("rules", "id", "rule id", "policy"),
+                ("variables", "name", "variable", "policy"),
+            ),
+            "PolicyTest": (("cases", "name", "case name", "test file"),),
+        }
+        for key, name_field, what, within in lists.get(value.get("kind", ""), ()):
             first: dict[str, int] = {}
-            for i, item in enumerate(spec.get(key, []) if value.get("kind") == "Policy" else []):
+            for i, item in enumerate(spec.get(key, [])):
                 ident = item.get(name_field)
                 if ident in first:
                     line = doc.span(f"/spec/{key}/{first[ident]}/{name_field}").line
@@ -327,7 +391,7 @@ class _Loader:
                         f"duplicate {what} {ident!r} (first at line {line})",
                         doc,
                         f"/spec/{key}/{i}/{name_field}",
-                        f"each {what} must be unique within a policy",
+                        f"each {what} must be unique within a {within}",
                     )
                     found = True
                 else:
@@ -600,7 +664,7 @@ def relevant_errors(errors: list[Any]) -> list[Any]:
     return sorted(kept, key=lambda e: (-len(e.absolute_path), list(map(str, e.absolute_path))))
 
 
-def _pointer(path: Iterable[Any]) -> str:
+def json_pointer(path: Iterable[Any]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
@@ -628,7 +692,7 @@ def _short(value: Any) -> str:
 
 
 def schema_problem(error: Any, doc: YamlDocument) -> Problem:
-    pointer = _pointer(error.absolute_path)
+    pointer = json_pointer(error.absolute_path)
     keyword = error.validator
     instance = error.instance
     span = doc.span(pointer)
@@ -757,5 +821,5 @@ def model_problems(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
             p for p in err.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-"))
         ]
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        out.append(Problem("schema.invalid", message, doc.span(_pointer(loc))))
+        out.append(Problem("schema.invalid", message, doc.span(json_pointer(loc))))
     return out

@@ -26,7 +26,11 @@ from govgate.policy import model
 
 SCHEMA_ID = "https://govgate.dev/schemas/govgate-v1.schema.json"
 SCHEMA_FILE = "govgate-v1.schema.json"
-KINDS: dict[str, type[BaseModel]] = {"Policy": model.Policy, "Waiver": model.Waiver}
+KINDS: dict[str, type[BaseModel]] = {
+    "Policy": model.Policy,
+    "Waiver": model.Waiver,
+    "PolicyTest": model.PolicyTest,
+}
 
 
 class _NoNull(GenerateJsonSchema):
@@ -41,8 +45,10 @@ class _NoNull(GenerateJsonSchema):
 
 
 def generate() -> dict[str, Any]:
-    """Build the policy/waiver schema: one ``$defs`` entry per kind, chosen by ``kind``."""
-    return generate_for(KINDS, SCHEMA_ID, "govgate policy and waiver documents (govgate/v1)")
+    """Build the document schema: one ``$defs`` entry per kind, chosen by ``kind``."""
+    return generate_for(
+        KINDS, SCHEMA_ID, "govgate policy, waiver and policy test documents (govgate/v1)"
+    )
 
 
 def generate_for(kinds: dict[str, type[BaseModel]], schema_id: str, title: str) -> dict[str, Any]:
@@ -62,6 +68,22 @@ def generate_for(kinds: dict[str, type[BaseModel]], schema_id: str, title: str) 
             ("Fairness", ("max_gap", "min_ratio")),
         ):
             defs[shorthand]["oneOf"] = [{"required": [side]} for side in pair]
+    if "FixtureColumn" in defs:
+        defs["FixtureColumn"]["oneOf"] = [{"required": [form]} for form in model.COLUMN_FORMS]
+        defs["FixtureColumn"]["dependentRequired"] = {
+            "mean": ["sd"],
+            "sd": ["mean"],
+            "by": ["rates"],
+            "rates": ["by"],
+        }
+        defs["FixtureRun"]["dependentRequired"] = {"columns": ["items"], "groups": ["items"]}
+        defs["FixtureRun"]["if"] = {"required": ["items"]}
+        defs["FixtureRun"]["then"] = {
+            "anyOf": [{"required": ["columns"]}, {"required": ["groups"]}]
+        }
+        defs["PolicyTestCase"]["oneOf"] = [{"required": ["evidence"]}, {"required": ["snapshot"]}]
+        defs["CaseExpectation"]["anyOf"] = [{"required": ["verdict"]}, {"required": ["rules"]}]
+    _closed(defs)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": schema_id,
@@ -80,6 +102,18 @@ def generate_for(kinds: dict[str, type[BaseModel]], schema_id: str, title: str) 
         ],
         "$defs": dict(sorted(defs.items())),
     }
+
+
+def _closed(node: Any) -> None:
+    """Maps with key patterns admit no other keys (pydantic says so only in the model)."""
+    if isinstance(node, dict):
+        if "patternProperties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        for value in node.values():
+            _closed(value)
+    elif isinstance(node, list):
+        for value in node:
+            _closed(value)
 
 
 def dumps(schema: dict[str, Any]) -> str:
