@@ -64,6 +64,32 @@ def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[st
     return uri, ids
 
 
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A copy of the repo's evals/ and policies/ after `govgate demo` ran in it (once per
+    session, as the README's quickstart does): a SQLite store with both example models'
+    champion (version 1, @champion) and candidate (version 2) eval runs, gated and tagged.
+    Tests treat it as read-only; what they write goes to their own tmp_path.
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("demo")
+    for folder in ("evals", "policies"):
+        shutil.copytree(ROOT / folder, root / folder)
+    done = subprocess.run(
+        [sys.executable, "-m", "govgate", "demo"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return root, done.stdout
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",

@@ -1,20 +1,60 @@
-"""Files other tools run: pre-commit hooks, the GitHub Action and workflows."""
+"""Files other tools run: pre-commit hooks, the GitHub Action and the workflows.
+
+The action's work lives in ``run.sh``; these tests run it as the action does (inputs as
+``INPUT_*`` variables, ``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY`` files), with the example
+workflow's own inputs, on the store `govgate demo` builds.
+"""
 
 from __future__ import annotations
 
 import io
+import json
+import os
+import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from jsonschema import Draft7Validator
 
 from govgate.cli import main
 from tests.conftest import ROOT
 
+ACTION = ROOT / ".github" / "actions" / "govgate"
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+GOVGATE = str(Path(sys.executable).parent / "govgate")
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
 
 def load(path: Path) -> Any:
-    return yaml.safe_load(path.read_text())
+    # PyYAML reads `on:` as True (YAML 1.1); GitHub reads it as "on"
+    loaded = yaml.safe_load(path.read_text())
+    if isinstance(loaded, dict) and True in loaded:
+        loaded["on"] = loaded.pop(True)
+    return loaded
+
+
+def vendored_schema(name: str) -> dict[str, Any]:
+    """SchemaStore's schema for GitHub files, as check-jsonschema vendors it (no network)."""
+    import check_jsonschema
+
+    folder = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor"
+    loaded: dict[str, Any] = json.loads((folder / name).read_text())
+    return loaded
+
+
+def steps_of(document: dict[str, Any]) -> list[dict[str, Any]]:
+    if "runs" in document:
+        steps: list[dict[str, Any]] = document["runs"]["steps"]
+        return steps
+    return [s for job in document["jobs"].values() for s in job.get("steps", [])]
+
+
+# -- pre-commit ----------------------------------------------------------------------------------
 
 
 def test_published_hooks_run_govgate_commands_that_exist() -> None:
@@ -27,3 +67,192 @@ def test_published_hooks_run_govgate_commands_that_exist() -> None:
         out, err = io.StringIO(), io.StringIO()
         assert main([*argv[1:], "--help"], stdout=out, stderr=err) == 0
         assert out.getvalue().startswith(f"usage: govgate {argv[1]}")
+
+
+# -- the action and the workflows are what GitHub accepts ----------------------------------------
+
+
+def test_the_action_is_a_valid_composite_action() -> None:
+    action = load(ACTION / "action.yml")
+    errors = list(Draft7Validator(vendored_schema("github-actions.json")).iter_errors(action))
+    assert errors == []
+    assert action["runs"]["using"] == "composite"
+    wanted = {"policies", "candidate", "baseline", "stage", "tracking-uri", "waivers", "bundle"}
+    assert wanted | {"fail-on-warn"} <= set(action["inputs"])
+    assert {"verdict", "exit-code", "bundle", "report"} <= set(action["outputs"])
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
+def test_workflows_are_valid_and_least_privilege(path: Path) -> None:
+    workflow = load(path)
+    errors = list(Draft7Validator(vendored_schema("github-workflows.json")).iter_errors(workflow))
+    assert errors == []
+    assert workflow["permissions"] == {"contents": "read"}
+    for job in workflow["jobs"].values():
+        assert "write" not in json.dumps(job.get("permissions", {}))
+        assert "timeout-minutes" in job
+
+
+@pytest.mark.parametrize(
+    "path", [ACTION / "action.yml", *WORKFLOWS], ids=["action", *[p.name for p in WORKFLOWS]]
+)
+def test_every_action_used_is_local_or_pinned_to_a_commit(path: Path) -> None:
+    for step in steps_of(load(path)):
+        uses = step.get("uses")
+        if uses is not None:
+            assert uses.startswith("./") or PINNED.match(uses), uses
+    text = path.read_text()
+    for line in text.splitlines():
+        if re.match(r"\s*(- )?uses: [\w-]+/", line):
+            assert re.search(r"@[0-9a-f]{40} # v\d", line), f"pin with a version comment: {line}"
+
+
+@pytest.mark.parametrize(
+    "path", [ACTION / "action.yml", *WORKFLOWS], ids=["action", *[p.name for p in WORKFLOWS]]
+)
+def test_no_expression_is_expanded_into_shell_source(path: Path) -> None:
+    """Inputs reach scripts as environment variables: `${{ }}` in `run:` invites injection."""
+    for step in steps_of(load(path)):
+        assert "${{" not in step.get("run", ""), step.get("name")
+
+
+def test_the_example_workflow_blocks_its_release_job_with_the_local_action() -> None:
+    workflow = load(ROOT / ".github" / "workflows" / "release-gate.yml")
+    gate = next(s for s in workflow["jobs"]["gate"]["steps"] if s.get("id") == "gate")
+    assert gate["uses"] == "./.github/actions/govgate"
+    release = workflow["jobs"]["release"]
+    assert release["needs"] == "gate"
+    assert "if" not in release  # runs only when the gate job succeeded
+    assert workflow["jobs"]["gate"]["outputs"]["verdict"] == "${{ steps.gate.outputs.verdict }}"
+
+
+# -- the action's script, run as the example workflow runs it -------------------------------------
+
+
+def expand(value: str, env: dict[str, str]) -> str:
+    """The only expressions the example's inputs use: ${{ env.NAME }}."""
+    out = re.sub(r"\$\{\{\s*env\.(\w+)\s*\}\}", lambda m: env[m.group(1)], value)
+    assert "${{" not in out, value
+    return out
+
+
+def run_example_gate(
+    workspace: Path, tmp_path: Path, model: str
+) -> tuple[int, dict[str, str], str, str]:
+    """The example workflow's gate job after its demo step: choose policies, then the action."""
+    workflow = load(ROOT / ".github" / "workflows" / "release-gate.yml")
+    steps = workflow["jobs"]["gate"]["steps"]
+    env = {"MODEL": model}
+    github_env = tmp_path / "github_env"
+    github_env.write_text("")
+    choose = next(s for s in steps if s.get("name") == "choose the policies that judge the model")
+    subprocess.run(
+        ["bash", "-c", choose["run"]],
+        env={**os.environ, **env, "GITHUB_ENV": str(github_env)},
+        check=True,
+    )
+    env.update(line.split("=", 1) for line in github_env.read_text().splitlines())
+    gate = next(s for s in steps if s.get("id") == "gate")
+    inputs = {k: expand(str(v), env) for k, v in gate["with"].items()}
+    action = load(ACTION / "action.yml")
+    defaults = {k: str(v.get("default", "")) for k, v in action["inputs"].items()}
+    given = {**defaults, **inputs, "bundle": str(tmp_path / "bundle"), "log-to-mlflow": "false"}
+    output, summary = tmp_path / "github_output", tmp_path / "step_summary"
+    output.write_text("")
+    summary.write_text("")
+    variables = {
+        **os.environ,
+        **{f"INPUT_{k.upper().replace('-', '_')}": v for k, v in given.items()},
+        "GOVGATE": GOVGATE,
+        "GOVGATE_OUT": str(tmp_path / "out"),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    done = subprocess.run(
+        ["bash", str(ACTION / "run.sh")],
+        cwd=workspace,
+        env=variables,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    return done.returncode, outputs, done.stdout, summary.read_text()
+
+
+def test_the_example_gate_lets_a_passing_candidate_through(
+    demo_workspace: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, _ = demo_workspace
+    code, outputs, stdout, summary = run_example_gate(root, tmp_path, "rag-assistant")
+    assert code == 0  # the script records; the action's last step enforces
+    assert outputs["verdict"] == "PASS"
+    assert outputs["exit-code"] == "0"
+    assert outputs["bundle"] == str(tmp_path / "bundle")
+    assert (tmp_path / "bundle" / "statement.dsse.json").exists()  # signed
+    assert summary.startswith("**Release decision: PASS")
+    assert "::notice title=govgate::Release decision: PASS" in stdout
+    verify = main(
+        ["verify", str(tmp_path / "bundle"), "--key", str(root / "out/demo/signing.pub")],
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert verify == 0  # signed with the key the workflow passes
+
+
+def test_the_example_gate_blocks_a_failing_candidate_and_annotates_why(
+    demo_workspace: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, _ = demo_workspace
+    code, outputs, stdout, summary = run_example_gate(root, tmp_path, "credit-risk")
+    assert code == 0
+    assert outputs["verdict"] == "FAIL"
+    assert outputs["exit-code"] == "4"
+    annotations = [line for line in stdout.splitlines() if line.startswith("::error ")]
+    assert len(annotations) == 2
+    assert all("file=policies/tabular-classifier/credit-risk.yaml" in a for a in annotations)
+    assert summary.startswith("**Release decision: BLOCKED")
+    assert outputs["bundle"]  # a blocked release still leaves its evidence
+
+
+def test_no_decision_is_reported_and_never_a_pass(tmp_path: Path) -> None:
+    output, summary = tmp_path / "out.txt", tmp_path / "summary.md"
+    done = subprocess.run(
+        ["bash", str(ACTION / "run.sh")],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "GOVGATE": GOVGATE,
+            "GOVGATE_OUT": str(tmp_path / "gate"),
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "INPUT_CANDIDATE": str(tmp_path / "missing.json"),
+            "INPUT_STAGE": "offline",
+            "INPUT_POLICIES": "policies/rag-assistant",
+            "INPUT_BUNDLE": "",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert outputs["verdict"] == ""
+    assert outputs["exit-code"] == "7"  # evidence unavailable
+    assert "::error title=govgate::govgate check exited 7 without a decision" in done.stdout
+    assert "This is never a pass." in summary.read_text()
+
+
+@pytest.mark.parametrize(("code", "expected"), [("0", 0), ("4", 4), ("6", 6), ("", 1)])
+def test_the_last_step_exits_with_the_gate_code_and_fails_closed(code: str, expected: int) -> None:
+    enforce = next(
+        s
+        for s in load(ACTION / "action.yml")["runs"]["steps"]
+        if s["name"] == "enforce the verdict"
+    )
+    done = subprocess.run(
+        ["bash", "-c", enforce["run"]],
+        env={**os.environ, "CODE": code, "VERDICT": ""},
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == expected
