@@ -196,6 +196,33 @@ def _parser() -> _Parser:
         "still points where it did when the evidence was read",
     )
 
+    replay = sub.add_parser(
+        "replay",
+        help="re-decide past runs under the current policies; show which decisions change",
+        description="Find finished evaluation runs (an experiment, a model's eval runs, a time "
+        "window), snapshot each, decide it with the same engine as check, and compare with "
+        "the decision logged on the run. Each run is decided at the stage, against the "
+        "baseline run and as of the instant of its logged decision, unless overridden. No "
+        "evaluation is re-run.",
+    )
+    replay.add_argument(
+        "--policies",
+        nargs="+",
+        default=["policies"],
+        metavar="PATH",
+        help="the policies to replay under (default: policies)",
+    )
+    _history_options(replay, last=20)
+    diff = sub.add_parser(
+        "diff",
+        help="what a policy change does to the verdicts of the last N runs",
+        description="Decide the same past runs (one snapshot each) under the OLD and the NEW "
+        "policy set, and show every verdict and rule outcome that changes.",
+    )
+    diff.add_argument("old", metavar="OLD", help="the policies before: a file or folder")
+    diff.add_argument("new", metavar="NEW", help="the policies after: a file or folder")
+    _history_options(diff, last=10)
+
     evals = sub.add_parser("eval", help="score a model's outputs on a suite and log the run")
     eval_sub = evals.add_subparsers(
         dest="eval_command", metavar="COMMAND", required=True, parser_class=_Parser
@@ -277,6 +304,38 @@ def _evidence_options(parser: argparse.ArgumentParser, *, stage_required: bool) 
     )
     parser.add_argument("--baseline", metavar="REF", help="the champion to compare with")
     parser.add_argument("--stage", required=stage_required, choices=["offline", "shadow", "canary"])
+
+
+def _history_options(parser: argparse.ArgumentParser, *, last: int) -> None:
+    parser.add_argument("--experiment", metavar="NAME", help="runs of this MLflow experiment")
+    parser.add_argument(
+        "--model", metavar="NAME", help="evaluation runs of this registered model's versions"
+    )
+    parser.add_argument(
+        "--stage", choices=["offline", "shadow", "canary"], help="only runs of this stage"
+    )
+    parser.add_argument("--since", metavar="DATE", help="runs started at or after (UTC)")
+    parser.add_argument("--until", metavar="DATE", help="runs started before the end of (UTC)")
+    parser.add_argument("--filter", default="", metavar="MLFLOW_FILTER", help="extra run filter")
+    parser.add_argument(
+        "--last", type=int, default=last, metavar="N", help=f"newest N runs (default {last})"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="compare every run with this champion (default: the baseline of its logged "
+        "decision, else none)",
+    )
+    parser.add_argument(
+        "--now", metavar="ISO8601", help="decide as of this instant (default: as logged)"
+    )
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument(
+        "--fail-on-change",
+        action="store_true",
+        help="exit 4 when a verdict changes (and 7 when a run could not be replayed)",
+    )
+    _mlflow_options(parser)
 
 
 def _mlflow_options(parser: argparse.ArgumentParser) -> None:
@@ -1061,7 +1120,98 @@ def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return ExitCode.OK
 
 
+def _selection(args: argparse.Namespace) -> Any:
+    import datetime as dt
+
+    from govgate.history import Selection
+    from govgate.policy.model import expiry_instant
+
+    if not (args.experiment or args.model):
+        raise UsageError(
+            "say which runs: --experiment NAME and/or --model NAME",
+            hint="e.g. --model rag-assistant --last 10",
+        )
+    if args.last < 1:
+        raise UsageError("--last must be at least 1")
+
+    def instant(option: str, text: str | None, end: bool) -> dt.datetime | None:
+        if text is None:
+            return None
+        try:
+            if end:
+                return expiry_instant(text)  # a bare date: through the end of that day
+            if len(text) == 10:
+                return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+            value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise UsageError(f"{option} {text!r} is not a date or date-time: {exc}") from None
+        if value.tzinfo is None:
+            raise UsageError(f"{option} needs a time zone, e.g. 2026-11-21T12:00:00Z")
+        return value
+
+    return Selection(
+        experiment=args.experiment,
+        model=args.model,
+        stage=args.stage,
+        since=instant("--since", args.since, end=False),
+        until=instant("--until", args.until, end=True),
+        filter=args.filter,
+        last=args.last,
+    )
+
+
+def _history(
+    args: argparse.Namespace, out: TextIO, rows: Any, kind: str, before: str, after: str
+) -> int:
+    from govgate.history import render_table, to_json
+
+    if args.format == "json":
+        out.write(to_json(rows, kind, before, after))
+    else:
+        out.write(render_table(rows, before, after))
+    if not rows:
+        raise EvidenceError(
+            "evidence.not-found",
+            "no finished run matches the selection",
+            hint="check --experiment/--model, --stage and the dates",
+        )
+    errors = [r for r in rows if r.error is not None]
+    if len(errors) == len(rows) or (args.fail_on_change and errors):
+        return ExitCode.EVIDENCE_UNAVAILABLE
+    if args.fail_on_change and any(r.changed for r in rows):
+        return ExitCode.BLOCKED
+    return ExitCode.OK
+
+
+def _cmd_replay(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.evidence import parse_ref
+    from govgate.history import gather, replay
+
+    selection = _selection(args)
+    now = _now(args) if args.now else None
+    baseline = parse_ref(args.baseline) if args.baseline else None
+    policy_set = _load_valid(args.policies)
+    items = gather(_mlflow_settings(args), selection, baseline=baseline, now=now)
+    rows = replay(policy_set, items)
+    return _history(args, out, rows, "replay", "past", "replayed")
+
+
+def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.evidence import parse_ref
+    from govgate.history import diff, gather
+
+    selection = _selection(args)
+    now = _now(args) if args.now else None
+    baseline = parse_ref(args.baseline) if args.baseline else None
+    old, new = _load_valid([args.old]), _load_valid([args.new])
+    items = gather(_mlflow_settings(args), selection, baseline=baseline, now=now)
+    rows = diff(old, new, items)
+    return _history(args, out, rows, "diff", "old", "new")
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+    "replay": _cmd_replay,
+    "diff": _cmd_diff,
     "test": _cmd_test,
     "check": _cmd_check,
     "keygen": _cmd_keygen,

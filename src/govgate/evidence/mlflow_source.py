@@ -47,6 +47,9 @@ TAG_MODEL_NAME = "govgate.model.name"
 TAG_MODEL_VERSION = "govgate.model.version"
 TAG_STAGE = "govgate.stage"
 TAG_MODEL_DIGEST = "govgate.model.digest"
+TAG_VERDICT = "govgate.verdict"  # written with the bundle by `govgate check` (log_bundle)
+TAG_DECISION_DIGEST = "govgate.decision_digest"
+TAG_BUNDLE = "govgate.bundle"
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 MAX_HISTORY_METRICS = 200
 
@@ -85,6 +88,24 @@ class MlflowSettings:
                 f"{self.timeout_s} s timeout per request"
             )
         return f"MLflow store {self.public_uri()}"
+
+
+@dataclass(frozen=True)
+class PastRun:
+    """A finished evaluation run found by a history search, with the tags ``govgate check``
+    leaves on a run it decided (verdict, decision digest, where the bundle was logged)."""
+
+    run_id: str
+    experiment_id: str
+    run_name: str | None
+    start_time: int | None
+    end_time: int | None
+    stage: str | None
+    model: str | None
+    version: str | None
+    verdict: str | None
+    decision_digest: str | None
+    bundle: str | None  # artifact path of the logged bundle
 
 
 def _quiet_mlflow() -> None:
@@ -359,6 +380,84 @@ class MlflowSource:
                     break
         return runs
 
+    # -- history ----------------------------------------------------------------------------------
+
+    def history(
+        self,
+        *,
+        experiment: str | None,
+        model: str | None,
+        stage: str | None,
+        since_ms: int | None,
+        until_ms: int | None,
+        filter_string: str,
+        limit: int,
+    ) -> list[PastRun]:
+        """Finished runs, newest first: of an experiment, and/or the evaluation runs of a
+        registered model's versions (tagged govgate.model.name), within a time window."""
+        what = "history search"
+        filters = ["attributes.status = 'FINISHED'"]
+        if model is not None:
+            filters.append(f"tags.`{TAG_MODEL_NAME}` = '{_quote(model)}'")
+        if stage is not None:
+            filters.append(f"tags.`{TAG_STAGE}` = '{_quote(stage)}'")
+        if since_ms is not None:
+            filters.append(f"attributes.start_time >= {int(since_ms)}")
+        if until_ms is not None:
+            filters.append(f"attributes.start_time < {int(until_ms)}")
+        if filter_string.strip():
+            filters.append(filter_string.strip())
+        if experiment is not None:
+            found = self.call(what, self.client.get_experiment_by_name, experiment)
+            if found is None:
+                raise EvidenceError(
+                    "evidence.not-found", f"{what}: no experiment named {experiment!r}"
+                )
+            experiment_ids = [found.experiment_id]
+        else:
+            experiment_ids = self._experiment_ids(what)
+        runs: list[Any] = []
+        for start in range(0, len(experiment_ids), 100):
+            runs.extend(
+                self.call(
+                    what,
+                    self.client.search_runs,
+                    experiment_ids[start : start + 100],
+                    filter_string=" and ".join(filters),
+                    order_by=["attributes.start_time DESC"],
+                    max_results=limit,
+                )
+            )
+        runs.sort(key=lambda r: (r.info.start_time or 0, r.info.run_id), reverse=True)
+        return [self._past(run) for run in runs[:limit]]
+
+    def _past(self, run: Any) -> PastRun:
+        tags = dict(run.data.tags)
+        return PastRun(
+            run_id=run.info.run_id,
+            experiment_id=run.info.experiment_id,
+            run_name=run.info.run_name,
+            start_time=run.info.start_time,
+            end_time=run.info.end_time,
+            stage=tags.get(TAG_STAGE),
+            model=tags.get(TAG_MODEL_NAME),
+            version=tags.get(TAG_MODEL_VERSION),
+            verdict=tags.get(TAG_VERDICT),
+            decision_digest=tags.get(TAG_DECISION_DIGEST),
+            bundle=tags.get(TAG_BUNDLE),
+        )
+
+    def download(self, run_id: str, path: str, destination: Path) -> Path:
+        """Download a run's artifact (file or folder) into ``destination``."""
+        local = self.call(
+            f"run {run_id} artifact {path}",
+            self.client.download_artifacts,
+            run_id,
+            path,
+            str(destination),
+        )
+        return Path(local)
+
     # -- reading a run --------------------------------------------------------------------------
 
     def read(
@@ -515,9 +614,9 @@ def log_bundle(
     what = f"logging the audit bundle to run {run_id}"
     source.call(what, source.client.log_artifacts, run_id, str(folder), artifact_path)
     for key, value in (
-        ("govgate.verdict", verdict),
-        ("govgate.decision_digest", decision_digest),
-        ("govgate.bundle", artifact_path),
+        (TAG_VERDICT, verdict),
+        (TAG_DECISION_DIGEST, decision_digest),
+        (TAG_BUNDLE, artifact_path),
     ):
         source.call(what, source.client.set_tag, run_id, key, value)
     return artifact_path

@@ -22,9 +22,12 @@ def take_snapshot(
     settings: MlflowSettings,
     now: dt.datetime,
     redaction: RedactionPolicy | None = None,
+    source: MlflowSource | None = None,
 ) -> Snapshot:
-    """Resolve both references and snapshot them; raise :class:`EvidenceError` on any doubt."""
-    source: MlflowSource | None = None
+    """Resolve both references and snapshot them; raise :class:`EvidenceError` on any doubt.
+
+    ``source`` reuses an open store (many snapshots in one command); by default one is opened.
+    """
     runs: dict[Role, RunEvidence] = {}
     raw: dict[str, bytes] = {}
     tables: dict[str, ItemTable] = {}
