@@ -268,37 +268,23 @@ def diff(old: PolicySet, new: PolicySet, items: Sequence[Replayable]) -> list[Ro
     """Each run decided under the old and the new policy set, from one snapshot."""
     rows: list[Row] = []
     for item in items:
+        head = (item.run, item.stage, item.baseline, _iso(item.now))
         if item.snapshot is None:
-            rows.append(
-                Row(
-                    item.run,
-                    item.stage,
-                    item.baseline,
-                    _iso(item.now),
-                    None,
-                    None,
-                    evidence=item.evidence,
-                    note=item.note,
-                    error=item.error,
-                )
-            )
+            rows.append(Row(*head, None, None, evidence=item.evidence, error=item.error))
             continue
         a, b = _decide(old, item), _decide(new, item)
-        rows.append(
-            Row(
-                item.run,
-                item.stage,
-                item.baseline,
-                _iso(item.now),
-                a.verdict.value,
-                b.verdict.value,
-                _outcomes(a),
-                _outcomes(b),
-                evidence=item.evidence,
-                note=item.note,
-            )
-        )
+        verdicts, outcomes = (a.verdict.value, b.verdict.value), (_outcomes(a), _outcomes(b))
+        rows.append(Row(*head, *verdicts, *outcomes, evidence=item.evidence, note=item.note))
     return rows
+
+
+def summary(rows: Sequence[Row]) -> dict[str, int]:
+    return {
+        "runs": len(rows),
+        "compared": sum(r.before is not None and r.after is not None for r in rows),
+        "changed": sum(r.changed for r in rows),
+        "errors": sum(r.error is not None for r in rows),
+    }
 
 
 # -- output ---------------------------------------------------------------------------------------
@@ -341,13 +327,11 @@ def render_table(rows: Sequence[Row], before: str, after: str) -> str:
             lines.append(f"    could not replay: {r.error}")
         elif r.note:
             lines.append(f"    note: {r.note}")
-    changed = sum(r.changed for r in rows)
-    errors = sum(r.error is not None for r in rows)
-    compared = sum(r.before is not None and r.after is not None for r in rows)
+    n = summary(rows)
     lines.append("")
     lines.append(
-        f"{len(rows)} runs: {compared} compared, {changed} verdict"
-        f"{'s' if changed != 1 else ''} changed, {errors} could not be replayed"
+        f"{n['runs']} runs: {n['compared']} compared, {n['changed']} verdict"
+        f"{'s' if n['changed'] != 1 else ''} changed, {n['errors']} could not be replayed"
     )
     return "\n".join(lines) + "\n"
 
@@ -380,11 +364,6 @@ def to_json(rows: Sequence[Row], kind: str, before: str, after: str) -> str:
             }
             for r in rows
         ],
-        "summary": {
-            "runs": len(rows),
-            "compared": sum(r.before is not None and r.after is not None for r in rows),
-            "changed": sum(r.changed for r in rows),
-            "errors": sum(r.error is not None for r in rows),
-        },
+        "summary": summary(rows),
     }
     return json.dumps(payload, indent=2) + "\n"
