@@ -223,6 +223,38 @@ def _parser() -> _Parser:
     diff.add_argument("new", metavar="NEW", help="the policies after: a file or folder")
     _history_options(diff, last=10)
 
+    init = sub.add_parser(
+        "init",
+        help="scaffold policies/, evals/, a pre-commit config and a workflow into a repository",
+        description="Write starter policies (with their unit tests), an eval suite, a "
+        "pre-commit config and a GitHub workflow into an existing repository, with the names "
+        "given. Never overwrites a file: existing files are kept and listed.",
+    )
+    init.add_argument("path", nargs="?", default=".", metavar="DIR", help="default: .")
+    init.add_argument("--model", required=True, metavar="NAME", help="registered model name")
+    init.add_argument(
+        "--kind",
+        choices=["llm", "classifier"],
+        default="llm",
+        help="llm: safety, quality, cost, latency and canary rollback; classifier: accuracy, "
+        "fairness and drift (default: llm)",
+    )
+    init.add_argument(
+        "--owner", default="ml-owners@example.com", metavar="EMAIL", help="policy owner"
+    )
+    init.add_argument(
+        "--group",
+        default="segment",
+        metavar="COLUMN",
+        help="classifier: the attribute fairness is judged across (default: segment)",
+    )
+    init.add_argument(
+        "--action",
+        metavar="REF",
+        help="the govgate action for the workflow, pinned: OWNER/REPO/.github/actions/"
+        "govgate@<commit sha>",
+    )
+
     evals = sub.add_parser("eval", help="score a model's outputs on a suite and log the run")
     eval_sub = evals.add_subparsers(
         dest="eval_command", metavar="COMMAND", required=True, parser_class=_Parser
@@ -1209,7 +1241,39 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _history(args, out, rows, "diff", "old", "new")
 
 
+def _cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.scaffold import ACTION_PLACEHOLDER, plan, write
+
+    target = Path(args.path)
+    if not target.is_dir():
+        raise UsageError(f"{args.path}: no such folder", hint="run init inside your repository")
+    planned = plan(
+        model=args.model, kind=args.kind, owner=args.owner, group=args.group, action=args.action
+    )
+    result = write(target, planned)
+    for path in result.created:
+        out.write(f"created {path}\n")
+    for path in result.kept:
+        out.write(f"kept    {path} (exists: not overwritten)\n")
+    out.write("\nnext:\n")
+    out.write("  govgate validate policies/ && govgate test policies/   # the scaffold passes\n")
+    out.write(
+        f"  govgate eval run evals/{args.model} --outputs OUTPUTS.jsonl --model {args.model} "
+        "--register\n"
+    )
+    workflow = next((p for p in planned if p.path.endswith("govgate.yml")), None)
+    if args.action is None and workflow is not None and workflow.path in result.created:
+        out.write(
+            f"  in {workflow.path}: replace {ACTION_PLACEHOLDER} with the govgate action "
+            "pinned to a commit\n"
+        )
+    if ".pre-commit-config.yaml" in result.kept:
+        out.write("  add the govgate-validate and govgate-test hooks to .pre-commit-config.yaml\n")
+    return ExitCode.OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+    "init": _cmd_init,
     "replay": _cmd_replay,
     "diff": _cmd_diff,
     "test": _cmd_test,
