@@ -54,7 +54,7 @@ def _parser() -> _Parser:
 
     validate = sub.add_parser(
         "validate",
-        help="check policy and waiver files (schema, CEL, references)",
+        help="check policy, waiver and policy test files (schema, CEL, references)",
         description="Check policy and waiver documents: YAML safety, JSON Schema, CEL syntax "
         "and lint, duplicate ids, waiver targets. Reports every problem in every file.",
     )
@@ -69,7 +69,7 @@ def _parser() -> _Parser:
 
     schema = sub.add_parser(
         "schema",
-        help="print the JSON Schema of policy and waiver documents",
+        help="print the JSON Schema of govgate documents",
         description="Print the JSON Schema (draft 2020-12) that govgate documents follow. "
         "Point yaml-language-server at it for completion and checks in editors.",
     )
