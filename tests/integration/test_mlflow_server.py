@@ -15,8 +15,8 @@ from govgate.errors import EvidenceError
 from govgate.evidence import MlflowSettings, parse_ref, read_snapshot, take_snapshot, write_snapshot
 from govgate.evidence.mlflow_source import MlflowSource
 from govgate.exitcodes import ExitCode
-from tests.integration.conftest import MlflowServer, free_port
 from tests.support.mlflow_store import SECRET, StoreBuilder, items_frame
+from tests.support.servers import MlflowServer, free_port
 
 pytestmark = pytest.mark.integration
 CHALLENGER = "models:/rag-assistant@challenger"

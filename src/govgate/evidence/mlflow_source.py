@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -472,8 +473,9 @@ class MlflowSource:
         nonfinite: dict[str, str] = {}
         for key, value in sorted(data.metrics.items()):
             number = float(value)
-            if number != number or number in (float("inf"), float("-inf")):
-                nonfinite[key] = repr(number)
+            if number != number or abs(number) >= sys.float_info.max:
+                # MLflow's SQL store saves +-inf as +-sys.float_info.max: the same thing
+                nonfinite[key] = "nan" if number != number else ("inf" if number > 0 else "-inf")
             else:
                 metrics[key] = number
         history: dict[str, list[MetricPoint]] = {}

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from govgate.errors import EvidenceError, Problem, SourceSpan
 from govgate.evidence.model import Snapshot, read_snapshot
-from govgate.gate.engine import decide
 from govgate.gate.outcome import Outcome
 from govgate.policy import model
 from govgate.policy.loader import (
@@ -35,7 +34,6 @@ from govgate.policy.loader import (
     load_policy_set,
     load_policy_tests,
 )
-from govgate.policytest.fixtures import fixture_snapshot
 
 #: The instant a case decides at unless it says ``now``: fixed, so a test passes or fails
 #: the same way on any day (waiver expiry is the only thing ``now`` changes).
@@ -283,6 +281,11 @@ class _Session:
         return _Case(index, case, snapshot, asserted) if ok else None
 
     def run_case(self, prepared: _Prepared, item: _Case) -> CaseResult:
+        # the engine and the fixtures (numpy, scipy, pyarrow) only when a case runs:
+        # `govgate validate` checks test files without paying for them
+        from govgate.gate.engine import decide
+        from govgate.policytest.fixtures import fixture_snapshot
+
         test, case = prepared.test, item.case
         now = parse_instant(case.now or DEFAULT_NOW)
         span = test.span(f"/spec/cases/{item.index}")

@@ -1,0 +1,190 @@
+"""Real services on 127.0.0.1 for tests and benchmarks: `mlflow server`, and PostgreSQL.
+
+PostgreSQL is Debian's (`postgresql` package; `.ci/run` installs it when missing), run from a
+fresh data directory on a free loopback port with trust auth for one local user, and stopped
+with it. As root it runs as the `postgres` user the package creates (PostgreSQL refuses root).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class MlflowServer:
+    uri: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=20)
+
+
+def start_server(
+    root: Path, timeout: float = 90.0, backend: str | None = None, workers: int = 1
+) -> MlflowServer:
+    """`mlflow server` on a free loopback port; backend default: a SQLite file under root."""
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = root / "server.log"
+    env = {
+        **os.environ,
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+    }
+    mlflow_exe = Path(sys.executable).parent / "mlflow"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                str(mlflow_exe),
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--backend-store-uri",
+                backend or f"sqlite:///{root / 'server.db'}",
+                "--artifacts-destination",
+                str(root / "artifacts"),
+                "--workers",
+                str(workers),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=root,
+            start_new_session=True,
+        )
+    uri = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"mlflow server exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{uri}/health", timeout=2) as response:
+                if response.status == 200:
+                    return MlflowServer(uri, process, log)
+        except OSError:
+            time.sleep(0.5)
+    server = MlflowServer(uri, process, log)
+    server.stop()
+    raise RuntimeError(f"mlflow server did not start in {timeout} s: {log.read_text()[-2000:]}")
+
+
+@dataclass
+class Postgres:
+    uri: str
+    data: Path
+    run_as: list[str]
+    pg_ctl: str
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self.run_as, self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"],
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(self.data.parent, ignore_errors=True)
+
+
+def postgres_bin() -> Path | None:
+    """The directory of Debian's PostgreSQL server programs, if installed."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    return Path(found[-1]).parent if found else None
+
+
+def start_postgres(database: str = "mlflow") -> Postgres:
+    """A throwaway PostgreSQL server with one database; raises RuntimeError if unavailable."""
+    bindir = postgres_bin()
+    if bindir is None:
+        raise RuntimeError("PostgreSQL is not installed (Debian package postgresql)")
+    root = Path(tempfile.mkdtemp(prefix="govgate-pg-"))  # not under pytest's 0700 tmp
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(root, user.pw_uid, user.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data, sock, port = root / "data", root / "sock", free_port()
+    subprocess.run([*run_as, "mkdir", str(sock)], check=True)
+    subprocess.run(
+        [
+            *run_as,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "govgate",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [
+            *run_as,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(root / "log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(
+        [
+            *run_as,
+            str(bindir / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "govgate",
+            database,
+        ],
+        capture_output=True,
+        check=True,
+    )
+    return Postgres(
+        f"postgresql+psycopg2://govgate@127.0.0.1:{port}/{database}",
+        data,
+        run_as,
+        str(bindir / "pg_ctl"),
+    )
