@@ -433,11 +433,19 @@ def main(
         if debug:
             traceback.print_exc(file=err)
         return ExitCode.CRASH
-    except Exception:
-        err.write("govgate: internal error (this is a bug; please report it with --debug output)\n")
+    except Exception as exc:
+        _unexpected(err, exc)
         if debug:
             traceback.print_exc(file=err)
         return ExitCode.CRASH
+
+
+def _unexpected(err: TextIO, exc: Exception) -> None:
+    if isinstance(exc, OSError):  # the machine, not govgate: a full disk, a permission
+        where = f" ({exc.filename})" if exc.filename else ""
+        err.write(f"govgate: error: {exc.strerror or exc}{where}\n")
+    else:
+        err.write("govgate: internal error (this is a bug; please report it with --debug output)\n")
 
 
 def _error(err: TextIO, exc: GovgateError) -> None:
@@ -773,13 +781,19 @@ def _write_bundle(
 
     signer = (lambda payload: sign(payload, sign_key)) if sign_key is not None else None
     files = build.contents(decision, risk, policy_set, snapshot, environment(), signer)
-    if args.bundle:
-        store.write_directory(Path(args.bundle), files)
-        signed = " (signed)" if signer else ""
-        err.write(f"govgate: audit bundle written to {args.bundle}{signed}\n")
-    if args.bundle_archive:
-        store.write_archive(Path(args.bundle_archive), files)
-        err.write(f"govgate: audit bundle archive written to {args.bundle_archive}\n")
+    try:
+        if args.bundle:
+            store.write_directory(Path(args.bundle), files)
+            signed = " (signed)" if signer else ""
+            err.write(f"govgate: audit bundle written to {args.bundle}{signed}\n")
+        if args.bundle_archive:
+            store.write_archive(Path(args.bundle_archive), files)
+            err.write(f"govgate: audit bundle archive written to {args.bundle_archive}\n")
+    except OSError as exc:  # a full disk, a read-only mount: say so, and record nothing
+        raise store.BundleError(
+            f"could not write the audit bundle: {exc.strerror or exc}",
+            hint="free space or choose another path; nothing was logged to the candidate run",
+        ) from None
     if log and args.bundle:
         from govgate.evidence.mlflow_source import MlflowSource, log_bundle
 
@@ -1079,6 +1093,12 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     now = _now(args)
     targets = _report_targets(args)
     sign_key = _sign_key(args)
+    for option, target in (("--bundle", args.bundle), ("--bundle-archive", args.bundle_archive)):
+        if target and Path(target).exists():
+            raise UsageError(
+                f"{option} {target}: already exists",
+                hint="a bundle is written once; remove it or choose another path",
+            )
     policy_set = _load_valid([*args.policies, *args.waivers])
     candidate = parse_ref(args.candidate)
     baseline = parse_ref(args.baseline) if args.baseline else None

@@ -261,5 +261,13 @@ def snapshot_from_bytes(where: str, data: bytes, read_table: Callable[[str], byt
         table, problem = parse_items(blob, "parquet")
         if table is None:  # it parsed when the snapshot was taken
             raise EvidenceError("evidence.invalid", f"{where}: {problem}")
+        if table.rows != info.rows or dict(table.roles) != info.columns:
+            raise EvidenceError(
+                "evidence.invalid",
+                f"{where}: the {run.role}'s per-item table has {table.rows} rows and columns "
+                f"{sorted(table.roles)}, not the {info.rows} rows and {sorted(info.columns)} "
+                "the snapshot says",
+                hint="the snapshot was edited after it was taken",
+            )
         tables[info.sha256] = table
     return Snapshot(evidence, raw, tables)

@@ -1,0 +1,68 @@
+"""Commands that do not need MLflow, ragas or pandas never import them (cold start in CI and
+in pre-commit hooks). Each command runs in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+PROBE = (
+    "import io, json, sys\n"
+    "from govgate.cli import main\n"
+    "code = main(sys.argv[1:], stdout=io.StringIO(), stderr=io.StringIO())\n"
+    "print(json.dumps([code, sorted(m for m in ('mlflow', 'ragas', 'pandas', 'pyarrow', 'numpy',"
+    " 'scipy', 'sklearn') if m in sys.modules)]))\n"
+)
+
+
+def imported(*argv: str, cwd: Path = ROOT) -> tuple[int, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    code, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    return code, modules
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["validate", "policies"], ["schema"], ["keygen", "--help"]],
+    ids=["help", "validate", "schema", "keygen-help"],
+)
+def test_light_commands_import_nothing_heavy(argv: list[str]) -> None:
+    code, modules = imported(*argv)
+    assert code == 0
+    assert modules == []
+
+
+def test_init_imports_nothing_heavy(tmp_path: Path) -> None:
+    code, modules = imported("init", str(tmp_path), "--model", "m")
+    assert code == 0
+    assert modules == []
+
+
+def test_check_on_a_snapshot_file_never_imports_mlflow_or_ragas(
+    demo_workspace: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, _ = demo_workspace
+    bundle = root / "out" / "demo" / "rag-assistant" / "bundle"
+    evidence = str(bundle / "evidence" / "evidence.json")
+    code, modules = imported(
+        "check",
+        "--policies",
+        str(bundle / "policies"),
+        "--candidate",
+        evidence,
+        "--baseline",
+        evidence,
+        "--stage",
+        "offline",
+    )
+    assert code == 0  # the demo's PASS, decided again from its snapshot
+    assert "mlflow" not in modules
+    assert "ragas" not in modules
