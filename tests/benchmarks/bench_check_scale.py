@@ -18,6 +18,7 @@ minus the peak RSS of the same interpreter after importing what `check` imports.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.benchmarks.common import GOVGATE, PYTHON, best, table
+from tests.benchmarks.common import GOVGATE, PYTHON, QUIET, best, table
 
 N = 1_000_000
 GROUPS = 10
@@ -189,6 +190,33 @@ CHECK_IMPORTS = (
 FLOOR_IMPORTS = "import numpy, pyarrow.parquet"
 
 
+PHASES = textwrap.dedent(
+    """
+    import datetime as dt, json, sys, time
+    import mlflow.store.tracking.sqlalchemy_store, scipy.stats, pandas  # the imports, first
+    from govgate.evidence import MlflowSettings, parse_ref, take_snapshot
+    from govgate.gate.engine import decide
+    from govgate.policy.loader import load_policy_set
+    from govgate.report import RENDERERS
+    from govgate.risk.assess import assess
+    uri, policy, cand, base = sys.argv[1:5]
+    now = dt.datetime.now(dt.UTC)
+    out = {{}}
+    t = time.perf_counter(); ps, problems = load_policy_set([policy]); assert not problems
+    out["load and compile 30 rules"] = time.perf_counter() - t
+    t = time.perf_counter()
+    snap = take_snapshot(parse_ref(cand), parse_ref(base), stage="offline",
+                         settings=MlflowSettings(tracking_uri=uri), now=now)
+    out["snapshot both runs (store, download, validate, re-encode)"] = time.perf_counter() - t
+    t = time.perf_counter(); d = decide(ps, snap, stage="offline", now=now)
+    out["decide (bounds, paired tests, fairness)"] = time.perf_counter() - t
+    t = time.perf_counter(); r = assess(d); RENDERERS["json"](d, r)
+    out["risk assessment and report"] = time.perf_counter() - t
+    print(json.dumps(out))
+    """
+)
+
+
 def log_runs(root: Path, cand: Path, base: Path) -> tuple[str, str, str]:
     from mlflow.tracking import MlflowClient
 
@@ -247,6 +275,22 @@ def main(n: int = N) -> str:
     fmt = {"rates": RATES, "scores": SCORES, "paired": PAIRED_RATES}
     (root / "floor.py").write_text(FLOOR.format(**fmt))
     (root / "fairlearn_mlflow.py").write_text(FAIRLEARN.format(**fmt))
+    (root / "phases.py").write_text(PHASES.format())
+    phases = subprocess.run(
+        [
+            PYTHON,
+            str(root / "phases.py"),
+            uri,
+            str(root / "policy.yaml"),
+            f"runs:/{cand_id}",
+            f"runs:/{base_id}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=QUIET,
+    )
+    breakdown = json.loads(phases.stdout.strip().splitlines()[-1])
     gg = best(3, check)
     assert gg.returncode == 0, "govgate check did not PASS the benchmark data"
     decision = json.loads((root / "decision.json").read_text())["decision"]
@@ -296,6 +340,10 @@ def main(n: int = N) -> str:
         f"{_met(growth / loaded <= 2)})",
         "- (b) computes point values only: no confidence bounds, no paired test, no evidence "
         "checks, no report or bundle; MetricThreshold cannot express a non-inferiority margin",
+        "",
+        "Where govgate's time goes after its imports (one in-process run):",
+        "",
+        table(["phase", "s"], [[k, f"{v:.2f}"] for k, v in breakdown.items()]),
     ]
     return "\n".join(lines) + "\n"
 
