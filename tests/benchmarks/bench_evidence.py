@@ -15,7 +15,6 @@ import datetime as dt
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.update(
@@ -28,15 +27,7 @@ import pyarrow.parquet as pq
 from mlflow.tracking import MlflowClient
 
 from govgate.evidence import MlflowSettings, parse_ref, take_snapshot, write_snapshot
-
-
-def best_of(n: int, fn) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from tests.benchmarks.common import timed
 
 
 def main(rows: int = 1_000_000) -> None:
@@ -80,12 +71,12 @@ def main(rows: int = 1_000_000) -> None:
 
     raw()  # warm imports and caches for both
     govgate()
-    t_raw = best_of(3, raw)
-    t_gov = best_of(3, govgate)
+    t_raw = timed(3, raw)
+    t_gov = timed(3, govgate)
     snap = take_snapshot(
         parse_ref(run_id), None, stage=None, settings=settings, now=dt.datetime.now(dt.UTC)
     )
-    t_write = best_of(3, lambda: write_snapshot(snap, root / "out" / "evidence.json"))
+    t_write = timed(3, lambda: write_snapshot(snap, root / "out" / "evidence.json"))
     print(f"rows: {rows:,}  artifact: {path.stat().st_size / 1e6:.1f} MB")
     print(f"raw MLflow + pyarrow (floor): {t_raw:.3f} s")
     print(f"govgate take_snapshot:        {t_gov:.3f} s   ratio {t_gov / t_raw:.2f}x")

@@ -35,7 +35,7 @@ os.environ.update(
 
 import numpy as np
 
-from tests.benchmarks.common import table
+from tests.benchmarks.common import table, timed
 
 RUNS = 10_000
 MODEL = "bench-model"
@@ -149,15 +149,6 @@ def raw_calls(tracking_uri: str, tmp: Path) -> Any:
     local = client.download_artifacts(run.info.run_id, "govgate/items.parquet", str(tmp))
     t = pq.ParquetFile(local).read()
     return [t.column(i).to_numpy() for i in range(1, t.num_columns)]
-
-
-def timed(n: int, fn: Any) -> float:
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def measure(label: str, tracking_uri: str, root: Path) -> list[str]:

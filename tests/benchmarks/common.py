@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -61,6 +62,16 @@ def best(n: int, argv: list[str], **kw: object) -> Measure:
     runs = [run(argv, **kw) for _ in range(n)]  # type: ignore[arg-type]
     fastest = min(runs, key=lambda m: m.seconds)
     return Measure(fastest.seconds, max(m.peak_mib for m in runs), fastest.returncode)
+
+
+def timed(n: int, fn: Any) -> float:
+    """Best of ``n`` in-process runs of ``fn``, in seconds."""
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def machine() -> str:

@@ -21,6 +21,7 @@ from govgate.gate.engine import decide
 from govgate.policy.loader import load_policy_set
 from govgate.policy.model import FixtureColumn, FixtureEvidence, FixtureRun
 from govgate.policytest.fixtures import fixture_snapshot
+from tests.support.documents import parent_of, paths
 from tests.support.snapshots import policy
 
 NOW = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
@@ -125,19 +126,8 @@ def test_damaged_bytes_are_refused_or_load_sanely(policy_set: Any, edits: Any) -
     assert set(codes) <= {"evidence.invalid"}
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out.extend(_paths(v, (*prefix, k)))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out.extend(_paths(v, (*prefix, i)))
-    return out
-
-
 DOC = json.loads(SEED)
-PATHS = [p for p in _paths(DOC) if p]
+PATHS = [p for p in paths(DOC) if p]
 VALUES = st.one_of(
     st.none(),
     st.booleans(),
@@ -159,10 +149,7 @@ def test_hand_edited_values_are_refused_or_load_sanely(
 ) -> None:
     doc = copy.deepcopy(DOC)
     path = PATHS[index]
-    parent = doc
-    for key in path[:-1]:
-        parent = parent[key]
-    parent[path[-1]] = value
+    parent_of(doc, path)[path[-1]] = value
     refused_or_sane(json.dumps(doc).encode(), policy_set)  # NaN/Infinity tokens included
     assert set(codes) <= {"evidence.invalid"}
 

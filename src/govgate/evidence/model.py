@@ -237,6 +237,14 @@ def snapshot_from_bytes(where: str, data: bytes, read_table: Callable[[str], byt
             f"{where} is not a govgate evidence snapshot ({detail})",
             hint="snapshots are written by `govgate evidence snapshot`",
         ) from None
+    try:
+        evidence.canonical_json()  # what its digest is computed from: must exist
+    except canonical.CanonicalJSONError as exc:
+        raise EvidenceError(
+            "evidence.invalid",
+            f"{where} is not a govgate evidence snapshot ({exc})",
+            hint="snapshots are written by `govgate evidence snapshot`",
+        ) from None
     raw: dict[str, bytes] = {}
     tables: dict[str, ItemTable] = {}
     for run in (evidence.candidate, evidence.baseline):

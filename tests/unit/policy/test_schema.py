@@ -23,6 +23,7 @@ from govgate.cli import main
 from govgate.policy import schema
 from govgate.safeyaml import load_yaml
 from tests.conftest import FIXTURES, ROOT
+from tests.support.documents import parent_of, paths
 
 
 def documents(paths: list[Path]) -> list[tuple[str, Any]]:
@@ -120,23 +121,6 @@ def test_single_kind_schema() -> None:
 # -- agreement under mutation ---------------------------------------------------------------------
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out.extend(_paths(v, (*prefix, k)))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out.extend(_paths(v, (*prefix, i)))
-    return out
-
-
-def _parent(doc: Any, path: tuple[Any, ...]) -> Any:
-    for key in path[:-1]:
-        doc = doc[key]
-    return doc
-
-
 REPLACEMENTS = st.sampled_from(
     ["text", "", 0, 1, 0.5, -3, 1.5, True, False, [], {}, ["x"], {"k": 1}, "block", "safety"]
 )
@@ -158,9 +142,9 @@ def test_schema_and_models_agree_on_mutated_documents(
     never create those, so any other disagreement is a bug in one of the two.
     """
     doc = copy.deepcopy(VALID[doc_index][1])
-    paths = [p for p in _paths(doc) if p]
-    path = paths[target % len(paths)]
-    parent = _parent(doc, path)
+    candidates = [p for p in paths(doc) if p]
+    path = candidates[target % len(candidates)]
+    parent = parent_of(doc, path)
     key = path[-1]
     if action == "delete":
         del parent[key]
