@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from govgate.errors import GovgateError
+from govgate.evidence.model import atomic_write
 
 MAX_FILES = 10_000
 MAX_BYTES = 4 * 1024**3
@@ -113,17 +114,7 @@ def write_archive(target: Path, files: Mapping[str, bytes]) -> None:
                 zf.writestr(entry, files[name])
     else:
         raise BundleError(f"{target}: the archive must end in .tar.gz, .tgz or .zip")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(buffer.getvalue())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, buffer.getvalue())
 
 
 def _budget(count: int, size: int) -> None:

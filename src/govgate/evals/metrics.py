@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from govgate.errors import UsageError
-from govgate.evals.suite import Metric, MetricSpec, SuiteSpec
+from govgate.evals.suite import TEXT_METRICS, Metric, MetricSpec, SuiteSpec
 
 Record = dict[str, Any]
 Progress = Callable[[int, int], None]
@@ -309,18 +309,7 @@ def drift(spec: SuiteSpec, rows: Sequence[Record], reference: Sequence[Record]) 
     return out
 
 
-RAGAS = frozenset(
-    {
-        Metric.ANSWER_SIMILARITY,
-        Metric.ROUGE,
-        Metric.BLEU,
-        Metric.EXACT_MATCH,
-        Metric.CONTEXT_PRECISION,
-        Metric.CONTEXT_RECALL,
-        Metric.FAITHFULNESS,
-        Metric.ANSWER_RELEVANCY,
-    }
-)
+RAGAS = TEXT_METRICS - {Metric.HALLUCINATION}  # hallucination is govgate's own heuristic
 
 
 @dataclass

@@ -473,18 +473,17 @@ class MlflowSource:
         nonfinite: dict[str, str] = {}
         for key, value in sorted(data.metrics.items()):
             number = float(value)
-            if number != number or abs(number) >= sys.float_info.max:
-                # MLflow's SQL store saves +-inf as +-sys.float_info.max: the same thing
-                nonfinite[key] = "nan" if number != number else ("inf" if number > 0 else "-inf")
-            else:
+            if _finite(number):
                 metrics[key] = number
+            else:
+                nonfinite[key] = "nan" if number != number else ("inf" if number > 0 else "-inf")
         history: dict[str, list[MetricPoint]] = {}
         omitted = sorted(data.metrics)[MAX_HISTORY_METRICS:]  # named in the snapshot, not hidden
         for key in sorted(data.metrics)[:MAX_HISTORY_METRICS]:
             points = self.call(
                 f"{what} metric {key!r}", self.client.get_metric_history, run_id, key
             )
-            finite = [p for p in points if p.value == p.value and abs(p.value) != float("inf")]
+            finite = [p for p in points if _finite(float(p.value))]
             if len(points) > 1:
                 history[key] = [
                     MetricPoint(step=int(p.step), timestamp=int(p.timestamp), value=float(p.value))
@@ -597,6 +596,12 @@ class MlflowSource:
 
 
 _STATUS = re.compile(r"(?:error code|status code|status) (\d{3})\b")
+
+
+def _finite(number: float) -> bool:
+    """A usable metric value. MLflow's SQL stores save +-inf as +-sys.float_info.max, so those
+    read back as finite numbers: they are infinities, and as unusable as NaN."""
+    return number == number and abs(number) < sys.float_info.max
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

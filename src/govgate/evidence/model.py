@@ -175,7 +175,7 @@ class Snapshot:
         return self.tables.get(run.items.sha256)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a reader never sees a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -194,9 +194,9 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> str:
     """Write tables, then the evidence document (atomically); return the snapshot digest."""
     for run in (snapshot.evidence.candidate, snapshot.evidence.baseline):
         if run is not None and run.items is not None and run.items.sha256 and run.items.file:
-            _atomic_write(path.parent / run.items.file, snapshot.raw_tables[run.items.sha256])
+            atomic_write(path.parent / run.items.file, snapshot.raw_tables[run.items.sha256])
     data = snapshot.evidence.canonical_json()
-    _atomic_write(path, data)
+    atomic_write(path, data)
     return hashlib.sha256(data).hexdigest()
 
 

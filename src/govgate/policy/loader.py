@@ -215,14 +215,17 @@ def load_policy_set(
 
 
 def load_policy_tests(
-    paths: Sequence[str], *, limits: YamlLimits = DEFAULT_LIMITS
+    paths: Sequence[str], *, required: bool = True, limits: YamlLimits = DEFAULT_LIMITS
 ) -> tuple[list[LoadedTest], list[Problem]]:
-    """Load the policy test files (``*.test.yaml``) under ``paths``; problems as for policies."""
+    """Load the policy test files (``*.test.yaml``) under ``paths``; problems as for policies.
+
+    ``required``: finding no test file is a problem (``govgate test``), not just nothing to do.
+    """
     files = discover(paths, tests=True)
     loader = _Loader(default_compiler(), limits, kinds=("PolicyTest",))
     for path in files:
         loader.load_file(path)
-    if not files:
+    if not files and required:
         loader.problems.append(
             Problem(
                 "test.empty",

@@ -359,10 +359,7 @@ def prepare_policy_tests(paths: Sequence[str], *, require_tests: bool = True) ->
     stops here; ``govgate test`` goes on to :meth:`PreparedTests.run`.
     """
     session = _Session()
-    if require_tests or discover(paths, tests=True):
-        tests, problems = load_policy_tests(paths)
-    else:
-        tests, problems = [], []
+    tests, problems = load_policy_tests(paths, required=require_tests)
     session.problems.extend(problems)
     folders = [p for p in paths if Path(p).is_dir()]
     if folders and discover(folders):

@@ -396,6 +396,15 @@ def _priority(rule: RuleResult, impact: Level) -> Literal["P1", "P2", "P3"]:
     return "P1" if impact in (Level.HIGH, Level.CRITICAL) else "P2"
 
 
+def _gap_entry(by_unit: dict[str, dict[str, Any]], missing: str) -> dict[str, Any]:
+    """The gap for the evidence unit ``missing`` names, created on first sight (P3)."""
+    unit, reason, how = _gap_parts(missing)
+    return by_unit.setdefault(
+        unit,
+        {"reason": reason, "how": how, "rules": [], "knowing": [], "priority": "P3", "owners": []},
+    )
+
+
 def gaps_of(decision: Decision) -> list[ObservabilityGap]:
     by_unit: dict[str, dict[str, Any]] = {}
     for rule in decision.rules:
@@ -403,38 +412,17 @@ def gaps_of(decision: Decision) -> list[ObservabilityGap]:
             continue
         impact, _ = _impact(rule)
         for missing in rule.missing:
-            unit, reason, how = _gap_parts(missing)
-            entry = by_unit.setdefault(
-                unit,
-                {
-                    "reason": reason,
-                    "how": how,
-                    "rules": [],
-                    "knowing": [],
-                    "priority": "P3",
-                    "owners": [],
-                },
-            )
+            entry = _gap_entry(by_unit, missing)
             entry["rules"].append(rule.key)
             entry["owners"].append(_owner(rule))
             entry["knowing"].append(rule.title or f"whether {rule.key} holds")
             entry["priority"] = min(entry["priority"], _priority(rule, impact))
     for gap in decision.expected_gaps:
-        unit, reason, how = _gap_parts(f"{gap.path}: {gap.reason}")
-        entry = by_unit.setdefault(
-            unit,
-            {
-                "reason": reason,
-                "how": how,
-                "rules": [],
-                "knowing": [],
-                "priority": "P2",
-                "owners": [],
-            },
-        )
+        entry = _gap_entry(by_unit, f"{gap.path}: {gap.reason}")
         entry["rules"].append(f"{gap.policy} (expects)")
         entry["knowing"].append(f"evidence policy {gap.policy} expects on every run")
         entry["owners"].extend(gap.owners)
+        entry["priority"] = min(entry["priority"], "P2")  # a policy asked for it on every run
     return [
         ObservabilityGap(
             missing=f"{unit} ({entry['reason']})",
