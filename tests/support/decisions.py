@@ -28,6 +28,8 @@ metadata:
   controls: [NIST-AI-RMF-MEASURE-2.6]
 spec:
   stages: [canary]
+  statistics:
+    ranges: {correct: [0, 1]}
   rules:
     - id: toxicity
       title: Toxic answers stay under 1%

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,10 @@ import numpy as np
 import pandas as pd
 
 SECRET = "sk-proj-abcdefghijklmnopqrstuvwxyz012345"
+
+
+#: Score columns the helpers fill with values in [0, 1], declared as such on their runs.
+UNIT_SCORES = frozenset({"score.answer_similarity", "score.context_recall"})
 
 
 def items_frame(n: int, toxic: int, seed: int = 0) -> pd.DataFrame:
@@ -54,10 +59,21 @@ class StoreBuilder:
         items: pd.DataFrame | None = None,
         items_format: str = "parquet",
         status: str = "FINISHED",
+        ranges: dict[str, list[float]] | None = None,
     ) -> str:
         self.clock += 1000
+        tags = dict(tags or {})
+        if items is not None and "govgate.ranges" not in tags:
+            # what `govgate eval run` declares for ragas scores: they lie in [0, 1]
+            declared = (
+                ranges
+                if ranges is not None
+                else {c: [0.0, 1.0] for c in items.columns if c in UNIT_SCORES}
+            )
+            if declared:
+                tags["govgate.ranges"] = json.dumps(declared, sort_keys=True)
         run = self.client.create_run(
-            self.experiment(experiment), start_time=self.clock, tags=tags or {}, run_name=label
+            self.experiment(experiment), start_time=self.clock, tags=tags, run_name=label
         )
         run_id: str = run.info.run_id
         for key, value in (metrics or {}).items():

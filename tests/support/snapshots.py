@@ -34,6 +34,7 @@ def run(
     model: str | None = None,
     run_id: str | None = None,
     params: dict[str, str] | None = None,
+    tags: dict[str, str] | None = None,
 ) -> tuple[RunEvidence, Any, bytes | None]:
     built = table(columns) if columns else None
     evidence = RunEvidence(
@@ -45,6 +46,7 @@ def run(
         model=ModelInfo(name=model, version="1") if model else None,
         metrics=metrics or {},
         params=params or {},
+        tags=tags or {},
         items=built[2] if built else None,
         resolution=RESOLVED,
     )

@@ -38,11 +38,23 @@ RUN_SECTIONS: Final[dict[str, frozenset[str] | None]] = {
 }
 
 #: Fields of ``*.stats.NAME``: the point value, sample size and one-sided bounds.
-STAT_FIELDS: Final = frozenset({"value", "n", "lower", "upper", "confidence", "method"})
+STAT_FIELDS: Final = frozenset(
+    {"value", "n", "lower", "upper", "confidence", "method", "approximate"}
+)
 
 #: Fields of ``compare.NAME``: paired (or named unpaired fallback) candidate - baseline.
 COMPARE_FIELDS: Final = frozenset(
-    {"delta", "delta_lower", "delta_upper", "rel_delta", "p_value", "n", "method", "paired"}
+    {
+        "delta",
+        "delta_lower",
+        "delta_upper",
+        "rel_delta",
+        "p_value",
+        "n",
+        "method",
+        "paired",
+        "approximate",
+    }
 )
 
 #: Fields of ``fairness.by_group("COL").stats.NAME``.
@@ -58,6 +70,7 @@ FAIRNESS_FIELDS: Final = frozenset(
         "worst_group",
         "groups",
         "method",
+        "approximate",
     }
 )
 

@@ -112,11 +112,27 @@ def column_for(spec: MetricSpec) -> str | None:
     return f"{default.split('.', 1)[0]}.{spec.name}" if spec.name else default
 
 
+#: ragas scores lie in [0, 1] by definition: declared on the run so the gate bounds them validly
+UNIT_RANGE_METRICS = frozenset(
+    {
+        Metric.ANSWER_SIMILARITY,
+        Metric.ROUGE,
+        Metric.BLEU,
+        Metric.CONTEXT_PRECISION,
+        Metric.CONTEXT_RECALL,
+        Metric.FAITHFULNESS,
+        Metric.ANSWER_RELEVANCY,
+    }
+)
+
+
 @dataclass
 class Scored:
     columns: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: column -> [low, high], recorded on the run as the ``govgate.ranges`` tag
+    ranges: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _words(text: str) -> list[str]:
@@ -480,6 +496,10 @@ def score(
             result.notes.append(f"{metric.value}: ragas")
         else:
             SCORERS[metric](_Context(spec, rows, outputs, result, column, reference))
+        if column and metric_spec.range is not None:
+            result.ranges[column] = [float(v) for v in metric_spec.range]
+        elif column and metric in UNIT_RANGE_METRICS:
+            result.ranges[column] = [0.0, 1.0]
     for name, values in result.columns.items():
         if name.startswith(("rate.", "score.")):
             array = np.asarray(values, dtype=np.float64)

@@ -33,6 +33,7 @@ from govgate.evidence.mlflow_source import (
 TAG_SUITE = "govgate.suite"
 TAG_DATASET_DIGEST = "govgate.dataset_digest"
 TAG_POLICY_DIGEST = "govgate.policy_digest"
+TAG_RANGES = "govgate.ranges"  # the per-item columns' declared ranges (gate/view.py reads it)
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,8 @@ def run_eval(
         tags["govgate.model.version"] = version
     if policy_digest is not None:
         tags[TAG_POLICY_DIGEST] = policy_digest
+    if scored.ranges:  # what makes mean bounds valid: see the per-item table format
+        tags[TAG_RANGES] = json.dumps(scored.ranges, sort_keys=True, separators=(",", ":"))
     source = MlflowSource(settings, create_store=True)
     run_name = f"{suite.name}-{model}-{version or 'new'}-{stage_name}"
     run_id = start_run(source, suite.name, run_name, tags)

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from govgate.errors import PolicyInvalidError, Problem, SourceSpan, UsageError
-from govgate.policy.model import SLUG, Stage
+from govgate.policy.model import SLUG, Range, Stage
 from govgate.safeyaml import load_yaml
 
 SCHEMA_ID = "https://govgate.dev/schemas/govgate-evalsuite-v1.schema.json"
@@ -88,6 +88,13 @@ class MetricSpec(_Doc):
     metric: Metric
     name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")] | None = Field(
         default=None, description="Log under this name instead of the metric's default name."
+    )
+    range: Range | None = Field(
+        default=None,
+        description="[low, high] every per-item value lies in (e.g. a latency under the "
+        "request timeout, a cost under the price of the maximum tokens). Recorded on the run "
+        "(tag govgate.ranges) so the gate can bound the metric's mean validly; ragas scores "
+        "are declared [0, 1] without it.",
     )
 
 

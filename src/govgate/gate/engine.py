@@ -42,6 +42,8 @@ from govgate.policy.model import Statistics
 #: The tag an evaluation run carries with the digest of the policies in force when it was
 #: scored (written by ``govgate eval run``): pre-registration of the release criteria.
 POLICY_DIGEST_TAG = "govgate.policy_digest"
+#: How a result decided on approximate bounds is labelled, in its reason and in every report.
+APPROXIMATE_LABEL = "approximate: not guaranteed at this n"
 
 
 def unit_depth(ref: Reference) -> int:
@@ -59,10 +61,17 @@ def _json_value(value: Any) -> float | int | str | bool | None:
     return None
 
 
+#: fields of a statistic that are flags about it, not values it measured: they reach results
+#: as ``approximate`` and as the reason of an inconclusive rule, not as observations
+_NOT_OBSERVED = frozenset({"approximate", "note", "ratio_defined"})
+
+
 def _observations(path: str, value: Any) -> list[Observation]:
     if isinstance(value, dict):
         out: list[Observation] = []
         for key in sorted(value):
+            if key in _NOT_OBSERVED:
+                continue
             if key == "groups":  # each group's estimate, for reports and charts
                 for group in sorted(value[key]):
                     estimate = value[key][group]
@@ -140,7 +149,7 @@ class _PolicyRun:
         self.spec = policy.document.spec
         self.settings: Statistics = self.spec.statistics
         self.variables = dict(policy.variables)
-        self._values: dict[str, Any] = {}
+        self._values: dict[tuple[str, float], Any] = {}
 
     def _unit(self, ref: Reference, confidence: float) -> tuple[tuple[str, ...], Any]:
         depth = unit_depth(ref)
@@ -157,19 +166,22 @@ class _PolicyRun:
             _put(tree, keys, value)
         names = compiled.variables
         if names:
-            tree["variables"] = {name: self._variable(name) for name in sorted(names)}
+            tree["variables"] = {name: self._variable(name, confidence) for name in sorted(names)}
         return {root: _to_cel(value) for root, value in tree.items()}
 
-    def _variable(self, name: str) -> Any:
-        """A variable's value, evaluated once (at the policy's confidence)."""
-        if name not in self._values:
+    def _variable(self, name: str, confidence: float) -> Any:
+        """A variable's value at the confidence of the rule that reads it, evaluated at most
+        once per confidence: a rule at 99.9% reading ``variables.tox.upper`` gets the 99.9%
+        bound, never the policy's default."""
+        key = (name, confidence)
+        if key not in self._values:
             compiled = self.variables[name]
             try:
-                result = evaluate(compiled, self._activation(compiled, self.spec.confidence))
-                self._values[name] = _from_cel(result)
+                result = evaluate(compiled, self._activation(compiled, confidence))
+                self._values[key] = _from_cel(result)
             except CelError as exc:
-                self._values[name] = exc
-        value = self._values[name]
+                self._values[key] = exc
+        value = self._values[key]
         if isinstance(value, CelError):
             raise CelError(value.code, f"variable {name}: {value.message}")
         return value
@@ -187,6 +199,8 @@ class _PolicyRun:
         observed: list[Observation] = []
         missing: list[str] = []
         invalid: list[str] = []
+        approximate: list[str] = []
+        notes: list[str] = []
         for ref in compiled.evidence:
             keys, unit = self._unit(ref, compiled.confidence)
             name = Reference(ref.root, ref.path[: len(keys) - 1]).dotted()  # the whole unit
@@ -196,6 +210,12 @@ class _PolicyRun:
                 invalid.append(f"{name}: {unit.reason}")
             else:  # a stat's value, n, bounds and method, not just the field the rule read
                 observed.extend(_observations(name, unit))
+                if isinstance(unit, dict) and unit.get("approximate") is True:
+                    approximate.append(name)
+                if isinstance(unit, dict) and unit.get("note"):
+                    notes.append(f"{name}: {unit['note']}")
+        approximate = sorted(set(approximate))
+        notes = list(dict.fromkeys(notes))
         missing, invalid = list(dict.fromkeys(missing)), list(dict.fromkeys(invalid))
         observed = sorted({o.path: o for o in observed}.values(), key=lambda o: o.path)
         if invalid:
@@ -224,8 +244,16 @@ class _PolicyRun:
         message = self._message(compiled)
 
         def result(outcome: Outcome, reason: str, **extra: Any) -> RuleResult:
+            if approximate:  # an opt-in the policy made: said wherever the reason is shown
+                reason += f"; {APPROXIMATE_LABEL} ({', '.join(approximate)})"
             return RuleResult(
-                **base, outcome=outcome, reason=reason, observed=observed, message=message, **extra
+                **base,
+                outcome=outcome,
+                reason=reason,
+                observed=observed,
+                message=message,
+                approximate=approximate,
+                **extra,
             )
 
         try:
@@ -242,16 +270,17 @@ class _PolicyRun:
             )
         if breached:
             return result(Outcome.FAIL, "the evidence shows a breach (the violation holds)")
-        needed = samples_needed(compiled, {o.path: o.value for o in observed})
+        needed = None if notes else samples_needed(compiled, {o.path: o.value for o in observed})
         more = (
             f"; about {needed:,} items in all would likely settle it, if the observed value holds"
             if needed is not None
             else ""
         )
+        why = f" ({'; '.join(notes)})" if notes else ""
         return result(
             Outcome.INCONCLUSIVE,
             "the evidence shows neither compliance nor a breach at "
-            f"{compiled.confidence:.0%} confidence{more}",
+            f"{compiled.confidence:.0%} confidence{why}{more}",
             samples_needed=needed,
         )
 

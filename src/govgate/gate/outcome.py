@@ -82,6 +82,9 @@ class RuleResult(_Frozen):
     message: str | None = None
     error: str | None = None
     samples_needed: int | None = None
+    #: evidence units whose bounds come from an approximate method the policy opted in to:
+    #: every report marks the finding "approximate: not guaranteed at this n"
+    approximate: list[str] = []
     waiver: WaiverRef | None = None
     risk: dict[str, Any] | None = None
     owner: str | None = None

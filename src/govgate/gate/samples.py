@@ -1,20 +1,32 @@
-"""How many items would likely settle an inconclusive rule.
+"""How many items would likely settle an inconclusive rule, if the observed value held.
 
-A one-sided bound's distance from the point value shrinks like ``1 / sqrt(n)``. If the observed
-value held, the bound on the side that decides would reach the threshold at about
-``n * (distance / gap)**2`` items, where ``gap`` is how far the value is from the threshold.
-This is a planning estimate, stated as such; it is computed only for the structured
-shorthands, whose threshold and deciding bound are known.
+* **Rates** (Clopper-Pearson and the approximate rate methods): the exact figure. With the
+  observed rate ``p`` held fixed, the smallest ``n`` at which the deciding bound of ``p * n``
+  events in ``n`` items clears the threshold, found by search on the same bound function the
+  gate uses. At zero events the bound shrinks like ``1 / n`` (not ``1 / sqrt(n)``): 0 events
+  against a 1% ceiling at 95% needs 299 items, which this finds.
+* **Means, paired differences and fairness gaps/ratios**: a one-sided bound's distance from the
+  point value shrinks like ``1 / sqrt(n)``, so the bound reaches the threshold at about
+  ``n * (distance / gap)**2`` items, where ``gap`` is the value's distance from the threshold.
+  A planning figure, stated as such; for fairness ``n`` is all items of the groups compared.
+
+Computed only for the structured shorthands, whose threshold and deciding bound are known.
 """
 
 from __future__ import annotations
 
 import math
 
+from scipy import stats as sps
+
 from govgate.policy.loader import CompiledRule
 from govgate.policy.model import Basis, Direction, RelativeBasis
+from govgate.stats.bounds import Estimate, RateMethod, rate
 
 MAX_ESTIMATE = 10**9
+RATE_METHODS: frozenset[str] = frozenset(
+    {"clopper-pearson", "approximate-wilson", "approximate-jeffreys"}
+)
 
 Observed = dict[str, float | int | str | bool | None]
 
@@ -35,6 +47,51 @@ def _needed(
     return estimate if n < estimate <= MAX_ESTIMATE else None
 
 
+def rate_needed(
+    p: float, n: int, threshold: float, at_most: bool, confidence: float, method: RateMethod
+) -> int | None:
+    """The smallest item count at which ``p * n`` events would settle the rule (exact search)."""
+    if not (0.0 <= p <= 1.0) or p == threshold or n <= 0:
+        return None
+    below = p < threshold
+
+    def settled(m: int) -> bool:
+        k = p * m
+        est = rate(0, m, confidence, method) if k == 0 else None
+        if est is None:  # a fractional event count: the bound is continuous in k
+            est = _rate_real(k, m, confidence, method)
+        if below == at_most:  # the pass side: the bound on the far side must clear T
+            bound = est.upper if at_most else est.lower
+            assert bound is not None
+            return bound <= threshold if at_most else bound >= threshold
+        bound = est.lower if at_most else est.upper
+        assert bound is not None
+        return bound > threshold if at_most else bound < threshold
+
+    lo, hi = n, n
+    while not settled(hi):
+        lo, hi = hi, hi * 2
+        if hi > MAX_ESTIMATE:
+            return None
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if settled(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi if hi > n else None
+
+
+def _rate_real(k: float, n: int, confidence: float, method: RateMethod) -> Estimate:
+    """Bounds for a fractional event count (``p * n``), so the search is monotone in n."""
+    if method != "clopper-pearson":
+        return rate(min(n, max(0, round(k))), n, confidence, method)
+    alpha = 1.0 - confidence
+    lower = 0.0 if k <= 0 else float(sps.beta.ppf(alpha, k, n - k + 1))
+    upper = 1.0 if k >= n else float(sps.beta.ppf(confidence, k + 1, n - k))
+    return Estimate(k / n, n, lower, upper, confidence, method)
+
+
 def _num(observed: Observed, path: str) -> float | None:
     value = observed.get(path)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
@@ -44,13 +101,44 @@ def _quote(name: str) -> str:
     return f".{name}" if name.isidentifier() else f'["{name}"]'
 
 
+def _fairness_needed(rule: CompiledRule, observed: Observed) -> int | None:
+    f = rule.rule.fairness
+    assert f is not None
+    base = f'fairness.by_group("{f.group}").stats{_quote(f.metric)}'
+    total = sum(
+        int(v)
+        for path, v in observed.items()
+        if path.startswith(f"{base}.groups[") and path.endswith("].n") and isinstance(v, int)
+    )
+    if f.max_gap is not None:
+        fields, limit, at_most = ("max_gap", "max_gap_lower", "max_gap_upper"), f.max_gap, True
+    else:
+        assert f.min_ratio is not None
+        fields, limit, at_most = (
+            ("min_ratio", "min_ratio_lower", "min_ratio_upper"),
+            f.min_ratio,
+            False,
+        )
+    values = [_num(observed, f"{base}.{name}") for name in fields]
+    if any(v is None for v in values) or total <= 0:
+        return None
+    value, lower, upper = (float(v) for v in values)  # type: ignore[arg-type]
+    return _needed(value, lower, upper, total, float(limit), at_most)
+
+
 def samples_needed(rule: CompiledRule, observed: Observed) -> int | None:
     r = rule.rule
+    if r.fairness is not None:
+        return _fairness_needed(rule, observed)
     if r.threshold is not None and r.threshold.basis is Basis.BOUND:
         base = f"candidate.stats{_quote(r.threshold.metric)}"
         limit = r.threshold.max if r.threshold.max is not None else r.threshold.min
         at_most = r.threshold.max is not None
         fields = ("value", "lower", "upper", "n")
+        method = observed.get(f"{base}.method")
+        value, n = _num(observed, f"{base}.value"), _num(observed, f"{base}.n")
+        if method in RATE_METHODS and value is not None and n is not None and limit is not None:
+            return rate_needed(value, int(n), float(limit), at_most, rule.confidence, method)  # type: ignore[arg-type]
     elif r.relative is not None and r.relative.basis is RelativeBasis.PAIRED:
         base = f"compare{_quote(r.relative.metric)}"
         margin = r.relative.margin

@@ -3,12 +3,13 @@
 ``resolve`` answers one evidence path with a value, :class:`Missing` (the evidence is not
 there: a GAP) or :class:`Invalid` (it is there but unusable, e.g. a NaN metric or a broken
 table: an ERROR). Statistics are computed on first use and cached by role, name, confidence
-and method, so a policy that never asks for a bootstrap never pays for one.
+and settings, so a policy that never asks for a bound never pays for one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -20,11 +21,14 @@ from govgate.cel import Reference
 from govgate.evidence.model import RunEvidence, Snapshot
 from govgate.evidence.redact import REDACTED
 from govgate.policy.model import Statistics
-from govgate.stats.bounds import Estimate, mean, quantile, rate
+from govgate.stats.bounds import Estimate, ValueRange, mean, quantile, rate
 from govgate.stats.compare import Comparison, compare
 from govgate.stats.fairness import GroupFairness, by_group
+from govgate.stats.order import id_order
 
 _PERCENTILE = re.compile(r"^(?P<base>.+)_p(?P<q>[0-9]{1,2}(?:\.[0-9]+)?)$")
+#: A run's declaration of its columns' ranges: JSON ``{"score.NAME": [low, high], ...}``.
+RANGES_TAG = "govgate.ranges"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,8 @@ class Invalid:
     reason: str
 
 
+#: the column behind a statistic: (role, values, quantile or None, column name)
+Column = tuple[str, Any, float | None, str]
 Resolved = Any  # a plain value (float, str, dict, ...), Missing or Invalid
 
 
@@ -53,6 +59,8 @@ def estimate_map(e: Estimate) -> dict[str, Any]:
         "upper": _bound(e.upper, math.inf),
         "confidence": float(e.confidence),
         "method": e.method,
+        "approximate": bool(e.approximate),
+        "note": e.note or "",
     }
 
 
@@ -66,6 +74,8 @@ def comparison_map(c: Comparison) -> dict[str, Any]:
         "n": int(c.n),
         "method": c.method,
         "paired": bool(c.paired),
+        "approximate": bool(c.approximate),
+        "note": c.note or "",
     }
 
 
@@ -78,8 +88,11 @@ def fairness_map(f: GroupFairness) -> dict[str, Any]:
         "min_ratio_lower": _bound(f.min_ratio_lower, 0.0),
         "min_ratio_upper": _bound(f.min_ratio_upper, 1.0),
         "n_groups": len(f.groups),
+        "ratio_defined": bool(f.ratio_defined),
         "worst_group": f.worst_group or "",
         "method": f.method,
+        "approximate": bool(f.approximate),
+        "note": f.note or "",
         "groups": {
             g.name: {
                 "value": float(g.value),
@@ -199,22 +212,70 @@ class EvidenceView:
         return table if table is not None else Missing(f"the {role}'s per-item table is absent")
 
     @staticmethod
-    def _column(table: Any, name: str) -> tuple[str, Any, float | None] | None:
-        """(role, values, quantile) of the column that provides statistic ``name``."""
+    def _column(table: Any, name: str) -> Column | None:
+        """(role, values, quantile, column name) of the column that provides ``name``."""
         for role in ("rate", "score"):
             column = f"{role}.{name}"
             if column in table.columns:
-                return role, table.columns[column], None
+                return role, table.columns[column], None, column
         if (m := _PERCENTILE.match(name)) and f"latency.{m['base']}" in table.columns:
-            return "latency", table.columns[f"latency.{m['base']}"], float(m["q"]) / 100.0
-        if f"latency.{name}" in table.columns:
-            return "score", table.columns[f"latency.{name}"], None  # the mean latency
+            column = f"latency.{m['base']}"
+            return "latency", table.columns[column], float(m["q"]) / 100.0, column
+        if f"latency.{name}" in table.columns:  # the mean latency
+            return "score", table.columns[f"latency.{name}"], None, f"latency.{name}"
         return None
+
+    @staticmethod
+    def _range(
+        run: RunEvidence,
+        name: str,
+        column: tuple[str, Any, float | None, str],
+        settings: Statistics,
+    ) -> ValueRange | Invalid | None:
+        """The declared range of a score or latency column (``_column``'s answer): the
+        policy's, else the run's tag; None for rates and quantiles, which need none.
+
+        Observed values outside it make the evidence unusable: a bound over a range the data
+        break would be a bound over the wrong quantity.
+        """
+        kind, values, q, column_name = column
+        if kind == "rate" or q is not None:
+            return None
+        found: ValueRange | None = None
+        if name in settings.ranges:
+            lo, hi = settings.ranges[name]
+            found = ValueRange(float(lo), float(hi), "declared in the policy (statistics.ranges)")
+        elif RANGES_TAG in run.tags:
+            declared = _declared_ranges(run.tags[RANGES_TAG])
+            if isinstance(declared, Invalid):
+                return declared
+            if column_name in declared:
+                lo, hi = declared[column_name]
+                found = ValueRange(lo, hi, f"declared by the run (tag {RANGES_TAG})")
+        if found is None:
+            return None
+        present = values[~np.isnan(values)]
+        if present.size and (float(present.min()) < found.lo or float(present.max()) > found.hi):
+            return Invalid(
+                f"{run.role} column {column_name!r} has values in "
+                f"[{float(present.min()):g}, {float(present.max()):g}], outside its "
+                f"{found.describe()}"
+            )
+        return found
+
+    def _order(self, table: Any) -> np.ndarray:
+        """Row indices in the order of a hash of the item ids: the exchangeable order the
+        betting bounds need, independent of the table's row order (``stats/order.py``)."""
+        key = ("order", id(table))
+        if key not in self._cache:
+            self._cache[key] = _id_order(table.ids)
+        order: np.ndarray = self._cache[key]
+        return order
 
     def _stat(
         self, role: str, run: RunEvidence, name: str, confidence: float, settings: Statistics
     ) -> Resolved:
-        key = ("stat", role, name, confidence, settings.rates.value, settings.means.value)
+        key = ("stat", role, name, confidence, settings.model_dump_json())
         if key in self._cache:
             return self._cache[key]
         table = self._table(role, run)
@@ -224,14 +285,19 @@ class EvidenceView:
         if found is None:
             result: Resolved = Missing(f"the {role}'s per-item table has no column for {name!r}")
         else:
-            kind, values, q = found
+            kind, values, q, _ = found
             if kind == "rate":
                 present = values[~np.isnan(values)]
                 est = rate(int(present.sum()), int(present.size), confidence, settings.rates.value)
             elif q is not None:
                 est = quantile(values, q, confidence)
             else:
-                est = mean(values, confidence, settings.means.value, label=f"{role}/{name}")
+                value_range = self._range(run, name, found, settings)
+                if isinstance(value_range, Invalid):
+                    self._cache[key] = value_range
+                    return value_range
+                ordered = values[self._order(table)]
+                est = mean(ordered, confidence, settings.means.value, value_range=value_range)
             result = (
                 Missing(f"no {role} item was scored for {name!r}")
                 if est.n == 0
@@ -246,7 +312,7 @@ class EvidenceView:
         if not path:
             return Missing("compare needs a metric name")
         name = path[0]
-        key = ("compare", name, confidence)
+        key = ("compare", name, confidence, settings.model_dump_json())
         if key in self._cache:
             return self._cache[key]
         sides = []
@@ -260,19 +326,28 @@ class EvidenceView:
             found = self._column(table, name)
             if found is None or found[2] is not None:
                 return Missing(f"the {role}'s per-item table has no rate or score {name!r}")
-            sides.append((table, found))
-        (ct, (ckind, cvals, _)), (bt, (bkind, bvals, _)) = sides
+            value_range = self._range(run, name, found, settings)
+            if isinstance(value_range, Invalid):
+                return value_range
+            sides.append((table, found, value_range))
+        (ct, (ckind, cvals, _, _), crange), (bt, (bkind, bvals, _, _), brange) = sides
         if ckind != bkind:
             return Invalid(
                 f"{name!r} is a {ckind} for the candidate but a {bkind} for the baseline"
             )
+        # both tables in their ids' hash order; pairs in the candidate ids' hash order
+        corder, border = self._order(ct), self._order(bt)
+        ci, bi = self._shared(ct, bt)
+        cpos, bpos = _positions(corder)[ci], _positions(border)[bi]
+        pairs = np.argsort(cpos, kind="stable")
         comparison = compare(
-            cvals,
-            bvals,
-            self._shared(ct, bt),
+            cvals[corder],
+            bvals[border],
+            (cpos[pairs], bpos[pairs]),
             binary=ckind == "rate",
             confidence=confidence,
-            label=name,
+            method=settings.means.value,
+            ranges=(crange, brange),
         )
         result: Resolved = (
             Missing(f"no scored items to compare for {name!r}")
@@ -299,9 +374,21 @@ class EvidenceView:
         if len(path) < 4 or path[0] != "by_group" or path[2] != "stats":
             return Missing('fairness needs by_group("COLUMN").stats.METRIC')
         column, name = path[1], path[3]
-        key = ("fairness", column, name, confidence, settings.rates.value, settings.min_group_size)
-        if key in self._cache:
-            return self._cache[key]
+        key = ("fairness", column, name, confidence, settings.model_dump_json())
+        if key not in self._cache:
+            self._cache[key] = self._fairness_unit(column, name, confidence, settings)
+        result = self._cache[key]
+        reads_ratio = len(path) > 4 and path[4].startswith("min_ratio")
+        if reads_ratio and isinstance(result, dict) and not result["ratio_defined"]:
+            return Invalid(
+                f"the ratio of {name!r} across groups of {column!r} is undefined: the best "
+                "group's value is not positive"
+            )
+        return result
+
+    def _fairness_unit(
+        self, column: str, name: str, confidence: float, settings: Statistics
+    ) -> Resolved:
         run = self._run("candidate")
         if isinstance(run, Missing):
             return run
@@ -311,29 +398,78 @@ class EvidenceView:
         group = table.group(column)
         found = self._column(table, name)
         if group is None:
-            result: Resolved = Missing(f"the candidate's per-item table has no group.{column}")
-        elif found is None or found[2] is not None:
-            result = Missing(f"the candidate's per-item table has no rate or score {name!r}")
-        else:
-            codes, categories = group
-            f = by_group(
-                found[1],
-                codes,
-                categories,
-                binary=found[0] == "rate",
-                confidence=confidence,
-                min_group_size=settings.min_group_size,
-                rate_method=settings.rates.value,
-                label=f"{column}/{name}",
+            return Missing(f"the candidate's per-item table has no group.{column}")
+        if found is None or found[2] is not None:
+            return Missing(f"the candidate's per-item table has no rate or score {name!r}")
+        value_range = self._range(run, name, found, settings)
+        if isinstance(value_range, Invalid):
+            return value_range
+        codes, categories = group
+        order = self._order(table)
+        f = by_group(
+            found[1][order],
+            codes[order],
+            categories,
+            binary=found[0] == "rate",
+            confidence=confidence,
+            min_group_size=settings.min_group_size,
+            rate_method=settings.rates.value,
+            mean_method=settings.means.value,
+            value_range=value_range,
+        )
+        if f.small_groups:
+            return Missing(
+                f"groups of {column!r} below {settings.min_group_size} scored items: "
+                + ", ".join(f.small_groups)
             )
-            if f.small_groups:
-                result = Missing(
-                    f"groups of {column!r} below {settings.min_group_size} scored items: "
-                    + ", ".join(f.small_groups)
-                )
-            elif len(f.groups) < 2:
-                result = Missing(f"fewer than two groups of {column!r} have scored items")
-            else:
-                result = fairness_map(f)
-        self._cache[key] = result
-        return result
+        if len(f.groups) < 2:
+            return Missing(f"fewer than two groups of {column!r} have scored items")
+        return fairness_map(f)
+
+
+def _declared_ranges(text: str) -> dict[str, tuple[float, float]] | Invalid:
+    """Parse a run's ``govgate.ranges`` tag, or say why it cannot be used."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    out: dict[str, tuple[float, float]] = {}
+    if isinstance(doc, dict):
+        for column, value in doc.items():
+            ok = (
+                isinstance(value, list)
+                and len(value) == 2
+                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+                and all(math.isfinite(v) for v in value)
+                and value[0] < value[1]
+            )
+            if not ok:
+                break
+            out[str(column)] = (float(value[0]), float(value[1]))
+        else:
+            return out
+    return Invalid(
+        f'the run\'s {RANGES_TAG} tag must be JSON {{"score.NAME": [low, high], ...}} with '
+        "finite low < high"
+    )
+
+
+def _positions(order: np.ndarray) -> np.ndarray:
+    """Where each row went: ``positions[row] = index in order``."""
+    positions = np.empty(order.size, dtype=np.int64)
+    positions[order] = np.arange(order.size)
+    return positions
+
+
+def _id_order(ids: Any) -> np.ndarray:
+    """:func:`id_order` over an Arrow string array's own buffers (no Python object per id)."""
+    import pyarrow as pa
+
+    array = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    if not pa.types.is_large_string(array.type):
+        array = array.cast(pa.large_string())
+    _, offsets_buffer, data_buffer = array.buffers()
+    start, stop = array.offset, array.offset + len(array) + 1
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[start:stop]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer else np.zeros(0, np.uint8)
+    return id_order(offsets, data)

@@ -9,6 +9,7 @@ checks (duplicate policy names, waivers that name unknown rules) live in the loa
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from enum import StrEnum
 from typing import Annotated, Literal, TypeVar
@@ -269,14 +270,28 @@ class Rule(_Doc):
 
 class RateMethod(StrEnum):
     CLOPPER_PEARSON = "clopper-pearson"
-    WILSON = "wilson"
-    JEFFREYS = "jeffreys"
+    APPROXIMATE_WILSON = "approximate-wilson"
+    APPROXIMATE_JEFFREYS = "approximate-jeffreys"
 
 
 class MeanMethod(StrEnum):
-    AUTO = "auto"
-    BOOTSTRAP = "bootstrap"
-    T = "t"
+    BETTING = "betting"
+    APPROXIMATE_T = "approximate-t"
+    APPROXIMATE_BOOTSTRAP = "approximate-bootstrap"
+
+
+def _range(value: list[float]) -> list[float]:
+    lo, hi = value
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"a range is [low, high] with finite low < high, not {value}")
+    return value
+
+
+Range = Annotated[
+    list[float],
+    Field(min_length=2, max_length=2, description="[low, high]: every value lies in it."),
+    AfterValidator(_range),
+]
 
 
 class Statistics(_Doc):
@@ -284,12 +299,20 @@ class Statistics(_Doc):
 
     rates: RateMethod = Field(
         default=RateMethod.CLOPPER_PEARSON,
-        description="Bounds for rates: exact Clopper-Pearson (default), Wilson or Jeffreys.",
+        description="Bounds for rates: exact Clopper-Pearson (default), or the labelled "
+        "approximate-wilson / approximate-jeffreys (not guaranteed at small n or near 0).",
     )
     means: MeanMethod = Field(
-        default=MeanMethod.AUTO,
-        description="Bounds for means: bootstrap up to 10,000 items and t above (auto), "
-        "or always one of them.",
+        default=MeanMethod.BETTING,
+        description="Bounds for means and paired score differences: betting over a known "
+        "range (default; valid at every n; no range, no bound), or the labelled opt-ins "
+        "approximate-t / approximate-bootstrap (not guaranteed at this n).",
+    )
+    ranges: dict[Annotated[str, Field(pattern=METRIC_NAME)], Range] = Field(
+        default={},
+        description="The range of each score or latency whose mean a rule bounds, by name "
+        "(answer_similarity: [0, 1]; cost_usd: [0, 0.05]). Values outside it make the "
+        "evidence unusable (an error). Overrides a range the run declares (govgate.ranges).",
     )
     min_group_size: Annotated[int, Field(ge=2, le=1_000_000)] = Field(
         default=30,

@@ -138,6 +138,8 @@ def row(rule: RuleResult, finding: Finding | None) -> Row:
         n = values.get(f"{rule.subject}.n")
         if isinstance(value, int | float) and not isinstance(value, bool):
             observed = num(float(value)) + (f" (n={int(n):,})" if isinstance(n, int) else "")
+    if rule.approximate:
+        bound += " (approximate: not guaranteed at this n)"
     threshold = (
         f"{rule.threshold_kind} {num(rule.threshold)}" if rule.threshold is not None else "custom"
     )

@@ -229,7 +229,7 @@ def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
         facts = {"observed": value, "lower": lower, "upper": upper, "n": n}
         if value is None or n is None or threshold is None:
             return Likelihood(probability=None, band=None, basis="no estimate"), facts
-        if method in ("clopper-pearson", "wilson", "jeffreys"):
+        if method in ("clopper-pearson", "approximate-wilson", "approximate-jeffreys"):
             k = round(float(value) * int(n))
             posterior = sps.beta(k + 1, int(n) - k + 1)
             p = float(posterior.sf(threshold) if at_most else posterior.cdf(threshold))

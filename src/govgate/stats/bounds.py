@@ -2,9 +2,19 @@
 
 Every bound here is *one-sided at the given confidence*: ``upper`` is a value the true quantity
 exceeds with probability at most ``1 - confidence``, and ``lower`` likewise from below. A rule
-``upper <= T`` therefore passes a breaching model with probability at most ``1 - confidence``.
-Pure numpy/scipy, no I/O; randomness (bootstrap) is seeded from the inputs, so the same data
-always gives the same bounds.
+``upper <= T`` therefore passes a breaching model with probability at most ``1 - confidence``,
+at every sample size, for the methods that are not labelled approximate:
+
+* rates: Clopper-Pearson (exact). Wilson and Jeffreys exist only as labelled approximate
+  options (their measured worst cases are in docs/statistics.md);
+* means: the betting bound (``stats/betting.py``) over a known range. A mean with no known
+  range has no valid finite-sample bound at all (Bahadur and Savage 1956: any distribution can
+  hide mass far out), so without one the bounds are absent and the rule is inconclusive,
+  unless the policy opts in to ``approximate-t`` or ``approximate-bootstrap``;
+* quantiles: order statistics (exact, distribution-free).
+
+Pure numpy/scipy, no I/O. Nothing depends on the order of the values: the betting order and
+the bootstrap seed come from a digest of the sorted values.
 """
 
 from __future__ import annotations
@@ -17,10 +27,27 @@ from typing import Literal
 import numpy as np
 from scipy import stats as sps
 
-RateMethod = Literal["clopper-pearson", "wilson", "jeffreys"]
-MeanMethod = Literal["auto", "bootstrap", "t"]
-BOOTSTRAP_MAX_N = 10_000  # above this, "auto" means use the t bound (the CLT has long taken over)
+from govgate.stats import betting
+
+RateMethod = Literal["clopper-pearson", "approximate-wilson", "approximate-jeffreys"]
+MeanMethod = Literal["betting", "approximate-t", "approximate-bootstrap"]
 BOOTSTRAP_RESAMPLES = 2_000
+NO_RANGE = (
+    "a mean has no valid bound without a known range: declare one (statistics.ranges in the "
+    "policy, or the run's govgate.ranges tag), or opt in to an approximate method"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRange:
+    """The interval every value of a metric lies in, and who said so."""
+
+    lo: float
+    hi: float
+    source: str  # "declared in the policy (statistics.ranges)", ...
+
+    def describe(self) -> str:
+        return f"range [{self.lo:g}, {self.hi:g}] {self.source}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +60,15 @@ class Estimate:
     upper: float | None
     confidence: float
     method: str
+    approximate: bool = False  # the bounds are not guaranteed at this n
+    note: str | None = None  # why there are no bounds, when there are none
 
 
-def seed_for(*parts: object) -> int:
-    """A deterministic seed from the inputs (never Python's salted ``hash``)."""
-    digest = hashlib.sha256(repr(parts).encode()).digest()
-    return int.from_bytes(digest[:8], "big")
+def data_seed(values: np.ndarray, *parts: object) -> int:
+    """A seed from the multiset of ``values`` (sorted, so row order never matters)."""
+    digest = hashlib.sha256(repr(parts).encode())
+    digest.update(np.sort(np.asarray(values, dtype=np.float64)).tobytes())
+    return int.from_bytes(digest.digest()[:8], "big")
 
 
 def rate(k: int, n: int, confidence: float, method: RateMethod = "clopper-pearson") -> Estimate:
@@ -50,7 +80,7 @@ def rate(k: int, n: int, confidence: float, method: RateMethod = "clopper-pearso
     if method == "clopper-pearson":
         lower = 0.0 if k == 0 else float(sps.beta.ppf(alpha, k, n - k + 1))
         upper = 1.0 if k == n else float(sps.beta.ppf(confidence, k + 1, n - k))
-    elif method == "jeffreys":
+    elif method == "approximate-jeffreys":
         lower = 0.0 if k == 0 else float(sps.beta.ppf(alpha, k + 0.5, n - k + 0.5))
         upper = 1.0 if k == n else float(sps.beta.ppf(confidence, k + 0.5, n - k + 0.5))
     else:  # wilson score bound, one-sided
@@ -58,56 +88,70 @@ def rate(k: int, n: int, confidence: float, method: RateMethod = "clopper-pearso
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         lower, upper = max(0.0, centre - half), min(1.0, centre + half)
-    return Estimate(p, n, lower, upper, confidence, method)
+    return Estimate(p, n, lower, upper, confidence, method, approximate=method != "clopper-pearson")
 
 
-def _t_bounds(values: np.ndarray, confidence: float) -> tuple[float, float]:
+def t_bounds(values: np.ndarray, confidence: float) -> tuple[float, float]:
     n = values.size
-    mean = float(values.mean())
+    mean_ = float(values.mean())
     if n < 2:
         return -math.inf, math.inf
     se = float(values.std(ddof=1)) / math.sqrt(n)
     t = float(sps.t.ppf(confidence, n - 1))
-    return mean - t * se, mean + t * se
+    return mean_ - t * se, mean_ + t * se
 
 
 def bootstrap_means(values: np.ndarray, resamples: int, seed: int) -> np.ndarray:
-    """Means of ``resamples`` bootstrap samples, computed in blocks to bound memory."""
+    """Means of ``resamples`` bootstrap samples of the *sorted* values, in memory-bounded blocks."""
     rng = np.random.default_rng(seed)
-    n = values.size
+    x = np.sort(values)
+    n = x.size
     out = np.empty(resamples)
     block = max(1, min(resamples, 4_000_000 // max(n, 1)))
     for start in range(0, resamples, block):
         stop = min(resamples, start + block)
         idx = rng.integers(0, n, size=(stop - start, n))
-        out[start:stop] = values[idx].mean(axis=1)
+        out[start:stop] = x[idx].mean(axis=1)
     return out
+
+
+def bounded_mean_bounds(
+    x: np.ndarray, value_range: ValueRange, confidence: float
+) -> tuple[float | None, float | None]:
+    """Betting bounds, each one-sided at ``confidence``, for values inside ``value_range``."""
+    return betting.mean_bounds(x, value_range.lo, value_range.hi, 1.0 - confidence)
 
 
 def mean(
     values: np.ndarray,
     confidence: float,
-    method: MeanMethod = "auto",
+    method: MeanMethod = "betting",
     *,
+    value_range: ValueRange | None = None,
     resamples: int = BOOTSTRAP_RESAMPLES,
-    label: str = "",
 ) -> Estimate:
-    """The mean of the non-missing values, with one-sided bounds (bootstrap or t)."""
+    """The mean of the non-missing values, with one-sided bounds."""
     x = values[~np.isnan(values)]
     n = int(x.size)
     if n == 0:
         return Estimate(math.nan, 0, None, None, confidence, "none")
     point = float(x.mean())
-    use = method if method != "auto" else ("bootstrap" if n <= BOOTSTRAP_MAX_N else "t")
+    if method == "betting":
+        if value_range is None:
+            return Estimate(point, n, None, None, confidence, "betting", note=NO_RANGE)
+        lower, upper = bounded_mean_bounds(x, value_range, confidence)
+        label = f"betting (hedged capital), {value_range.describe()}"
+        return Estimate(point, n, lower, upper, confidence, label)
     if n < 2:
-        return Estimate(point, n, None, None, confidence, use)
-    if use == "t":
-        lower, upper = _t_bounds(x, confidence)
-        return Estimate(point, n, lower, upper, confidence, "t")
-    boot = bootstrap_means(x, resamples, seed_for("mean", label, n, point))
+        return Estimate(point, n, None, None, confidence, method, approximate=True)
+    if method == "approximate-t":
+        lower, upper = t_bounds(x, confidence)
+        return Estimate(point, n, lower, upper, confidence, "approximate-t", approximate=True)
+    boot = bootstrap_means(x, resamples, data_seed(x, "mean"))
     lower = float(np.quantile(boot, 1.0 - confidence))
     upper = float(np.quantile(boot, confidence))
-    return Estimate(point, n, lower, upper, confidence, f"bootstrap ({resamples} resamples)")
+    label = f"approximate-bootstrap ({resamples} resamples)"
+    return Estimate(point, n, lower, upper, confidence, label, approximate=True)
 
 
 def quantile(values: np.ndarray, q: float, confidence: float) -> Estimate:

@@ -1,16 +1,30 @@
 """Fairness across the groups of one column: per-group estimates, gaps and ratios with bounds.
 
-Bounds on the gap and the ratio must hold for all groups at once, so each group's bounds are
-taken at the Bonferroni-adjusted confidence ``1 - (1 - c) / (2G)``: with probability at least
-``c`` every group's true value lies within its bounds, and then
+A fairness rule *passes* when every pair of groups is within the bound: ``max_gap <= g`` means
+``p_i - p_j <= g`` for every ordered pair, ``min_ratio >= r`` means ``p_i / p_j >= r`` for every
+pair. That is an intersection-union test (Berger 1982): it is shown by showing each pair at
+level ``alpha``, with no adjustment for the number of pairs, because a release that breaches
+the bound breaches it for at least one pair, whose own test passes it with probability at most
+``alpha``. So the pass-side bounds are
 
-* ``max_gap`` (best minus worst) lies within ``[max(L) - min(U), max(U) - min(L)]``;
-* ``min_ratio`` (worst over best) lies within ``[min(L) / max(U), min(U) / max(L)]``.
+* ``max_gap_upper``: the largest upper bound of ``p_i - p_j`` over ordered pairs,
+* ``min_ratio_lower``: the smallest lower bound of ``p_i / p_j`` over ordered pairs,
 
-Each group is also tested against the rest (proportions: chi-square or Fisher; scores: Welch
-t), with Holm-adjusted p-values, so a rule that looks at many slices is not fooled by one of
-them being extreme by chance. Groups smaller than ``min_group_size`` are listed as too small:
-the result is then incomplete, and a rule that reads it is a GAP, not a pass on fewer groups.
+each pair's bound at ``confidence``: for rates the continuity-corrected score bounds of
+``stats/proportions.py`` (Clopper-Pearson + Bonferroni for a pair with very few events), for
+means the betting bounds of both groups at ``1 - (1 - c) / 2`` (Bonferroni within the pair).
+
+A rule *fails* when some pair is shown outside the bound, which needs all groups at once, so
+the fail-side bounds (``max_gap_lower``, ``min_ratio_upper``) and the per-group bounds shown in
+reports are taken at the Bonferroni-adjusted confidence ``1 - (1 - c) / (2G)``.
+
+A ratio is undefined when the best group's value is not positive (every group at 0, or means
+at or below 0): ``ratio_defined`` is then false, and a rule that reads the ratio is an error.
+
+Each group is also tested against the rest (proportions: Fisher's exact test; scores:
+Mann-Whitney, valid under "the group does not differ" without a normality assumption), with
+Holm-adjusted p-values. Groups smaller than ``min_group_size`` are listed as too small: the
+result is then incomplete, and a rule that reads it is a GAP, not a pass on fewer groups.
 """
 
 from __future__ import annotations
@@ -21,8 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from govgate.stats.bounds import RateMethod, mean, rate
+from govgate.stats.bounds import MeanMethod, RateMethod, ValueRange, mean, rate
 from govgate.stats.multiple import holm
+from govgate.stats.proportions import MIN_EVENTS, diff_upper_many, ratio_lower_many
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,18 +67,13 @@ class GroupFairness:
     confidence: float
     group_confidence: float
     method: str
+    ratio_defined: bool = True
+    approximate: bool = False
+    note: str | None = None
 
     @property
     def complete(self) -> bool:
         return not self.small_groups and len(self.groups) >= 2
-
-
-def _ratio(num: float | None, den: float | None) -> float | None:
-    if num is None or den is None:
-        return None
-    if den <= 0:
-        return 1.0 if num <= 0 else None
-    return max(0.0, min(1.0, num / den))
 
 
 def _group_test(x: np.ndarray, rest: np.ndarray, binary: bool) -> float | None:
@@ -73,12 +83,63 @@ def _group_test(x: np.ndarray, rest: np.ndarray, binary: bool) -> float | None:
         table = np.array([[x.sum(), x.size - x.sum()], [rest.sum(), rest.size - rest.sum()]])
         if (table.sum(axis=0) == 0).any():
             return 1.0
-        if table.min() < 5:
-            return float(sps.fisher_exact(table).pvalue)
-        return float(sps.chi2_contingency(table, correction=False).pvalue)
-    if np.var(x) == 0 and np.var(rest) == 0:
-        return 1.0 if x.mean() == rest.mean() else 0.0
-    return float(sps.ttest_ind(x, rest, equal_var=False).pvalue)
+        return float(sps.fisher_exact(table).pvalue)
+    if np.ptp(np.concatenate([x, rest])) == 0:
+        return 1.0
+    return float(sps.mannwhitneyu(x, rest, alternative="two-sided").pvalue)
+
+
+def _pair_rate_bounds(counts: list[tuple[int, int]], confidence: float) -> tuple[float, float, str]:
+    """(max over ordered pairs of the upper bound of p_i - p_j, min of the lower bound of
+    p_i / p_j, how): every pair at ``confidence`` (intersection-union), all pairs at once."""
+    g = len(counts)
+    i, j = (a.ravel() for a in np.meshgrid(np.arange(g), np.arange(g), indexing="ij"))
+    i, j = i[i != j], j[i != j]
+    x = np.array([k for k, _ in counts], dtype=np.float64)
+    n = np.array([m for _, m in counts], dtype=np.float64)
+    usable = np.minimum(np.minimum(x[i], n[i] - x[i]), np.minimum(x[j], n[j] - x[j])) >= MIN_EVENTS
+    gap = diff_upper_many(x[i], n[i], x[j], n[j], confidence)
+    ratio = ratio_lower_many(x[i], n[i], x[j], n[j], confidence)
+    fallback = bool((~usable).any())
+    if fallback:  # few events: exact bounds of both groups, bonferroni within the pair
+        each = 1.0 - (1.0 - confidence) / 2
+        cp = [rate(k, m, each) for k, m in counts]
+        lo = np.array([float(e.lower) for e in cp])  # type: ignore[arg-type]
+        hi = np.array([float(e.upper) for e in cp])  # type: ignore[arg-type]
+        gap = np.where(usable, gap, hi[i] - lo[j])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exact_ratio = np.where(hi[j] > 0, lo[i] / hi[j], 0.0)
+        ratio = np.where(usable, ratio, exact_ratio)
+    how = "pairwise score bounds (continuity-corrected)" + (
+        f"; clopper-pearson pairs where a group has under {MIN_EVENTS} events or non-events"
+        if fallback
+        else ""
+    )
+    return min(float(gap.max()), 1.0), max(0.0, min(float(ratio.min()), 1.0)), how
+
+
+def _pair_mean_bounds(
+    xs: list[np.ndarray], confidence: float, method: MeanMethod, value_range: ValueRange | None
+) -> tuple[float | None, float | None, bool]:
+    """Pass-side bounds for means: both groups of a pair at ``1 - (1 - c) / 2``."""
+    each = 1.0 - (1.0 - confidence) / 2
+    est = [mean(x, each, method, value_range=value_range) for x in xs]
+    approximate = any(e.approximate for e in est)
+    if any(e.lower is None or e.upper is None for e in est):
+        return None, None, approximate
+    lo = [float(e.lower) for e in est]  # type: ignore[arg-type]
+    hi = [float(e.upper) for e in est]  # type: ignore[arg-type]
+    g = len(est)
+    gap = max(hi[i] - lo[j] for i in range(g) for j in range(g) if i != j)
+    ratios = [lo[i] / hi[j] for i in range(g) for j in range(g) if i != j and hi[j] > 0]
+    ratio = None if len(ratios) < g * (g - 1) else max(0.0, min(1.0, min(ratios)))
+    return gap, ratio, approximate
+
+
+def _ratio(num: float | None, den: float | None) -> float | None:
+    if num is None or den is None or den <= 0:
+        return None
+    return max(0.0, min(1.0, num / den))
 
 
 def by_group(
@@ -90,7 +151,8 @@ def by_group(
     confidence: float,
     min_group_size: int = 30,
     rate_method: RateMethod = "clopper-pearson",
-    label: str = "",
+    mean_method: MeanMethod = "betting",
+    value_range: ValueRange | None = None,
 ) -> GroupFairness:
     """Per-group estimates of ``values`` (NaN = not scored) grouped by ``codes``."""
     scored = ~np.isnan(values)
@@ -105,14 +167,19 @@ def by_group(
     big = [g for g in present if bounds[g + 1] - bounds[g] >= min_group_size]
     g_conf = 1.0 - (1.0 - confidence) / (2 * max(len(big), 1))
     estimates: list[GroupEstimate] = []
+    samples: list[np.ndarray] = []
     raw_p: list[float | None] = []
+    approximate, note = False, None
     for g in big:
         x = vals[bounds[g] : bounds[g + 1]]
         rest = np.concatenate([vals[: bounds[g]], vals[bounds[g + 1] :]])
         if binary:
             e = rate(int(x.sum()), int(x.size), g_conf, rate_method)
         else:
-            e = mean(x, g_conf, "auto", label=f"{label}/{categories[g]}")
+            e = mean(x, g_conf, mean_method, value_range=value_range)
+        approximate = approximate or e.approximate
+        note = note or e.note
+        samples.append(x)
         raw_p.append(_group_test(x, rest, binary))
         estimates.append(GroupEstimate(categories[g], e.value, e.n, e.lower, e.upper, None, None))
     adjusted = holm(raw_p)
@@ -120,9 +187,7 @@ def by_group(
         GroupEstimate(e.name, e.value, e.n, e.lower, e.upper, p, a)
         for e, p, a in zip(estimates, raw_p, adjusted, strict=True)
     ]
-    method = ("rates: " + rate_method if binary else "means") + (
-        f"; bounds simultaneous over {len(big)} groups (bonferroni); group tests holm-adjusted"
-    )
+    kind = f"rates: {rate_method}" if binary else f"means: {mean_method}"
     if len(estimates) < 2:
         return GroupFairness(
             tuple(estimates),
@@ -138,31 +203,63 @@ def by_group(
             None,
             confidence,
             g_conf,
-            method,
+            kind,
+            approximate=approximate,
+            note=note,
         )
+    if binary and rate_method == "clopper-pearson":
+        counts = [(int(x.sum()), int(x.size)) for x in samples]
+        gap_upper, ratio_lower_, how = _pair_rate_bounds(counts, confidence)
+        pass_ratio: float | None = ratio_lower_
+        pass_gap: float | None = gap_upper
+    elif binary:  # an approximate rate method: pairs of that method's bounds (labelled)
+        each = 1.0 - (1.0 - confidence) / 2
+        pe = [rate(int(x.sum()), int(x.size), each, rate_method) for x in samples]
+        lo = [float(e.lower) for e in pe]  # type: ignore[arg-type]
+        hi = [float(e.upper) for e in pe]  # type: ignore[arg-type]
+        pass_gap = max(hi) - min(lo)
+        pass_ratio = _ratio(min(lo), max(hi))
+        how = f"pairwise {rate_method} bounds (bonferroni within each pair)"
+    else:
+        pass_gap, pass_ratio, approx_pairs = _pair_mean_bounds(
+            samples, confidence, mean_method, value_range
+        )
+        approximate = approximate or approx_pairs
+        how = "pairwise bounds of both groups (bonferroni within each pair)"
+    method = (
+        f"{kind}; passing: {how}, intersection-union over {len(big)} groups; failing and "
+        f"per-group bounds simultaneous over {len(big)} groups (bonferroni); "
+        "group tests holm-adjusted"
+    )
     values_ = [e.value for e in estimates]
     lowers = [e.lower for e in estimates]
     uppers = [e.upper for e in estimates]
     best = max(estimates, key=lambda e: e.value)
     worst = min(estimates, key=lambda e: e.value)
     known = None not in lowers and None not in uppers
-    lo = [v for v in lowers if v is not None]
-    hi = [v for v in uppers if v is not None]
-    gap_upper = max(hi) - min(lo) if known else None
-    gap_lower = max(0.0, max(lo) - min(hi)) if known else None
+    lo_ = [v for v in lowers if v is not None]
+    hi_ = [v for v in uppers if v is not None]
+    ratio_defined = max(values_) > 0 and (binary or min(values_) >= 0)
+    gap_lower = max(0.0, max(lo_) - min(hi_)) if known else None
+    ratio_upper = _ratio(min(hi_), max(lo_)) if known else None
+    if known and max(lo_) <= 0:
+        ratio_upper = 1.0  # the best group may be at 0: no upper bound below 1 can be shown
     return GroupFairness(
         groups=tuple(estimates),
         small_groups=small,
         min_group_size=min_group_size,
         max_gap=max(values_) - min(values_),
         max_gap_lower=gap_lower,
-        max_gap_upper=gap_upper,
-        min_ratio=_ratio(min(values_), max(values_)),
-        min_ratio_lower=_ratio(min(lo), max(hi)) if known else None,
-        min_ratio_upper=_ratio(min(hi), max(lo)) if known else None,
+        max_gap_upper=pass_gap,
+        min_ratio=_ratio(min(values_), max(values_)) if ratio_defined else None,
+        min_ratio_lower=pass_ratio if ratio_defined else None,
+        min_ratio_upper=ratio_upper if ratio_defined else None,
         worst_group=worst.name,
         best_group=best.name,
         confidence=confidence,
         group_confidence=g_conf,
         method=method,
+        ratio_defined=ratio_defined,
+        approximate=approximate,
+        note=note,
     )

@@ -104,6 +104,22 @@ def test_operational_metrics_and_cost() -> None:
     assert result.metrics["tokens_per_request"] == pytest.approx((1100 + 550 + 400) / 3)
 
 
+def test_declared_ranges_are_recorded_for_the_gate() -> None:
+    """A suite's `range:` and the [0, 1] of ragas scores reach the run's govgate.ranges tag;
+    a metric with no known range is not given one."""
+    result = score(
+        spec({"metric": "latency", "range": [0, 30000]}, "answer_similarity", "tokens"),
+        ROWS,
+        OUTPUTS,
+    )
+    assert result.ranges == {
+        "latency.latency_ms": [0.0, 30000.0],
+        "score.answer_similarity": [0.0, 1.0],
+    }
+    with pytest.raises(ValueError, match="finite low < high"):
+        spec({"metric": "latency", "range": [10, 0]})
+
+
 def test_safety_defaults_are_heuristics_and_flags_override_them() -> None:
     result = score(spec("toxicity", "pii", "policy_violation", "hallucination"), ROWS, OUTPUTS)
     assert result.columns["rate.toxicity_rate"][:2].tolist() == [0.0, 1.0]

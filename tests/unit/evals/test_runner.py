@@ -92,6 +92,13 @@ def test_a_run_carries_what_the_gate_needs(tmp_path: Path) -> None:
     )
     assert tags["govgate.policy_digest"] == "d" * 64
     assert len(tags["govgate.dataset_digest"]) == 64
+    # ragas scores are declared [0, 1], so the gate can bound their means validly; metrics of
+    # unknown range (latency, cost: the suite declares none) are not declared at all
+    ranges = json.loads(tags["govgate.ranges"])
+    assert ranges["score.answer_similarity"] == [0.0, 1.0]
+    assert ranges["score.context_recall"] == [0.0, 1.0]
+    assert "latency.latency_ms" not in ranges
+    assert "score.cost_usd" not in ranges
     assert run.data.metrics["n_items"] == 650
     assert run.data.metrics["cost_usd_per_1k_requests"] > 0
     assert "latency_ms_p95" in run.data.metrics

@@ -311,11 +311,16 @@ def test_unpaired_fallback_is_named(tmp_path: Path) -> None:
       category: quality
       relative: {metric: q, direction: higher_is_better, margin: 0.5}
 """
-    _, result = outcome_of(tmp_path, rules, snapshot(cand, base))
+    ranges = "  statistics:\n    ranges: {q: [0, 1]}\n"
+    _, result = outcome_of(tmp_path, rules, snapshot(cand, base), statistics=ranges)
     observed = {o.path: o.value for o in result.observed}
     assert observed["compare.q.paired"] is False
-    assert str(observed["compare.q.method"]).startswith("unpaired:")
+    assert str(observed["compare.q.method"]).startswith("unpaired: betting")
     assert result.outcome is Outcome.PASS
+    # without a declared range a mean difference has no valid bound: inconclusive, and why
+    _, unranged = outcome_of(tmp_path, rules, snapshot(cand, base))
+    assert unranged.outcome is Outcome.INCONCLUSIVE
+    assert "declare one" in unranged.reason
     del base_tab, base_blob
 
 

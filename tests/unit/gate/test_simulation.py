@@ -10,7 +10,7 @@ import numpy as np
 
 from govgate.gate.engine import decide
 from govgate.gate.outcome import Outcome
-from govgate.stats.bounds import mean
+from govgate.stats.bounds import ValueRange, mean
 from govgate.stats.compare import paired_binary, paired_scores
 from tests.support.snapshots import policy, policy_set, run, snapshot
 
@@ -44,21 +44,23 @@ def test_rate_ceiling_at_the_boundary() -> None:
 
     rng = np.random.default_rng(7)
     # Clopper-Pearson (the default) is exact: never above 1 - confidence. Wilson is close to
-    # nominal here; Jeffreys is approximately, not strictly, at level (documented).
-    limits = {"clopper-pearson": 0.05, "wilson": 0.05, "jeffreys": 0.06}
+    # nominal here; Jeffreys is approximately, not strictly, at level (labelled approximate).
+    limits = {"clopper-pearson": 0.05, "approximate-wilson": 0.05, "approximate-jeffreys": 0.06}
     for method, limit in limits.items():
         events = rng.binomial(1000, 0.0105, size=20_000)
         passes = sum(rate(int(k), 1000, 0.95, method).upper <= 0.01 for k in events)  # type: ignore[arg-type, operator]
         assert passes / 20_000 <= limit, (method, passes / 20_000)
 
 
-def test_mean_floor_bootstrap() -> None:
-    """True mean 0.795 against a floor of 0.8, 300 items: the lower bound rarely clears it."""
+def test_mean_floor_betting() -> None:
+    """True mean 0.795 against a floor of 0.8, 300 items in [0, 1]: the lower bound rarely
+    clears it."""
     rng = np.random.default_rng(11)
     draws = 400
+    unit = ValueRange(0.0, 1.0, "test")
     passes = sum(
-        (mean(rng.beta(7.95, 2.05, 300), 0.95, label=str(i)).lower or 0) >= 0.8
-        for i in range(draws)
+        (mean(rng.beta(7.95, 2.05, 300), 0.95, value_range=unit).lower or 0) >= 0.8
+        for _ in range(draws)
     )
     assert passes / draws <= 0.05, passes / draws
 
@@ -77,6 +79,7 @@ def test_non_inferiority_paired() -> None:
         binary += (paired_binary(cand, base, 0.95).delta_lower or -1) >= -0.02
         sb = rng.random(600)
         sc = sb - 0.022 + rng.normal(0, 0.15, 600)
-        scores += (paired_scores(sc, sb, 0.95).delta_lower or -1) >= -0.02
+        diff_range = ValueRange(-2.0, 2.0, "test")  # the scores are not clipped: a wider range
+        scores += (paired_scores(sc, sb, 0.95, value_range=diff_range).delta_lower or -1) >= -0.02
     assert binary / draws <= 0.05, binary / draws
     assert scores / draws <= 0.05, scores / draws

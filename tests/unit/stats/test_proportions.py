@@ -1,0 +1,192 @@
+"""Score bounds for two proportions and for paired 0/1 outcomes: the statistics against
+statsmodels, and the level of every bound the gate decides on by exact enumeration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import special
+from scipy import stats as sps
+from statsmodels.stats.proportion import score_test_proportions_2indep
+
+from govgate.stats.compare import paired_binary
+from govgate.stats.fairness import by_group
+from govgate.stats.proportions import (
+    diff_upper,
+    diff_z,
+    paired_lower,
+    ratio_lower,
+    ratio_z,
+    tango_z,
+)
+
+Z95 = float(sps.norm.ppf(0.95))
+
+
+@pytest.mark.parametrize(
+    ("x1", "n1", "x2", "n2", "value"),
+    [
+        (30, 100, 45, 120, 0.05),
+        (7, 40, 19, 60, -0.1),
+        (200, 400, 190, 400, 0.1),
+        (3, 50, 9, 80, 0.2),
+    ],
+)
+def test_difference_statistic_matches_statsmodels(
+    x1: int, n1: int, x2: int, n2: int, value: float
+) -> None:
+    ours = float(diff_z(np.array([x1]), n1, np.array([x2]), n2, value)[0])
+    theirs = score_test_proportions_2indep(x1, n1, x2, n2, value=value, compare="diff")
+    assert ours == pytest.approx(theirs.statistic, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("x1", "n1", "x2", "n2", "value"),
+    [(30, 100, 45, 120, 0.8), (7, 40, 19, 60, 0.5), (200, 400, 190, 400, 0.9), (3, 50, 9, 80, 1.3)],
+)
+def test_ratio_statistic_matches_statsmodels(
+    x1: int, n1: int, x2: int, n2: int, value: float
+) -> None:
+    ours = float(ratio_z(np.array([x1]), n1, np.array([x2]), n2, value)[0])
+    theirs = score_test_proportions_2indep(x1, n1, x2, n2, value=value, compare="ratio")
+    assert ours == pytest.approx(theirs.statistic, rel=1e-9)
+
+
+def test_tango_statistic_uses_the_constrained_maximum_likelihood() -> None:
+    """The closed form against a numerical maximisation of the trinomial likelihood."""
+    from scipy.optimize import minimize_scalar
+
+    up, down, n, delta = 14, 31, 300, -0.03
+
+    def nll(p01: float) -> float:
+        p10 = p01 + delta
+        return -(up * np.log(p10) + down * np.log(p01) + (n - up - down) * np.log(1 - p10 - p01))
+
+    p01 = minimize_scalar(nll, bounds=(-delta + 1e-9, (1 - delta) / 2 - 1e-9), method="bounded").x
+    expected = (up - down - n * delta) / np.sqrt(n * (2 * p01 + delta * (1 - delta)))
+    assert float(tango_z(np.array([up]), np.array([down]), n, delta)[0]) == pytest.approx(
+        expected, rel=1e-5
+    )
+
+
+def test_bounds_are_the_inverted_tests() -> None:
+    lo = ratio_lower(180, 400, 200, 400, 0.95)
+    assert float(ratio_z(np.array([180]), 400, np.array([200]), 400, lo, 0.5)[0]) >= Z95 - 1e-6
+    up = diff_upper(180, 400, 200, 400, 0.95)
+    assert float(diff_z(np.array([180]), 400, np.array([200]), 400, up, 0.5)[0]) <= -Z95 + 1e-6
+
+
+def _pair_passes(x1: np.ndarray, n1: int, x2: np.ndarray, n2: int, r: float, kind: str):  # type: ignore[no-untyped-def]
+    """Whether the gate's pass-side bound for one pair clears the threshold, for every outcome
+    (x1, x2): the score bound, or Clopper-Pearson + Bonferroni when a group has few events."""
+    from govgate.stats.proportions import MIN_EVENTS, TWO_GROUP_CORRECTION
+
+    few = np.minimum(np.minimum(x1, n1 - x1), np.minimum(x2, n2 - x2)) < MIN_EVENTS
+    with np.errstate(all="ignore"):
+        l1 = np.where(x1 > 0, sps.beta.ppf(0.025, np.maximum(x1, 1e-9), n1 - x1 + 1), 0.0)
+        u1 = np.where(x1 < n1, sps.beta.ppf(0.975, x1 + 1, np.maximum(n1 - x1, 1e-9)), 1.0)
+        l2 = np.where(x2 > 0, sps.beta.ppf(0.025, np.maximum(x2, 1e-9), n2 - x2 + 1), 0.0)
+        u2 = np.where(x2 < n2, sps.beta.ppf(0.975, x2 + 1, np.maximum(n2 - x2, 1e-9)), 1.0)
+    if kind == "ratio":  # pass: lower bound of p1 / p2 >= r
+        score = ratio_z(x1, n1, x2, n2, r, TWO_GROUP_CORRECTION) >= Z95
+        return np.where(few, l1 / np.maximum(u2, 1e-300) >= r, score)
+    score = diff_z(x1, n1, x2, n2, r, TWO_GROUP_CORRECTION) <= -Z95  # pass: p1 - p2 <= g
+    return np.where(few, u1 - l2 <= r, score)
+
+
+@pytest.mark.parametrize(("n1", "n2"), [(30, 30), (30, 100), (100, 400), (400, 400), (50, 1000)])
+def test_two_group_bounds_never_exceed_the_level_by_enumeration(n1: int, n2: int) -> None:
+    """At the boundary (true ratio = r, true gap = g), over rates from 0.5% to 98%."""
+    x1 = np.arange(n1 + 1)[:, None]
+    x2 = np.arange(n2 + 1)[None, :]
+    worst = 0.0
+    for p2 in (0.005, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9, 0.98):
+        for r in (0.5, 0.8, 0.9, 0.95):
+            prob = sps.binom.pmf(x1, n1, r * p2) * sps.binom.pmf(x2, n2, p2)
+            worst = max(worst, float((prob * _pair_passes(x1, n1, x2, n2, r, "ratio")).sum()))
+        for g in (0.02, 0.05, 0.1):
+            if p2 + g <= 1:
+                prob = sps.binom.pmf(x1, n1, p2 + g) * sps.binom.pmf(x2, n2, p2)
+                worst = max(worst, float((prob * _pair_passes(x1, n1, x2, n2, g, "diff")).sum()))
+    assert worst <= 0.05, worst
+
+
+def _trinomial(b: np.ndarray, c: np.ndarray, n: int, p10: float, p01: float) -> np.ndarray:
+    rest = n - b - c
+    with np.errstate(all="ignore"):
+        log = (
+            special.gammaln(n + 1)
+            - special.gammaln(b + 1)
+            - special.gammaln(c + 1)
+            - special.gammaln(rest + 1)
+            + special.xlogy(b, p10)
+            + special.xlogy(c, p01)
+            + special.xlogy(rest, 1 - p10 - p01)
+        )
+    return np.where(rest >= 0, np.exp(log), 0.0)
+
+
+@pytest.mark.parametrize("n", [30, 100, 300, 1000])
+def test_paired_bound_never_exceeds_the_level_by_enumeration(n: int) -> None:
+    """True delta exactly at -margin, discordance from 0.5% to 80%: every outcome enumerated."""
+    from govgate.stats.proportions import PAIRED_CORRECTION
+
+    b = np.arange(n + 1)[:, None]
+    c = np.arange(n + 1)[None, :]
+    worst = 0.0
+    for q in (0.005, 0.01, 0.03, 0.05, 0.1, 0.2, 0.35, 0.5, 0.8):
+        for m in (0.01, 0.02, 0.05, 0.1):
+            if m >= q:
+                continue
+            prob = _trinomial(b, c, n, (q - m) / 2, (q + m) / 2)
+            passes = tango_z(b, c, n, -m, PAIRED_CORRECTION) >= Z95
+            worst = max(worst, float((prob * passes).sum()))
+    assert worst <= 0.05, worst
+
+
+def test_paired_bound_is_the_inverted_test() -> None:
+    lower = paired_lower(40, 55, 1500, 0.95)
+    assert float(tango_z(np.array([40]), np.array([55]), 1500, lower, 0.5)[0]) >= Z95 - 1e-6
+    assert paired_binary(
+        np.r_[np.ones(40), np.zeros(55), np.ones(700), np.zeros(705)],
+        np.r_[np.zeros(40), np.ones(55), np.ones(700), np.zeros(705)],
+        0.95,
+    ).delta_lower == pytest.approx(lower)
+
+
+def test_paired_non_inferiority_blocks_about_as_often_as_an_unadjusted_test() -> None:
+    """1,500 items, true delta 0, 10% discordant pairs, 2-point margin: the exact block rate is
+    within 1.25x of the uncorrected score test's (which is not valid: it exceeds 5%)."""
+    n, q = 1500, 0.1
+    b = np.arange(n + 1)[:, None]
+    c = np.arange(n + 1)[None, :]
+    prob = _trinomial(b, c, n, q / 2, q / 2)
+    ours = 1 - float((prob * (tango_z(b, c, n, -0.02, 0.5) >= Z95)).sum())
+    plain = 1 - float((prob * (tango_z(b, c, n, -0.02, 0.0) >= Z95)).sum())
+    assert ours <= 1.25 * plain, (ours, plain)
+    assert ours < 0.3  # the Bonferroni construction it replaces blocked about 60%
+
+
+def test_four_fifths_at_a_true_ratio_of_095_mostly_passes() -> None:
+    """Two groups of 400 at 47.5% and 50%: exact pass probability of the ratio rule."""
+    x1 = np.arange(401)[:, None]
+    x2 = np.arange(401)[None, :]
+    prob = sps.binom.pmf(x1, 400, 0.475) * sps.binom.pmf(x2, 400, 0.5)
+    passes = float((prob * _pair_passes(x1, 400, x2, 400, 0.8, "ratio")).sum())
+    assert passes > 0.7, passes  # the earlier Bonferroni bounds passed it 0% of the time
+
+
+def test_fairness_pass_bounds_are_the_worst_pair() -> None:
+    rng = np.random.default_rng(3)
+    codes = np.repeat(np.arange(3, dtype=np.int32), [300, 500, 400])
+    rates = np.array([0.4, 0.5, 0.45])[codes]
+    values = (rng.random(codes.size) < rates).astype(float)
+    f = by_group(values, codes, ("a", "b", "c"), binary=True, confidence=0.95)
+    counts = [(int(values[codes == g].sum()), int((codes == g).sum())) for g in range(3)]
+    pairs = [(i, j) for i in range(3) for j in range(3) if i != j]
+    assert f.min_ratio_lower == pytest.approx(
+        min(ratio_lower(*counts[i], *counts[j], 0.95) for i, j in pairs)
+    )
+    assert f.max_gap_upper == pytest.approx(
+        max(diff_upper(*counts[i], *counts[j], 0.95) for i, j in pairs)
+    )
