@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from govgate.gate.engine import APPROXIMATE_LABEL
 from govgate.gate.outcome import Decision, Outcome, RuleResult, Verdict
 from govgate.risk.assess import Finding, RiskAssessment
 
@@ -139,7 +140,7 @@ def row(rule: RuleResult, finding: Finding | None) -> Row:
         if isinstance(value, int | float) and not isinstance(value, bool):
             observed = num(float(value)) + (f" (n={int(n):,})" if isinstance(n, int) else "")
     if rule.approximate:
-        bound += " (approximate: not guaranteed at this n)"
+        bound += f" ({APPROXIMATE_LABEL})"
     threshold = (
         f"{rule.threshold_kind} {num(rule.threshold)}" if rule.threshold is not None else "custom"
     )
@@ -159,6 +160,16 @@ def row(rule: RuleResult, finding: Finding | None) -> Row:
         impact=finding.impact.value if finding else "",
         level=finding.level.value if finding else "",
     )
+
+
+def annotation_text(rule: RuleResult) -> str:
+    """One line for an annotation: the rule's message (else its reason), and the approximate
+    label when its bounds came from an approximate opt-in, which the reason carries already."""
+    if rule.message is None:
+        return rule.reason
+    if rule.approximate:
+        return f"{rule.message} ({APPROXIMATE_LABEL})"
+    return rule.message
 
 
 def findings_by_rule(risk: RiskAssessment) -> dict[str, Finding]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from govgate import __version__
 from govgate.gate.outcome import Decision, Outcome, RuleResult
-from govgate.report.common import RECOMMENDATIONS, headline, ordered
+from govgate.report.common import RECOMMENDATIONS, annotation_text, headline, ordered
 from govgate.risk.assess import RiskAssessment
 
 REPORT_SCHEMA_ID = "https://govgate.dev/schemas/report-v1.json"
@@ -134,7 +134,7 @@ def render_sarif(decision: Decision, risk: RiskAssessment) -> str:
             "ruleId": r.key,
             "ruleIndex": index[r.key],
             "level": _level(r),
-            "message": {"text": f"{r.outcome.value}: {r.message or r.reason}"},
+            "message": {"text": f"{r.outcome.value}: {annotation_text(r)}"},
             "locations": [
                 {
                     "physicalLocation": {
@@ -211,7 +211,7 @@ def render_github(decision: Decision, risk: RiskAssessment) -> str:
         used[level] += 1
         title = _escape_property(f"govgate {r.outcome.value}: {r.key}")
         where = f"file={_escape_property(r.file)},line={max(r.line, 1)},title={title}"
-        lines.append(f"::{level} {where}::{_escape_data(r.message or r.reason)}")
+        lines.append(f"::{level} {where}::{_escape_data(annotation_text(r))}")
     left = len(worst) - sum(used.values())
     summary = headline(decision, risk) + (f" ({left} more findings in the report)" if left else "")
     lines.append(f"::notice title=govgate::{_escape_data(summary)}")

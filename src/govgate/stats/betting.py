@@ -52,45 +52,66 @@ def _bets(y: np.ndarray, alpha: float, horizon: int) -> np.ndarray:
     return np.sqrt(2.0 * math.log(1.0 / alpha) / (horizon * prev))
 
 
-def _rejected(y: np.ndarray, bets: np.ndarray, m: float, threshold: float) -> bool:
-    """Whether the capital for "mean >= m" ever reaches ``1/alpha`` (``threshold = log``)."""
+def _excess(y: np.ndarray, bets: np.ndarray, m: float, threshold: float) -> float:
+    """``max_t log K_t(m) - log(1/alpha)``: rejected ("mean >= m" is implausible) when >= 0.
+
+    Continuous and nondecreasing in ``m``: each factor ``1 + lambda (m - y)`` is, for either
+    branch of the truncation, and stays at least ``1 - TRUNCATION > 0``.
+    """
     cap = TRUNCATION / (1.0 - m) if m < 1.0 else math.inf
-    lam = np.minimum(bets, cap)
-    with np.errstate(divide="ignore"):
-        log_factors = np.log1p(lam * (m - y))
-    return bool(np.cumsum(log_factors).max(initial=-math.inf) >= threshold)
+    log_factors = np.log1p(np.minimum(bets, cap) * (m - y))
+    return float(np.cumsum(log_factors).max(initial=-math.inf)) - threshold
 
 
 def upper_unit(y: np.ndarray, alpha: float) -> float:
     """Upper bound on the mean of ``y`` (values in [0, 1], already ordered) at level alpha.
 
-    The capital is nondecreasing in ``m`` (each factor is, for either branch of the
-    truncation), so the rejected values form an interval ``[U, 1]`` and bisection finds U.
+    The rejected values form an interval ``[U, 1]``; U is found by the Illinois variant of
+    regula falsi on a bracket that always keeps a rejected upper end, which is what is
+    returned: the bound errs outward by at most the tolerance, never inward.
     """
     n = y.size
     if n == 0:
         return 1.0
     bets = _bets(y, alpha, n)
     threshold = math.log(1.0 / alpha)
-    lo = float(y.mean())
-    if _rejected(y, bets, lo, threshold):  # early items far below the mean: search all of [0, 1]
-        lo = 0.0
-    if not _rejected(y, bets, 1.0 - 1e-12, threshold):
+    top = 1.0 - 1e-12
+    f_top = _excess(y, bets, top, threshold)
+    if f_top < 0:
         return 1.0
-    # bracket from the normal-theory width, widened until it holds (cheaper than [mean, 1])
+    lo = float(y.mean())
+    f_lo = _excess(y, bets, lo, threshold)
+    if f_lo >= 0:  # early items far below the mean: search all of [0, 1]
+        lo = 0.0
+        f_lo = _excess(y, bets, lo, threshold)
+        if f_lo >= 0:
+            return 0.0
+    # bracket from the normal-theory width, widened until its upper end is rejected
     step = 2.0 * math.sqrt(max(float(y.var()), 1e-6) / n) + 1e-9
-    hi = min(1.0 - 1e-12, lo + step)
-    while not _rejected(y, bets, hi, threshold):
-        lo, step = hi, 2.0 * step
-        hi = min(1.0 - 1e-12, hi + step)
+    hi = min(top, lo + step)
+    f_hi = _excess(y, bets, hi, threshold)
+    while f_hi < 0:
+        lo, f_lo, step = hi, f_hi, 2.0 * step
+        hi = min(top, hi + step)
+        f_hi = f_top if hi == top else _excess(y, bets, hi, threshold)
+    side = 0
     for _ in range(_ITERATIONS):
         if hi - lo <= _TOLERANCE:
             break
-        mid = 0.5 * (lo + hi)
-        if _rejected(y, bets, mid, threshold):
-            hi = mid
+        mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo) if f_hi != f_lo else 0.5 * (lo + hi)
+        if not lo < mid < hi:
+            mid = 0.5 * (lo + hi)
+        f_mid = _excess(y, bets, mid, threshold)
+        if f_mid >= 0:
+            hi, f_hi = mid, f_mid
+            if side == 1:
+                f_lo *= 0.5
+            side = 1
         else:
-            lo = mid
+            lo, f_lo = mid, f_mid
+            if side == -1:
+                f_hi *= 0.5
+            side = -1
     return hi
 
 

@@ -172,3 +172,17 @@ def test_fairness_rules_get_a_sample_size_hint(tmp_path: Path) -> None:
     assert result.outcome is Outcome.INCONCLUSIVE
     assert result.samples_needed is not None
     assert result.samples_needed > 200
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html", "junit", "sarif", "github"])
+def test_every_report_labels_an_approximate_finding(tmp_path: Path, fmt: str) -> None:
+    from govgate.report import RENDERERS
+    from govgate.risk.assess import assess
+
+    rules = FLOOR.replace("min: 0.5}", "min: 0.62}") + '      message: "quality may be low"\n'
+    opt_in = "  statistics:\n    means: approximate-t\n"
+    ps = policy_set(tmp_path, policy(rules, statistics=opt_in))
+    snap = snapshot(run("candidate", columns={"score.q": scores()}))
+    decision = decide(ps, snap, stage="canary", now=NOW)
+    assert decision.rules[0].outcome is not Outcome.PASS
+    assert APPROXIMATE_LABEL in RENDERERS[fmt](decision, assess(decision))
