@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from govgate import __version__
+from govgate._version import __version__
 from govgate.errors import EvidenceError, GovgateError, PolicyInvalidError, Problem, UsageError
 from govgate.exitcodes import ExitCode
 
@@ -574,7 +574,7 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _mlflow_settings(args: argparse.Namespace) -> Any:
-    from govgate.evidence import MlflowSettings
+    from govgate.evidence.mlflow_source import MlflowSettings
 
     uri = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
     if args.mlflow_timeout < 1 or args.mlflow_retries < 0:
@@ -650,7 +650,9 @@ def _cmd_evidence(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import datetime as dt
     from pathlib import Path
 
-    from govgate.evidence import parse_ref, read_snapshot, take_snapshot, write_snapshot
+    from govgate.evidence.model import read_snapshot, write_snapshot
+    from govgate.evidence.refs import parse_ref
+    from govgate.evidence.snapshot import take_snapshot
 
     if args.evidence_command == "inspect":
         snapshot = read_snapshot(Path(args.path))
@@ -1082,8 +1084,9 @@ def exit_code_for(verdict: str, fail_on_warn: bool) -> ExitCode:
 def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pathlib import Path
 
-    from govgate.evidence import parse_ref, take_snapshot, write_snapshot
-    from govgate.evidence.refs import SnapshotRef
+    from govgate.evidence.model import write_snapshot
+    from govgate.evidence.refs import SnapshotRef, parse_ref
+    from govgate.evidence.snapshot import take_snapshot
     from govgate.gate.engine import decide
     from govgate.gate.preflight import require_baseline
     from govgate.report import RENDERERS, render_text
@@ -1236,7 +1239,7 @@ def _history(
 
 
 def _cmd_replay(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from govgate.evidence import parse_ref
+    from govgate.evidence.refs import parse_ref
     from govgate.history import gather, replay
 
     selection = _selection(args)
@@ -1249,7 +1252,7 @@ def _cmd_replay(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from govgate.evidence import parse_ref
+    from govgate.evidence.refs import parse_ref
     from govgate.history import diff, gather
 
     selection = _selection(args)

@@ -194,7 +194,9 @@ PHASES = textwrap.dedent(
     """
     import datetime as dt, json, sys, time
     import mlflow.store.tracking.sqlalchemy_store, scipy.stats, pandas  # the imports, first
-    from govgate.evidence import MlflowSettings, parse_ref, take_snapshot
+    from govgate.evidence.mlflow_source import MlflowSettings
+    from govgate.evidence.refs import parse_ref
+    from govgate.evidence.snapshot import take_snapshot
     from govgate.gate.engine import decide
     from govgate.policy.loader import load_policy_set
     from govgate.report import RENDERERS

@@ -119,7 +119,9 @@ def populate(tracking_uri: str, db_uri: str, root: Path, runs: int) -> None:
 
 
 def govgate_snapshot(tracking_uri: str) -> Any:
-    from govgate.evidence import MlflowSettings, parse_ref, take_snapshot
+    from govgate.evidence.mlflow_source import MlflowSettings
+    from govgate.evidence.refs import parse_ref
+    from govgate.evidence.snapshot import take_snapshot
 
     return take_snapshot(
         parse_ref(f"models:/{MODEL}@champion"),

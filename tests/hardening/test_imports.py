@@ -66,3 +66,22 @@ def test_check_on_a_snapshot_file_never_imports_mlflow_or_ragas(
     assert code == 0  # the demo's PASS, decided again from its snapshot
     assert "mlflow" not in modules
     assert "ragas" not in modules
+
+
+def test_importing_the_engine_loads_no_mlflow_code() -> None:
+    """What the import-linter contracts cannot see (lazy imports, package __init__ chains):
+    the engine, which reads snapshots, loads neither MLflow nor govgate's MLflow adapter."""
+    probe = (
+        "import json, sys\n"
+        "import govgate.gate.engine, govgate.report, govgate.risk.assess\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('mlflow', 'ragas', 'pandas') or m in ('govgate.evidence.mlflow_source',"
+        " 'govgate.evidence.snapshot'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "govgate.evidence.mlflow_source" not in loaded
+    assert "govgate.evidence.snapshot" not in loaded
+    assert [m for m in loaded if m.split(".")[0] in ("mlflow", "ragas", "pandas")] == []

@@ -12,8 +12,10 @@ import pytest
 
 from govgate.cli import main
 from govgate.errors import EvidenceError
-from govgate.evidence import MlflowSettings, parse_ref, read_snapshot, take_snapshot, write_snapshot
-from govgate.evidence.mlflow_source import MlflowSource
+from govgate.evidence.mlflow_source import MlflowSettings, MlflowSource
+from govgate.evidence.model import read_snapshot, write_snapshot
+from govgate.evidence.refs import parse_ref
+from govgate.evidence.snapshot import take_snapshot
 from govgate.exitcodes import ExitCode
 from tests.support.mlflow_store import SECRET, StoreBuilder, items_frame
 from tests.support.servers import MlflowServer, free_port

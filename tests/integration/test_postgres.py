@@ -17,7 +17,9 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from govgate.cli import main
-from govgate.evidence import MlflowSettings, parse_ref, take_snapshot
+from govgate.evidence.mlflow_source import MlflowSettings
+from govgate.evidence.refs import parse_ref
+from govgate.evidence.snapshot import take_snapshot
 from govgate.exitcodes import ExitCode
 from tests.support.mlflow_store import populate
 from tests.support.servers import start_postgres, start_server

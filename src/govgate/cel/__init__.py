@@ -12,7 +12,8 @@ from govgate.cel.compiler import (
     CompiledExpression,
     Reference,
 )
-from govgate.cel.runtime import evaluate, to_cel
+from govgate.cel.runtime import evaluate
+from govgate.cel.values import from_cel, to_cel, truth
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -23,5 +24,7 @@ __all__ = [
     "CompiledExpression",
     "Reference",
     "evaluate",
+    "from_cel",
     "to_cel",
+    "truth",
 ]

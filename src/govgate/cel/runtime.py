@@ -123,10 +123,3 @@ def evaluate(
         raise CelError("cel.eval", f"evaluation error: {_sanitise(exc)}") from None
     except (TypeError, ValueError, KeyError, IndexError, ArithmeticError, AttributeError) as exc:
         raise CelError("cel.eval", f"evaluation error: {_sanitise(exc)}") from None
-
-
-def to_cel(value: Any) -> Any:
-    """Convert plain JSON-like Python data to CEL values (ints stay ints, floats are doubles)."""
-    import celpy
-
-    return celpy.json_to_cel(value)

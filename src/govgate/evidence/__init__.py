@@ -1,23 +1,7 @@
-"""Evidence: resolve MLflow runs (or snapshot files) and snapshot them, frozen and hashed."""
+"""Evidence: resolve MLflow runs (or snapshot files) and snapshot them, frozen and hashed.
 
-from govgate.evidence.items import ItemTable, parse_items
-from govgate.evidence.mlflow_source import DEFAULT_TRACKING_URI, MlflowSettings
-from govgate.evidence.model import Evidence, RunEvidence, Snapshot, read_snapshot, write_snapshot
-from govgate.evidence.redact import RedactionPolicy
-from govgate.evidence.refs import parse_ref
-from govgate.evidence.snapshot import take_snapshot
-
-__all__ = [
-    "DEFAULT_TRACKING_URI",
-    "Evidence",
-    "ItemTable",
-    "MlflowSettings",
-    "RedactionPolicy",
-    "RunEvidence",
-    "Snapshot",
-    "parse_items",
-    "parse_ref",
-    "read_snapshot",
-    "take_snapshot",
-    "write_snapshot",
-]
+Import from the modules: ``evidence.model`` (the snapshot and its runs), ``evidence.items``
+(the per-item table), ``evidence.refs``, ``evidence.redact``, ``evidence.snapshot`` (taking a
+snapshot) and ``evidence.mlflow_source`` (the MLflow adapter). Nothing is re-exported here, so
+importing the engine, which reads snapshots, never loads the MLflow adapter.
+"""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from govgate import __version__
+from govgate._version import __version__
 from govgate.errors import EvidenceError
 from govgate.evidence.items import ItemTable
 from govgate.evidence.mlflow_source import MlflowSettings, MlflowSource

@@ -18,8 +18,8 @@ import datetime as dt
 import math
 from typing import Any
 
-from govgate import __version__
-from govgate.cel import CompiledExpression, Reference, evaluate
+from govgate._version import __version__
+from govgate.cel import CompiledExpression, Reference, evaluate, from_cel, to_cel, truth
 from govgate.cel.vocabulary import UNIT_DEPTH
 from govgate.errors import CelError
 from govgate.evidence.model import RunEvidence, Snapshot
@@ -88,26 +88,6 @@ def _observations(path: str, value: Any) -> list[Observation]:
     return [Observation(path=path, value=_json_value(value))]
 
 
-def _to_cel(value: Any) -> Any:
-    import celpy.celtypes as ct
-
-    if isinstance(value, dict):
-        return ct.MapType({ct.StringType(k): _to_cel(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return ct.ListType([_to_cel(v) for v in value])
-    if isinstance(value, bool):
-        return ct.BoolType(value)
-    if isinstance(value, int):
-        return ct.IntType(value)
-    if isinstance(value, float):
-        return ct.DoubleType(value)
-    if isinstance(value, dt.datetime):
-        return ct.TimestampType(value)
-    if value is None:
-        return None
-    return ct.StringType(str(value))
-
-
 def _put(tree: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
     for key in keys[:-1]:
         tree = tree.setdefault(key, {})
@@ -167,7 +147,7 @@ class _PolicyRun:
         names = compiled.variables
         if names:
             tree["variables"] = {name: self._variable(name, confidence) for name in sorted(names)}
-        return {root: _to_cel(value) for root, value in tree.items()}
+        return {root: to_cel(value) for root, value in tree.items()}
 
     def _variable(self, name: str, confidence: float) -> Any:
         """A variable's value at the confidence of the rule that reads it, evaluated at most
@@ -178,7 +158,7 @@ class _PolicyRun:
             compiled = self.variables[name]
             try:
                 result = evaluate(compiled, self._activation(compiled, confidence))
-                self._values[key] = _from_cel(result)
+                self._values[key] = from_cel(result)
             except CelError as exc:
                 self._values[key] = exc
         value = self._values[key]
@@ -303,16 +283,7 @@ class _PolicyRun:
         return out
 
     def _truth(self, compiled: CompiledExpression, confidence: float, what: str) -> bool:
-        result = evaluate(compiled, self._activation(compiled, confidence))
-        if not isinstance(result, bool):  # celpy's BoolType subclasses int, not bool
-            import celpy.celtypes as ct
-
-            if isinstance(result, ct.BoolType):
-                return bool(result)
-            raise CelError(
-                "cel.type", f"the {what} must be true or false, not {type(result).__name__}"
-            )
-        return result
+        return truth(evaluate(compiled, self._activation(compiled, confidence)), what)
 
     def _message(self, compiled: CompiledRule) -> str | None:
         text = compiled.rule.message
@@ -321,7 +292,7 @@ class _PolicyRun:
         for source, placeholder in compiled.message:
             try:
                 value = _fmt(
-                    _from_cel(
+                    from_cel(
                         evaluate(placeholder, self._activation(placeholder, compiled.confidence))
                     )
                 )
@@ -364,27 +335,6 @@ def _replace_placeholder(text: str, source: str, value: str) -> str:
     import re
 
     return re.sub(r"\{\{\s*" + re.escape(source) + r"\s*\}\}", lambda _: value, text, count=1)
-
-
-def _from_cel(value: Any) -> Any:
-    """CEL values back to plain Python (for caching variables and formatting messages)."""
-    import celpy.celtypes as ct
-
-    if isinstance(value, ct.MapType):
-        return {str(k): _from_cel(v) for k, v in value.items()}
-    if isinstance(value, ct.ListType):
-        return [_from_cel(v) for v in value]
-    if isinstance(value, ct.BoolType):
-        return bool(value)
-    if isinstance(value, ct.IntType | ct.UintType):
-        return int(value)
-    if isinstance(value, ct.DoubleType):
-        return float(value)
-    if isinstance(value, ct.TimestampType):
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if isinstance(value, ct.StringType):
-        return str(value)
-    return value
 
 
 def _threshold(compiled: CompiledRule) -> tuple[float | None, str | None]:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from govgate import __version__
+from govgate._version import __version__
 from govgate.evidence.items import ITEMS_PARQUET, ItemTable, parse_items
 from govgate.evidence.model import (
     Evidence,

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import PurePosixPath
 from typing import Any
 
-from govgate import __version__
+from govgate._version import __version__
 from govgate.gate.outcome import Decision, Outcome, RuleResult
 from govgate.report.common import RECOMMENDATIONS, annotation_text, headline, ordered
 from govgate.risk.assess import RiskAssessment

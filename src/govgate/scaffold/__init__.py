@@ -17,7 +17,7 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
-from govgate import __version__
+from govgate._version import __version__
 from govgate.errors import UsageError
 from govgate.policy.model import SLUG
 

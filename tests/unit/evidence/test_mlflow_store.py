@@ -12,14 +12,10 @@ import pytest
 
 from govgate.cli import main
 from govgate.errors import EvidenceError
-from govgate.evidence import (
-    MlflowSettings,
-    Snapshot,
-    parse_ref,
-    read_snapshot,
-    take_snapshot,
-    write_snapshot,
-)
+from govgate.evidence.mlflow_source import MlflowSettings
+from govgate.evidence.model import Snapshot, read_snapshot, write_snapshot
+from govgate.evidence.refs import parse_ref
+from govgate.evidence.snapshot import take_snapshot
 from govgate.exitcodes import ExitCode
 from tests.support.mlflow_store import SECRET
 

@@ -1,0 +1,1 @@
+"""Policy unit tests (`govgate test`): fixtures by shape, the runner, its renderers."""
