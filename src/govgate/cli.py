@@ -15,11 +15,12 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, assert_never
 
 from govgate._version import __version__
 from govgate.errors import EvidenceError, GovgateError, PolicyInvalidError, Problem, UsageError
 from govgate.exitcodes import ExitCode
+from govgate.terms import Verdict
 
 VALIDATE_SCHEMA_ID = "https://govgate.dev/schemas/validate-result-v1.json"
 SNAPSHOT_SCHEMA_ID = "https://govgate.dev/schemas/snapshot-result-v1.json"
@@ -464,7 +465,8 @@ def _problem_text(out: TextIO, problem: Problem) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from govgate.policy.loader import PolicySet, is_test_file, load_policy_set
+    from govgate.policy.compiled import PolicySet
+    from govgate.policy.loader import is_test_file, load_policy_set
     from govgate.policytest.runner import prepare_policy_tests, unique_problems
 
     paths = [Path(p) for p in args.paths]
@@ -1071,14 +1073,21 @@ def _color(stream: TextIO) -> bool:
 
 
 def exit_code_for(verdict: str, fail_on_warn: bool) -> ExitCode:
-    """The one place a verdict becomes an exit code."""
-    return {
-        "PASS": ExitCode.OK,
-        "WARN": ExitCode.BLOCKED if fail_on_warn else ExitCode.OK,
-        "FAIL": ExitCode.BLOCKED,
-        "ROLLBACK": ExitCode.ROLLBACK,
-        "INCONCLUSIVE": ExitCode.INCONCLUSIVE,
-    }[verdict]
+    """The one place a verdict becomes an exit code (every verdict handled: ``assert_never``)."""
+    v = Verdict(verdict)
+    match v:
+        case Verdict.PASS:
+            return ExitCode.OK
+        case Verdict.WARN:
+            return ExitCode.BLOCKED if fail_on_warn else ExitCode.OK
+        case Verdict.FAIL:
+            return ExitCode.BLOCKED
+        case Verdict.ROLLBACK:
+            return ExitCode.ROLLBACK
+        case Verdict.INCONCLUSIVE:
+            return ExitCode.INCONCLUSIVE
+        case _:
+            assert_never(v)
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -31,7 +31,7 @@ from govgate.evidence.refs import Ref, RunRef
 from govgate.evidence.snapshot import take_snapshot
 from govgate.gate.engine import decide
 from govgate.gate.outcome import Decision
-from govgate.policy.loader import PolicySet
+from govgate.policy.compiled import PolicySet
 
 HISTORY_SCHEMA_ID = "https://govgate.dev/schemas/history-result-v1.json"
 

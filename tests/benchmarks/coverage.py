@@ -35,7 +35,7 @@ from govgate.stats import betting
 from govgate.stats.bounds import ValueRange, mean, quantile, rate
 from govgate.stats.compare import unpaired_binary, unpaired_scores
 from govgate.stats.fairness import by_group
-from govgate.stats.proportions import PAIRED_CORRECTION, tango_z
+from govgate.stats.proportions import tango_z
 from tests.benchmarks.common import ROOT
 
 ALPHA = 0.05
@@ -236,14 +236,16 @@ def _trinomial(n: int, p10: float, p01: float) -> tuple[np.ndarray, np.ndarray, 
 
 
 def paired_binary_cells(ns: list[int]) -> list[Cell]:
+    from tests.unit.stats.test_proportions import paired_passes  # the gate's rule, vectorised
+
     cells = []
     m = 0.02
     for n in ns:
         for q in (0.03, 0.1, 0.3):  # share of discordant pairs
             b, c, prob = _trinomial(n, (q - m) / 2, (q + m) / 2)
-            fp = float((prob * (tango_z(b, c, n, -m, PAIRED_CORRECTION) >= Z)).sum())
+            fp = float((prob * paired_passes(b, c, n, -m)).sum())
             _, _, safe0 = _trinomial(n, q / 2, q / 2)
-            ours = 1 - float((safe0 * (tango_z(b, c, n, -m, PAIRED_CORRECTION) >= Z)).sum())
+            ours = 1 - float((safe0 * paired_passes(b, c, n, -m)).sum())
             plain = 1 - float((safe0 * (tango_z(b, c, n, -m, 0.0) >= Z)).sum())
             # the construction it replaced: exact bounds of both discordance rates, bonferroni
             with np.errstate(all="ignore"):
@@ -269,6 +271,25 @@ def paired_binary_cells(ns: list[int]) -> list[Cell]:
                     "uncorrected tango (not valid)",
                 )
             )
+    # the shapes an independent review found above level before the few-pairs fallback
+    for n, p10, p01, case in (
+        (50, 0.1, 0.0, "improvements only"),
+        (2000, 0.01, 0.0, "improvements only"),
+        (500, 0.01, 0.002, "rare regressions"),
+        (20, 0.5025, 0.4975, "every pair discordant"),
+    ):
+        b, c, prob = _trinomial(n, p10, p01)
+        fp = float((prob * paired_passes(b, c, n, p10 - p01)).sum())
+        cells.append(
+            Cell(
+                "paired 0/1",
+                "tango score, continuity-corrected",
+                f"{case}: truth at the bound",
+                f"{n:,}",
+                fp,
+                None,
+            )
+        )
     return cells
 
 
@@ -382,6 +403,23 @@ def fairness_cells(groups: list[int], draws: int) -> list[Cell]:
                     se,
                 )
             )
+    # a large gap between large groups (where a wrong cubic coefficient once passed 9.5%)
+    from tests.unit.stats.test_proportions import pair_passes
+
+    x1 = np.arange(5001)[:, None]
+    x2 = np.arange(501)[None, :]
+    prob = sps.binom.pmf(x1, 5000, 0.85) * sps.binom.pmf(x2, 500, 0.05)
+    fp = float((prob * pair_passes(x1, 5000, x2, 500, 0.8, "diff")).sum())
+    cells.append(
+        Cell(
+            "fairness",
+            "pairwise score bounds, intersection-union",
+            "max_gap 0.8, rates 0.85 vs 0.05, at the boundary",
+            "5000 + 500",
+            fp,
+            None,
+        )
+    )
     # group-vs-rest tests with Holm: family-wise error when no group differs (skewed scores)
     sampler, (lo, hi) = DISTRIBUTIONS["lognormal(0,1) capped at 50"]
     vr = ValueRange(lo, hi, "study")
@@ -451,7 +489,7 @@ def engine_cells(draws: int) -> list[Cell]:
     from pathlib import Path
 
     from govgate.gate.engine import decide
-    from govgate.gate.outcome import Outcome
+    from govgate.terms import Outcome
     from tests.support.snapshots import policy, policy_set, run, snapshot
 
     now = dt_.datetime(2026, 12, 1, tzinfo=dt_.UTC)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from govgate.gate.engine import decide
-from govgate.gate.outcome import Outcome, Verdict
 from govgate.policy.loader import load_policy_set
+from govgate.terms import Outcome, Verdict
 from tests.support.snapshots import policy, run, snapshot
 
 NOW = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)

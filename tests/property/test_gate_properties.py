@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from govgate.evidence.model import read_snapshot, write_snapshot
 from govgate.gate.engine import decide
-from govgate.gate.outcome import Outcome
-from govgate.policy.loader import PolicySet, load_policy_set
+from govgate.policy.compiled import PolicySet
+from govgate.policy.loader import load_policy_set
+from govgate.terms import Outcome
 from tests.support.snapshots import policy, run, snapshot
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)

@@ -13,7 +13,8 @@ import numpy as np
 from govgate.evidence.model import Snapshot
 from govgate.gate.engine import decide
 from govgate.gate.outcome import Decision
-from govgate.policy.loader import PolicySet, load_policy_set
+from govgate.policy.compiled import PolicySet
+from govgate.policy.loader import load_policy_set
 from govgate.risk.assess import RiskAssessment, assess
 from tests.support.snapshots import rates, run, snapshot
 

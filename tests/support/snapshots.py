@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from govgate.evidence.model import Evidence, ItemsInfo, ModelInfo, Resolution, RunEvidence, Snapshot
-from govgate.policy.loader import PolicySet, load_policy_set
+from govgate.policy.compiled import PolicySet
+from govgate.policy.loader import load_policy_set
 from govgate.policytest.fixtures import items_table
 
 RESOLVED = Resolution(reference="test", method="run-id", detail="built by a test")

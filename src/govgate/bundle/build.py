@@ -28,7 +28,7 @@ from typing import Any, Final
 from govgate import canonical
 from govgate.evidence.model import Snapshot
 from govgate.gate.outcome import Decision
-from govgate.policy.loader import PolicySet
+from govgate.policy.compiled import PolicySet
 from govgate.report.html import render_html
 from govgate.report.markdown import render_markdown
 from govgate.risk.assess import RiskAssessment

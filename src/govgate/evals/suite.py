@@ -18,8 +18,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from govgate.errors import PolicyInvalidError, Problem, SourceSpan, UsageError
-from govgate.policy.model import SLUG, Range, Stage
+from govgate.policy.model import SLUG, Range
 from govgate.safeyaml import load_yaml
+from govgate.terms import Stage
 
 SCHEMA_ID = "https://govgate.dev/schemas/govgate-evalsuite-v1.schema.json"
 SCHEMA_FILE = "govgate-evalsuite-v1.schema.json"

@@ -20,14 +20,12 @@ from typing import Any
 
 from govgate._version import __version__
 from govgate.cel import CompiledExpression, Reference, evaluate, from_cel, to_cel, truth
-from govgate.cel.vocabulary import UNIT_DEPTH
 from govgate.errors import CelError
 from govgate.evidence.model import RunEvidence, Snapshot
 from govgate.gate.outcome import (
     Decision,
     ExpectedGap,
     Observation,
-    Outcome,
     Preregistration,
     RuleResult,
     RunSummary,
@@ -36,19 +34,15 @@ from govgate.gate.outcome import (
 from govgate.gate.samples import samples_needed
 from govgate.gate.view import EvidenceView, Invalid, Missing
 from govgate.gate.waivers import apply_waivers
-from govgate.policy.loader import CompiledRule, LoadedPolicy, PolicySet
+from govgate.policy.compiled import CompiledRule, LoadedPolicy, PolicySet, unit_depth
 from govgate.policy.model import Statistics
+from govgate.terms import OnMissing, Outcome
 
 #: The tag an evaluation run carries with the digest of the policies in force when it was
 #: scored (written by ``govgate eval run``): pre-registration of the release criteria.
 POLICY_DIGEST_TAG = "govgate.policy_digest"
 #: How a result decided on approximate bounds is labelled, in its reason and in every report.
 APPROXIMATE_LABEL = "approximate: not guaranteed at this n"
-
-
-def unit_depth(ref: Reference) -> int:
-    """How many path segments name one unit of evidence (a metric, a stat, a comparison)."""
-    return min(len(ref.path), UNIT_DEPTH.get(ref.root, 0))
 
 
 def _json_value(value: Any) -> float | int | str | bool | None:
@@ -208,7 +202,7 @@ class _PolicyRun:
                 error="; ".join(invalid),
             )
         if missing:
-            outcome = Outcome.FAIL if rule.on_missing.value == "fail" else Outcome.GAP
+            outcome = Outcome.FAIL if rule.on_missing is OnMissing.FAIL else Outcome.GAP
             what = (
                 "missing evidence counts as a failure (on_missing: fail)"
                 if outcome is (Outcome.FAIL)
@@ -304,8 +298,7 @@ class _PolicyRun:
     def _base(self, compiled: CompiledRule) -> dict[str, Any]:
         rule = compiled.rule
         meta = self.policy.document.metadata
-        threshold, kind = _threshold(compiled)
-        subject, subject_kind, at_most = _subject(compiled)
+        subject = compiled.subject
         return {
             "policy": compiled.policy,
             "policy_version": meta.version,
@@ -319,11 +312,11 @@ class _PolicyRun:
             "expression": compiled.cel.expression,
             "violation": compiled.cel.violation,
             "confidence": compiled.confidence,
-            "threshold": threshold,
-            "threshold_kind": kind,
-            "subject": subject,
-            "subject_kind": subject_kind,
-            "at_most": at_most,
+            "threshold": subject.threshold,
+            "threshold_kind": subject.threshold_kind,
+            "subject": subject.path,
+            "subject_kind": subject.kind,
+            "at_most": subject.at_most,
             "risk": rule.risk.model_dump(mode="json", exclude_none=True) if rule.risk else None,
             "owner": rule.owner,
             "owners": list(meta.owners),
@@ -335,46 +328,6 @@ def _replace_placeholder(text: str, source: str, value: str) -> str:
     import re
 
     return re.sub(r"\{\{\s*" + re.escape(source) + r"\s*\}\}", lambda _: value, text, count=1)
-
-
-def _threshold(compiled: CompiledRule) -> tuple[float | None, str | None]:
-    rule = compiled.rule
-    if rule.threshold is not None:
-        if rule.threshold.max is not None:
-            return rule.threshold.max, "max"
-        return rule.threshold.min, "min"
-    if rule.relative is not None:
-        if rule.relative.margin is not None:
-            return rule.relative.margin, "margin"
-        return rule.relative.margin_ratio, "margin_ratio"
-    if rule.fairness is not None:
-        if rule.fairness.max_gap is not None:
-            return rule.fairness.max_gap, "max_gap"
-        return rule.fairness.min_ratio, "min_ratio"
-    return None, None
-
-
-def _subject(compiled: CompiledRule) -> tuple[str | None, str | None, bool | None]:
-    """What a shorthand rule decides on: (observed path of the unit, kind, at most?)."""
-    rule = compiled.rule
-    if (t := rule.threshold) is not None:
-        section, kind = ("stats", "stat") if t.basis.value == "bound" else ("metrics", "point")
-        return Reference("candidate", (section, t.metric)).dotted(), kind, t.max is not None
-    if (r := rule.relative) is not None:
-        at_most = r.direction.value == "lower_is_better"
-        if r.basis.value == "paired":
-            return Reference("compare", (r.metric,)).dotted(), "delta", at_most
-        return Reference("candidate", ("metrics", r.metric)).dotted(), "point", at_most
-    if (f := rule.fairness) is not None:
-        path = ("by_group", f.group, "stats", f.metric)
-        return Reference("fairness", path).dotted(), "fairness", f.max_gap is not None
-    # a custom expression over one statistic: shown in reports (no threshold is known)
-    units = {(r.root, r.path[: unit_depth(r)]) for r in compiled.evidence}
-    if len(units) == 1:
-        root, unit = next(iter(units))
-        if root in ("candidate", "baseline") and unit[:1] == ("stats",) and len(unit) == 2:
-            return Reference(root, unit).dotted(), "stat", None
-    return None, None, None
 
 
 def decide(policy_set: PolicySet, snapshot: Snapshot, *, stage: str, now: dt.datetime) -> Decision:

@@ -7,32 +7,14 @@ separately from them, and the exit code is computed from the verdict in one plac
 from __future__ import annotations
 
 import hashlib
-from enum import StrEnum
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from govgate import canonical
+from govgate.terms import Category, Enforce, Outcome, Stage, SubjectKind, Verdict
 
 DECISION_FORMAT: Final = "govgate.decision/v1"
-
-
-class Outcome(StrEnum):
-    PASS = "pass"  # the expression holds on the evidence
-    FAIL = "fail"  # the violation holds: the evidence shows a breach
-    INCONCLUSIVE = "inconclusive"  # neither: the evidence is too weak to show either
-    GAP = "gap"  # evidence the rule reads is missing
-    ERROR = "error"  # the expression or the evidence is broken: could not decide
-    WAIVED = "waived"  # did not pass, and a valid waiver covers it
-    SKIPPED = "skipped"  # not for this stage
-
-
-class Verdict(StrEnum):
-    PASS = "PASS"
-    WARN = "WARN"
-    FAIL = "FAIL"
-    ROLLBACK = "ROLLBACK"
-    INCONCLUSIVE = "INCONCLUSIVE"
 
 
 class _Frozen(BaseModel):
@@ -61,7 +43,7 @@ class RuleResult(_Frozen):
     rule: str
     title: str | None
     category: str
-    enforce: Literal["block", "warn", "audit"]
+    enforce: Enforce
     outcome: Outcome
     reason: str  # one sentence: why this outcome
     file: str
@@ -75,7 +57,7 @@ class RuleResult(_Frozen):
     #: for shorthand rules: the evidence unit the rule decides on (an observed path prefix),
     #: its kind (stat, delta, fairness, point) and whether it must stay at most the threshold
     subject: str | None = None
-    subject_kind: Literal["stat", "delta", "fairness", "point"] | None = None
+    subject_kind: SubjectKind | None = None
     at_most: bool | None = None
     observed: list[Observation] = []
     missing: list[str] = []
@@ -175,11 +157,13 @@ def verdict_of(rules: list[RuleResult], stage: str) -> tuple[Verdict, str]:
     Audit rules never change the verdict.
     """
     deciding = [r for r in rules if r.outcome is not Outcome.SKIPPED and r.enforce != "audit"]
-    blocking = [r for r in deciding if r.enforce == "block"]
+    blocking = [r for r in deciding if r.enforce is Enforce.BLOCK]
     if not deciding:
         return Verdict.INCONCLUSIVE, f"no blocking or warning rule applies to stage {stage}"
-    rollbacks = [r for r in blocking if r.category == "rollback" and r.outcome is Outcome.FAIL]
-    if stage == "canary" and rollbacks:
+    rollbacks = [
+        r for r in blocking if r.category == Category.ROLLBACK and r.outcome is Outcome.FAIL
+    ]
+    if stage == Stage.CANARY and rollbacks:
         return Verdict.ROLLBACK, f"rollback criteria failed: {_keys(rollbacks)}"
     failed = [r for r in blocking if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
     if failed:
@@ -189,7 +173,7 @@ def verdict_of(rules: list[RuleResult], stage: str) -> tuple[Verdict, str]:
         return Verdict.INCONCLUSIVE, f"evidence missing or too weak for: {_keys(unsure)}"
     if not any(r.outcome is Outcome.PASS for r in deciding):
         return Verdict.INCONCLUSIVE, "no rule passed: waivers alone do not make a release pass"
-    warned = [r for r in deciding if r.enforce == "warn" and _falls_short(r.outcome)]
+    warned = [r for r in deciding if r.enforce is Enforce.WARN and _falls_short(r.outcome)]
     if warned:
         return Verdict.WARN, f"warning rules fell short: {_keys(warned)}"
     return Verdict.PASS, "every blocking rule passed"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from govgate.errors import EvidenceError
-from govgate.policy.loader import CompiledRule, PolicySet
+from govgate.policy.compiled import CompiledRule, PolicySet
 
 
 def rules_for_stage(policy_set: PolicySet, stage: str) -> list[CompiledRule]:

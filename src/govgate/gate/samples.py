@@ -19,14 +19,12 @@ import math
 
 from scipy import stats as sps
 
-from govgate.policy.loader import CompiledRule
-from govgate.policy.model import Basis, Direction, RelativeBasis
-from govgate.stats.bounds import Estimate, RateMethod, rate
+from govgate.policy.compiled import CompiledRule
+from govgate.stats.bounds import Estimate, rate
+from govgate.terms import Basis, Direction, RateMethod, RelativeBasis
 
 MAX_ESTIMATE = 10**9
-RATE_METHODS: frozenset[str] = frozenset(
-    {"clopper-pearson", "approximate-wilson", "approximate-jeffreys"}
-)
+RATE_METHODS: frozenset[str] = frozenset(RateMethod)
 
 Observed = dict[str, float | int | str | bool | None]
 
@@ -84,7 +82,7 @@ def rate_needed(
 
 def _rate_real(k: float, n: int, confidence: float, method: RateMethod) -> Estimate:
     """Bounds for a fractional event count (``p * n``), so the search is monotone in n."""
-    if method != "clopper-pearson":
+    if method is not RateMethod.CLOPPER_PEARSON:
         return rate(min(n, max(0, round(k))), n, confidence, method)
     alpha = 1.0 - confidence
     lower = 0.0 if k <= 0 else float(sps.beta.ppf(alpha, k, n - k + 1))
@@ -138,7 +136,9 @@ def samples_needed(rule: CompiledRule, observed: Observed) -> int | None:
         method = observed.get(f"{base}.method")
         value, n = _num(observed, f"{base}.value"), _num(observed, f"{base}.n")
         if method in RATE_METHODS and value is not None and n is not None and limit is not None:
-            return rate_needed(value, int(n), float(limit), at_most, rule.confidence, method)  # type: ignore[arg-type]
+            return rate_needed(
+                value, int(n), float(limit), at_most, rule.confidence, RateMethod(method)
+            )
     elif r.relative is not None and r.relative.basis is RelativeBasis.PAIRED:
         base = f"compare{_quote(r.relative.metric)}"
         margin = r.relative.margin

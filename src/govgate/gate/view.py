@@ -288,7 +288,7 @@ class EvidenceView:
             kind, values, q, _ = found
             if kind == "rate":
                 present = values[~np.isnan(values)]
-                est = rate(int(present.sum()), int(present.size), confidence, settings.rates.value)
+                est = rate(int(present.sum()), int(present.size), confidence, settings.rates)
             elif q is not None:
                 est = quantile(values, q, confidence)
             else:
@@ -297,7 +297,7 @@ class EvidenceView:
                     self._cache[key] = value_range
                     return value_range
                 ordered = values[self._order(table)]
-                est = mean(ordered, confidence, settings.means.value, value_range=value_range)
+                est = mean(ordered, confidence, settings.means, value_range=value_range)
             result = (
                 Missing(f"no {role} item was scored for {name!r}")
                 if est.n == 0
@@ -346,7 +346,7 @@ class EvidenceView:
             (cpos[pairs], bpos[pairs]),
             binary=ckind == "rate",
             confidence=confidence,
-            method=settings.means.value,
+            method=settings.means,
             ranges=(crange, brange),
         )
         result: Resolved = (
@@ -413,8 +413,8 @@ class EvidenceView:
             binary=found[0] == "rate",
             confidence=confidence,
             min_group_size=settings.min_group_size,
-            rate_method=settings.rates.value,
-            mean_method=settings.means.value,
+            rate_method=settings.rates,
+            mean_method=settings.means,
             value_range=value_range,
         )
         if f.small_groups:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 from govgate.evidence.model import Evidence
-from govgate.gate.outcome import Outcome, RuleResult, WaiverRef, WaiverUse
-from govgate.policy.loader import LoadedWaiver
+from govgate.gate.outcome import RuleResult, WaiverRef, WaiverUse
+from govgate.policy.compiled import LoadedWaiver
 from govgate.policy.model import expiry_instant
+from govgate.terms import Outcome
 
 WAIVABLE = (Outcome.FAIL, Outcome.INCONCLUSIVE)
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,73 +24,22 @@ from pydantic import ValidationError
 from govgate.cel import CelCompiler, CompiledExpression, Reference
 from govgate.errors import Problem, SourceSpan, UsageError
 from govgate.policy import model, schema
-from govgate.policy.shorthand import RuleCel, rule_cel
+from govgate.policy.compiled import (
+    CompiledRule,
+    Expectation,
+    LoadedPolicy,
+    LoadedWaiver,
+    PolicySet,
+    SourceFile,
+    subject_of,
+)
+from govgate.policy.shorthand import rule_cel
 from govgate.safeyaml import DEFAULT_LIMITS, YAML11_BOOLEANS, YamlDocument, YamlLimits, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
 POLICY_KINDS = ("Policy", "Waiver")
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    """A file that was read: its path as given, content digest, size, and the exact bytes
-    evaluated (an audit bundle stores these, never a second read of the file)."""
-
-    path: str
-    sha256: str
-    size: int
-    data: bytes = field(default=b"", repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class CompiledRule:
-    """A rule ready for the gate: its CEL (whatever form it was written in), compiled."""
-
-    policy: str
-    rule: model.Rule
-    span: SourceSpan
-    cel: RuleCel
-    expression: CompiledExpression
-    violation: CompiledExpression | None
-    message: tuple[tuple[str, CompiledExpression], ...]
-    evidence: tuple[Reference, ...]
-    stages: tuple[model.Stage, ...]
-    confidence: float
-
-    @property
-    def key(self) -> str:
-        return f"{self.policy}/{self.rule.id}"
-
-
-@dataclass(frozen=True)
-class Expectation:
-    """Evidence a policy expects on every run (``spec.expects``), with where it was declared."""
-
-    reference: Reference
-    span: SourceSpan
-
-
-@dataclass(frozen=True)
-class LoadedPolicy:
-    document: model.Policy
-    source: SourceFile
-    span: SourceSpan
-    variables: tuple[tuple[str, CompiledExpression], ...]
-    rules: tuple[CompiledRule, ...]
-    expects: tuple[Expectation, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return self.document.metadata.name
-
-
-@dataclass(frozen=True)
-class LoadedWaiver:
-    document: model.Waiver
-    source: SourceFile
-    span: SourceSpan
 
 
 @dataclass(frozen=True)
@@ -103,22 +52,6 @@ class LoadedTest:
 
     def span(self, pointer: str) -> SourceSpan:
         return self.yaml.span(pointer)
-
-
-@dataclass(frozen=True)
-class PolicySet:
-    policies: tuple[LoadedPolicy, ...]
-    waivers: tuple[LoadedWaiver, ...]
-    sources: tuple[SourceFile, ...]
-
-    @property
-    def rule_count(self) -> int:
-        return sum(len(p.rules) for p in self.policies)
-
-    def digest(self) -> str:
-        """sha256 over the sorted content digests of every file: independent of paths."""
-        listing = "".join(f"{d}\n" for d in sorted(s.sha256 for s in self.sources))
-        return hashlib.sha256(listing.encode()).hexdigest()
 
 
 @cache
@@ -520,6 +453,7 @@ class _Loader:
             evidence=evidence,
             stages=tuple(rule.stages if rule.stages is not None else spec.stages),
             confidence=rule.confidence if rule.confidence is not None else spec.confidence,
+            subject=subject_of(rule, evidence),
         )
 
     def _placeholders(

@@ -11,10 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from enum import StrEnum
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from govgate.terms import (
+    Basis,
+    Category,
+    Direction,
+    Enforce,
+    Impact,
+    MeanMethod,
+    OnMissing,
+    RateMethod,
+    RelativeBasis,
+    Stage,
+)
 
 API_VERSION = "govgate/v1"
 
@@ -26,68 +38,6 @@ DATE_OR_DATETIME = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
     r"([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
 )
-
-
-class Stage(StrEnum):
-    """Evaluation stages a policy can judge."""
-
-    OFFLINE = "offline"
-    SHADOW = "shadow"
-    CANARY = "canary"
-
-
-class Category(StrEnum):
-    SAFETY = "safety"
-    QUALITY = "quality"
-    COST = "cost"
-    LATENCY = "latency"
-    FAIRNESS = "fairness"
-    DRIFT = "drift"
-    RELIABILITY = "reliability"
-    ROLLBACK = "rollback"
-
-
-class Enforce(StrEnum):
-    """``block``: a failure blocks the release. ``warn``: reported, blocks only with
-    ``--fail-on-warn``. ``audit``: evaluated and recorded, never blocks."""
-
-    BLOCK = "block"
-    WARN = "warn"
-    AUDIT = "audit"
-
-
-class Impact(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-
-class OnMissing(StrEnum):
-    """What a rule becomes when evidence it reads is missing. Never a pass."""
-
-    GAP = "gap"
-    FAIL = "fail"
-
-
-class Basis(StrEnum):
-    """``bound``: decide on the one-sided confidence bound from per-item data (pass, fail or
-    inconclusive). ``point``: decide on the logged point value (pass or fail, no uncertainty)."""
-
-    BOUND = "bound"
-    POINT = "point"
-
-
-class RelativeBasis(StrEnum):
-    """``paired``: candidate - baseline on shared items, with bounds. ``point``: logged values."""
-
-    PAIRED = "paired"
-    POINT = "point"
-
-
-class Direction(StrEnum):
-    HIGHER_IS_BETTER = "higher_is_better"
-    LOWER_IS_BETTER = "lower_is_better"
 
 
 _T = TypeVar("_T")
@@ -266,18 +216,6 @@ class Rule(_Doc):
     @property
     def form(self) -> str:
         return next(f for f in RULE_FORMS if getattr(self, f) is not None)
-
-
-class RateMethod(StrEnum):
-    CLOPPER_PEARSON = "clopper-pearson"
-    APPROXIMATE_WILSON = "approximate-wilson"
-    APPROXIMATE_JEFFREYS = "approximate-jeffreys"
-
-
-class MeanMethod(StrEnum):
-    BETTING = "betting"
-    APPROXIMATE_T = "approximate-t"
-    APPROXIMATE_BOOTSTRAP = "approximate-bootstrap"
 
 
 def _range(value: list[float]) -> list[float]:

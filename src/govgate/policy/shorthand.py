@@ -17,15 +17,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from govgate.policy.model import (
-    Basis,
-    Direction,
-    Fairness,
-    Relative,
-    RelativeBasis,
-    Rule,
-    Threshold,
-)
+from govgate.policy.model import Fairness, Relative, Rule, Threshold
+from govgate.terms import Basis, Direction, RelativeBasis
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,17 +23,16 @@ from pathlib import Path
 
 from govgate.errors import EvidenceError, Problem, SourceSpan
 from govgate.evidence.model import Snapshot, read_snapshot
-from govgate.gate.outcome import Outcome
 from govgate.policy import model
+from govgate.policy.compiled import CompiledRule, PolicySet
 from govgate.policy.loader import (
-    CompiledRule,
     LoadedTest,
-    PolicySet,
     discover,
     json_pointer,
     load_policy_set,
     load_policy_tests,
 )
+from govgate.terms import Outcome
 
 #: The instant a case decides at unless it says ``now``: fixed, so a test passes or fails
 #: the same way on any day (waiver expiry is the only thing ``now`` changes).

@@ -10,8 +10,9 @@ import math
 from dataclasses import dataclass
 
 from govgate.gate.engine import APPROXIMATE_LABEL
-from govgate.gate.outcome import Decision, Outcome, RuleResult, Verdict
+from govgate.gate.outcome import Decision, RuleResult
 from govgate.risk.assess import Finding, RiskAssessment
+from govgate.terms import Enforce, Outcome, Verdict
 
 VERDICT_WORDS = {
     Verdict.PASS: "PASS",
@@ -47,7 +48,7 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 
 def headline(decision: Decision, risk: RiskAssessment) -> str:
     """One high-signal line: verdict, blocking findings, gaps, overall risk."""
-    blocking = [r for r in decision.rules if r.enforce == "block"]
+    blocking = [r for r in decision.rules if r.enforce is Enforce.BLOCK]
     failures = sum(r.outcome in (Outcome.FAIL, Outcome.ERROR) for r in blocking)
     unsettled = sum(r.outcome is Outcome.INCONCLUSIVE for r in blocking)
     parts = [f"Release decision: {VERDICT_WORDS[decision.verdict]}"]
@@ -56,7 +57,8 @@ def headline(decision: Decision, risk: RiskAssessment) -> str:
         parts.append(plural(unsettled, "inconclusive blocking rule"))
     parts.append(plural(len(risk.gaps), "observability gap"))
     warned = sum(
-        r.enforce == "warn" and r.outcome not in (Outcome.PASS, Outcome.SKIPPED, Outcome.WAIVED)
+        r.enforce is Enforce.WARN
+        and r.outcome not in (Outcome.PASS, Outcome.SKIPPED, Outcome.WAIVED)
         for r in decision.rules
     )
     if warned:

@@ -11,7 +11,7 @@ import html
 import math
 from typing import Any
 
-from govgate.gate.outcome import Decision, Outcome, RuleResult
+from govgate.gate.outcome import Decision, RuleResult
 from govgate.report.common import (
     RECOMMENDATIONS,
     VERDICT_WORDS,
@@ -24,6 +24,7 @@ from govgate.report.common import (
     row,
 )
 from govgate.risk.assess import RiskAssessment
+from govgate.terms import Outcome, SubjectKind
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1f2328}
@@ -99,15 +100,15 @@ def interval_svg(
 
 
 def _rule_plot(rule: RuleResult) -> str:
-    if not rule.subject or rule.subject_kind == "point":
+    if not rule.subject or rule.subject_kind is SubjectKind.POINT:
         return ""
     v = _values(rule)
     s = rule.subject
-    if rule.subject_kind == "stat":
+    if rule.subject_kind is SubjectKind.STAT:
         value, lower, upper = v.get(f"{s}.value"), v.get(f"{s}.lower"), v.get(f"{s}.upper")
         n = v.get(f"{s}.n")
         threshold = rule.threshold
-    elif rule.subject_kind == "delta":
+    elif rule.subject_kind is SubjectKind.DELTA:
         value, lower, upper = (
             v.get(f"{s}.delta"),
             v.get(f"{s}.delta_lower"),

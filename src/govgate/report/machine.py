@@ -8,9 +8,10 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from govgate._version import __version__
-from govgate.gate.outcome import Decision, Outcome, RuleResult
+from govgate.gate.outcome import Decision, RuleResult
 from govgate.report.common import RECOMMENDATIONS, annotation_text, headline, ordered
 from govgate.risk.assess import RiskAssessment
+from govgate.terms import Enforce, Outcome
 
 REPORT_SCHEMA_ID = "https://govgate.dev/schemas/report-v1.json"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -74,7 +75,7 @@ def render_junit(decision: Decision, risk: RiskAssessment) -> str:
             if r.outcome in (Outcome.SKIPPED, Outcome.WAIVED):
                 ET.SubElement(case, "skipped", message=r.reason)
                 counts["skipped"] += 1
-            elif r.outcome in SHORT and r.enforce == "block":
+            elif r.outcome in SHORT and r.enforce is Enforce.BLOCK:
                 kind = "error" if r.outcome is Outcome.ERROR else "failure"
                 element = ET.SubElement(case, kind, type=r.outcome.value, message=r.reason)
                 element.text = _detail(r)
@@ -96,9 +97,9 @@ def _uri(file: str) -> str:
 
 
 def _level(r: RuleResult) -> str:
-    if r.enforce == "audit" or r.outcome is Outcome.WAIVED:
+    if r.enforce is Enforce.AUDIT or r.outcome is Outcome.WAIVED:
         return "note"
-    return "error" if r.enforce == "block" else "warning"
+    return "error" if r.enforce is Enforce.BLOCK else "warning"
 
 
 def render_sarif(decision: Decision, risk: RiskAssessment) -> str:
@@ -113,9 +114,9 @@ def render_sarif(decision: Decision, risk: RiskAssessment) -> str:
             "fullDescription": {"text": f"{r.category} rule ({r.enforce}): {r.expression}"},
             "defaultConfiguration": {
                 "level": "error"
-                if r.enforce == "block"
+                if r.enforce is Enforce.BLOCK
                 else "warning"
-                if r.enforce == "warn"
+                if r.enforce is Enforce.WARN
                 else "note"
             },
             "properties": {
@@ -200,12 +201,12 @@ def render_github(decision: Decision, risk: RiskAssessment) -> str:
     severity = {Outcome.FAIL: 0, Outcome.ERROR: 0, Outcome.GAP: 1, Outcome.INCONCLUSIVE: 1}
     worst = sorted(
         (r for r in decision.rules if r.outcome in SHORT and r.enforce != "audit"),
-        key=lambda r: (r.enforce != "block", severity[r.outcome], r.key),
+        key=lambda r: (r.enforce is not Enforce.BLOCK, severity[r.outcome], r.key),
     )
     lines: list[str] = []
     used = {"error": 0, "warning": 0}
     for r in worst:
-        level = "error" if r.enforce == "block" else "warning"
+        level = "error" if r.enforce is Enforce.BLOCK else "warning"
         if used[level] >= GITHUB_MAX_PER_LEVEL:
             continue
         used[level] += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from govgate.gate.outcome import Decision, Outcome
+from govgate.gate.outcome import Decision
 from govgate.report.common import (
     RECOMMENDATIONS,
     findings_by_rule,
@@ -20,6 +20,7 @@ from govgate.report.common import (
     row,
 )
 from govgate.risk.assess import RiskAssessment
+from govgate.terms import Enforce, Outcome
 
 MAX_CHARS = 60_000
 
@@ -97,7 +98,7 @@ def render_markdown(decision: Decision, risk: RiskAssessment, max_chars: int = M
             findings,
         )
         body.append("")
-    blocking = [f for f in risk.findings if f.enforce == "block"]
+    blocking = [f for f in risk.findings if f.enforce == Enforce.BLOCK]
     if blocking:
         body += ["### Risk of blocking findings", ""]
         body += _table(

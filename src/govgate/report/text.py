@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govgate.gate.outcome import Decision, Outcome, RuleResult
+from govgate.gate.outcome import Decision, RuleResult
 from govgate.report.common import (
     RECOMMENDATIONS,
     findings_by_rule,
@@ -13,6 +13,7 @@ from govgate.report.common import (
     preregistration,
 )
 from govgate.risk.assess import Finding, RiskAssessment
+from govgate.terms import Outcome
 
 _COLOURS = {
     Outcome.FAIL: "31;1",

@@ -25,7 +25,8 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict
 from scipy import stats as sps
 
-from govgate.gate.outcome import Decision, Outcome, RuleResult
+from govgate.gate.outcome import Decision, RuleResult
+from govgate.terms import Category, Enforce, Outcome, SubjectKind, Verdict
 
 RISK_FORMAT: Final = "govgate.risk/v1"
 
@@ -40,15 +41,15 @@ class Level(StrEnum):
 LEVEL_ORDER = [Level.LOW, Level.MEDIUM, Level.HIGH, Level.CRITICAL]
 
 #: Impact when a rule declares none, by category.
-DEFAULT_IMPACT: Final = {
-    "safety": Level.HIGH,
-    "fairness": Level.HIGH,
-    "rollback": Level.HIGH,
-    "quality": Level.MEDIUM,
-    "latency": Level.MEDIUM,
-    "cost": Level.MEDIUM,
-    "reliability": Level.MEDIUM,
-    "drift": Level.LOW,
+DEFAULT_IMPACT: Final[dict[Category, Level]] = {
+    Category.SAFETY: Level.HIGH,
+    Category.FAIRNESS: Level.HIGH,
+    Category.ROLLBACK: Level.HIGH,
+    Category.QUALITY: Level.MEDIUM,
+    Category.LATENCY: Level.MEDIUM,
+    Category.COST: Level.MEDIUM,
+    Category.RELIABILITY: Level.MEDIUM,
+    Category.DRIFT: Level.LOW,
 }
 
 #: Likelihood bands: (upper limit, name). Probability p falls in the first band with p < limit.
@@ -193,7 +194,9 @@ def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
     unit, kind = rule.subject, rule.subject_kind
     obs = _obs(rule)
     facts: dict[str, Any] = {}
-    if kind == "stat" and unit is not None and rule.threshold is None:  # a custom expression
+    if (
+        kind == SubjectKind.STAT and unit is not None and rule.threshold is None
+    ):  # a custom expression
         facts = {
             "observed": obs.get(f"{unit}.value"),
             "n": obs.get(f"{unit}.n"),
@@ -208,7 +211,7 @@ def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
         return Likelihood(
             probability=None, band=None, basis="the evidence for it is missing or unusable"
         ), facts
-    if kind == "point":
+    if kind == SubjectKind.POINT:
         facts = {"observed": obs.get(unit) if unit else None}
         breached = rule.outcome in (Outcome.FAIL,) or (
             rule.waiver is not None and rule.waiver.waived_outcome is Outcome.FAIL
@@ -220,7 +223,7 @@ def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
     assert unit is not None
     threshold = rule.threshold
     z = float(sps.norm.ppf(rule.confidence))
-    if kind == "stat":
+    if kind == SubjectKind.STAT:
         value, n = obs.get(f"{unit}.value"), obs.get(f"{unit}.n")
         lower, upper = obs.get(f"{unit}.lower"), obs.get(f"{unit}.upper")
         method = str(obs.get(f"{unit}.method", ""))
@@ -240,7 +243,7 @@ def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
             f"normal approximation from the {method} bound, n={n}",
             f"no {bound_kind} bound (too few items, n={n})",
         ), facts
-    if kind == "delta":
+    if kind == SubjectKind.DELTA:
         value, n = obs.get(f"{unit}.delta"), obs.get(f"{unit}.n")
         at_most = bool(rule.at_most)
         bound = obs.get(f"{unit}.delta_upper" if at_most else f"{unit}.delta_lower")
@@ -316,7 +319,7 @@ def _impact(rule: RuleResult) -> tuple[Level, Literal["declared", "category defa
     declared = (rule.risk or {}).get("impact")
     if declared:
         return Level(declared), "declared"
-    return DEFAULT_IMPACT.get(rule.category, Level.MEDIUM), "category default"
+    return DEFAULT_IMPACT[Category(rule.category)], "category default"
 
 
 def _owner(rule: RuleResult) -> str:
@@ -391,7 +394,7 @@ def _gap_parts(missing: str) -> tuple[str, str, str]:
 
 
 def _priority(rule: RuleResult, impact: Level) -> Literal["P1", "P2", "P3"]:
-    if rule.enforce != "block":
+    if rule.enforce is not Enforce.BLOCK:
         return "P3"
     return "P1" if impact in (Level.HIGH, Level.CRITICAL) else "P2"
 
@@ -466,14 +469,14 @@ def _actions(
     actions: list[NextAction] = []
     samples = {r.key: r.samples_needed for r in decision.rules}
     for f in findings:
-        blocking = f.enforce == "block"
+        blocking = f.enforce == Enforce.BLOCK
         if f.outcome in (Outcome.FAIL, Outcome.ERROR):
             fix = f.mitigation or (
                 "fix the expression"
                 if f.outcome is Outcome.ERROR
                 else "fix the cause before releasing"
             )
-            if f.category == "rollback" and decision.verdict.value == "ROLLBACK":
+            if f.category == Category.ROLLBACK and decision.verdict is Verdict.ROLLBACK:
                 fix = f.rollback or fix
             actions.append(
                 NextAction(
@@ -530,7 +533,7 @@ def assess(decision: Decision) -> RiskAssessment:
     waived = [finding(r) for r in decision.rules if r.outcome is Outcome.WAIVED]
     gaps = gaps_of(decision)
     debt = _debt(decision)
-    deciding = [f for f in findings if f.enforce in ("block", "warn")]
+    deciding = [f for f in findings if f.enforce in (Enforce.BLOCK, Enforce.WARN)]
     if deciding:
         worst = max(deciding, key=lambda f: LEVEL_ORDER.index(f.level))
         level, why = worst.level, f"worst finding: {worst.rule} ({worst.level.value})"

@@ -22,15 +22,13 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from scipy import stats as sps
 
 from govgate.stats import betting
+from govgate.terms import MeanMethod, RateMethod
 
-RateMethod = Literal["clopper-pearson", "approximate-wilson", "approximate-jeffreys"]
-MeanMethod = Literal["betting", "approximate-t", "approximate-bootstrap"]
 BOOTSTRAP_RESAMPLES = 2_000
 NO_RANGE = (
     "a mean has no valid bound without a known range: declare one (statistics.ranges in the "
@@ -71,24 +69,28 @@ def data_seed(values: np.ndarray, *parts: object) -> int:
     return int.from_bytes(digest.digest()[:8], "big")
 
 
-def rate(k: int, n: int, confidence: float, method: RateMethod = "clopper-pearson") -> Estimate:
+def rate(
+    k: int, n: int, confidence: float, method: RateMethod = RateMethod.CLOPPER_PEARSON
+) -> Estimate:
     """``k`` events in ``n`` trials: the rate with one-sided bounds."""
+    method = RateMethod(method)  # a plain string names a member too
     if n <= 0:
-        return Estimate(math.nan, 0, None, None, confidence, method)
+        return Estimate(math.nan, 0, None, None, confidence, method.value)
     alpha = 1.0 - confidence
     p = k / n
-    if method == "clopper-pearson":
+    if method is RateMethod.CLOPPER_PEARSON:
         lower = 0.0 if k == 0 else float(sps.beta.ppf(alpha, k, n - k + 1))
         upper = 1.0 if k == n else float(sps.beta.ppf(confidence, k + 1, n - k))
-    elif method == "approximate-jeffreys":
+    elif method is RateMethod.APPROXIMATE_JEFFREYS:
         lower = 0.0 if k == 0 else float(sps.beta.ppf(alpha, k + 0.5, n - k + 0.5))
         upper = 1.0 if k == n else float(sps.beta.ppf(confidence, k + 0.5, n - k + 0.5))
-    else:  # wilson score bound, one-sided
+    else:  # approximate-wilson: the score bound, one-sided
         z = float(sps.norm.ppf(confidence))
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         lower, upper = max(0.0, centre - half), min(1.0, centre + half)
-    return Estimate(p, n, lower, upper, confidence, method, approximate=method != "clopper-pearson")
+    exact = method is RateMethod.CLOPPER_PEARSON
+    return Estimate(p, n, lower, upper, confidence, method.value, approximate=not exact)
 
 
 def t_bounds(values: np.ndarray, confidence: float) -> tuple[float, float]:
@@ -125,28 +127,29 @@ def bounded_mean_bounds(
 def mean(
     values: np.ndarray,
     confidence: float,
-    method: MeanMethod = "betting",
+    method: MeanMethod = MeanMethod.BETTING,
     *,
     value_range: ValueRange | None = None,
     resamples: int = BOOTSTRAP_RESAMPLES,
 ) -> Estimate:
     """The mean of the non-missing values, with one-sided bounds."""
+    method = MeanMethod(method)  # a plain string names a member too
     x = values[~np.isnan(values)]
     n = int(x.size)
     if n == 0:
         return Estimate(math.nan, 0, None, None, confidence, "none")
     point = float(x.mean())
-    if method == "betting":
+    if method is MeanMethod.BETTING:
         if value_range is None:
-            return Estimate(point, n, None, None, confidence, "betting", note=NO_RANGE)
+            return Estimate(point, n, None, None, confidence, method.value, note=NO_RANGE)
         lower, upper = bounded_mean_bounds(x, value_range, confidence)
         label = f"betting (hedged capital), {value_range.describe()}"
         return Estimate(point, n, lower, upper, confidence, label)
     if n < 2:
-        return Estimate(point, n, None, None, confidence, method, approximate=True)
-    if method == "approximate-t":
+        return Estimate(point, n, None, None, confidence, method.value, approximate=True)
+    if method is MeanMethod.APPROXIMATE_T:
         lower, upper = t_bounds(x, confidence)
-        return Estimate(point, n, lower, upper, confidence, "approximate-t", approximate=True)
+        return Estimate(point, n, lower, upper, confidence, method.value, approximate=True)
     boot = bootstrap_means(x, resamples, data_seed(x, "mean"))
     lower = float(np.quantile(boot, 1.0 - confidence))
     upper = float(np.quantile(boot, confidence))

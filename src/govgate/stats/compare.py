@@ -3,8 +3,9 @@
 Paired (the same items scored for both, which removes item difficulty from the comparison):
 
 * 0/1 outcomes: McNemar's exact p-value from the discordant pairs; bounds on the difference
-  of the discordance rates from Tango's score statistic with a continuity correction
-  (``stats/proportions.py``: level checked by exact enumeration);
+  of the discordance rates from Tango's score statistic with a continuity correction, or, with
+  fewer than 5 pairs of a kind (improvements only, near-total discordance), exact bounds of
+  both discordance rates combined (``stats/proportions.py``: levels checked by enumeration);
 * scores: the betting bound on the per-item differences, whose range follows from the two
   sides' ranges (``[lo_c - hi_b, hi_c - lo_b]``); without both ranges there is no valid bound
   unless the policy opts in to ``approximate-t`` / ``approximate-bootstrap``.
@@ -27,14 +28,14 @@ from scipy import stats as sps
 from govgate.stats.bounds import (
     BOOTSTRAP_RESAMPLES,
     NO_RANGE,
-    MeanMethod,
     ValueRange,
     bootstrap_means,
     bounded_mean_bounds,
     data_seed,
     rate,
 )
-from govgate.stats.proportions import paired_lower, paired_upper
+from govgate.stats.proportions import MIN_EVENTS, paired_lower, paired_upper
+from govgate.terms import MeanMethod
 
 MIN_SHARED_SHARE = 0.5  # pair when at least half of the smaller side's items are shared
 MIN_SHARED = 10
@@ -89,7 +90,12 @@ def paired_binary(c: np.ndarray, b: np.ndarray, confidence: float) -> Comparison
     upper = paired_upper(up, down, n, confidence)
     d = up + down
     p_value = 1.0 if d == 0 else float(sps.binomtest(up, d, 0.5).pvalue)
-    method = "mcnemar exact p; tango score bounds (continuity-corrected)"
+    few = min(up, down, n - up - down) < MIN_EVENTS
+    method = "mcnemar exact p; " + (
+        f"exact bounds of both discordance rates (bonferroni: under {MIN_EVENTS} pairs of a kind)"
+        if few
+        else "tango score bounds (continuity-corrected)"
+    )
     return Comparison(
         delta, lower, upper, _rel(delta, float(b.mean())), p_value, n, True, method, confidence
     )
@@ -99,12 +105,13 @@ def _mean_diff_bounds(
     diff: np.ndarray, confidence: float, method: MeanMethod, value_range: ValueRange | None
 ) -> tuple[float | None, float | None, str, bool, str | None]:
     """(lower, upper, method label, approximate, note) for the mean of ``diff``."""
-    if method == "betting":
+    method = MeanMethod(method)
+    if method is MeanMethod.BETTING:
         if value_range is None:
-            return None, None, "betting", False, NO_RANGE
+            return None, None, method.value, False, NO_RANGE
         lower, upper = bounded_mean_bounds(diff, value_range, confidence)
         return lower, upper, f"betting (hedged capital), {value_range.describe()}", False, None
-    if method == "approximate-t":
+    if method is MeanMethod.APPROXIMATE_T:
         t = float(sps.t.ppf(confidence, diff.size - 1))
         se = float(diff.std(ddof=1)) / math.sqrt(diff.size)
         mean_ = float(diff.mean())
@@ -120,7 +127,7 @@ def paired_scores(
     b: np.ndarray,
     confidence: float,
     *,
-    method: MeanMethod = "betting",
+    method: MeanMethod = MeanMethod.BETTING,
     value_range: ValueRange | None = None,
 ) -> Comparison:
     """Paired scores: bounds on the mean per-item difference (``value_range`` is its range)."""
@@ -201,9 +208,10 @@ def unpaired_scores(
     b: np.ndarray,
     confidence: float,
     *,
-    method: MeanMethod = "betting",
+    method: MeanMethod = MeanMethod.BETTING,
     ranges: tuple[ValueRange | None, ValueRange | None] = (None, None),
 ) -> Comparison:
+    method = MeanMethod(method)
     c, b = c[~np.isnan(c)], b[~np.isnan(b)]
     if c.size < 2 or b.size < 2:
         return Comparison(
@@ -215,7 +223,7 @@ def unpaired_scores(
     approximate, note = False, None
     lower: float | None
     upper: float | None
-    if method == "betting":
+    if method is MeanMethod.BETTING:
         rc, rb = ranges
         if rc is None or rb is None:
             lower = upper = None
@@ -259,7 +267,7 @@ def compare(
     *,
     binary: bool,
     confidence: float,
-    method: MeanMethod = "betting",
+    method: MeanMethod = MeanMethod.BETTING,
     ranges: tuple[ValueRange | None, ValueRange | None] = (None, None),
 ) -> Comparison:
     """Candidate minus baseline. ``shared`` holds the indices (into ``cand`` and ``base``) of

@@ -35,9 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from govgate.stats.bounds import MeanMethod, RateMethod, ValueRange, mean, rate
+from govgate.stats.bounds import ValueRange, mean, rate
 from govgate.stats.multiple import holm
 from govgate.stats.proportions import MIN_EVENTS, diff_upper_many, ratio_lower_many
+from govgate.terms import MeanMethod, RateMethod
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +151,12 @@ def by_group(
     binary: bool,
     confidence: float,
     min_group_size: int = 30,
-    rate_method: RateMethod = "clopper-pearson",
-    mean_method: MeanMethod = "betting",
+    rate_method: RateMethod = RateMethod.CLOPPER_PEARSON,
+    mean_method: MeanMethod = MeanMethod.BETTING,
     value_range: ValueRange | None = None,
 ) -> GroupFairness:
     """Per-group estimates of ``values`` (NaN = not scored) grouped by ``codes``."""
+    rate_method, mean_method = RateMethod(rate_method), MeanMethod(mean_method)
     scored = ~np.isnan(values)
     vals, cods = values[scored], codes[scored]
     order = np.argsort(cods, kind="stable")
@@ -187,7 +189,7 @@ def by_group(
         GroupEstimate(e.name, e.value, e.n, e.lower, e.upper, p, a)
         for e, p, a in zip(estimates, raw_p, adjusted, strict=True)
     ]
-    kind = f"rates: {rate_method}" if binary else f"means: {mean_method}"
+    kind = f"rates: {rate_method.value}" if binary else f"means: {mean_method.value}"
     if len(estimates) < 2:
         return GroupFairness(
             tuple(estimates),
@@ -207,7 +209,7 @@ def by_group(
             approximate=approximate,
             note=note,
         )
-    if binary and rate_method == "clopper-pearson":
+    if binary and rate_method is RateMethod.CLOPPER_PEARSON:
         counts = [(int(x.sum()), int(x.size)) for x in samples]
         gap_upper, ratio_lower_, how = _pair_rate_bounds(counts, confidence)
         pass_ratio: float | None = ratio_lower_
@@ -219,7 +221,7 @@ def by_group(
         hi = [float(e.upper) for e in pe]  # type: ignore[arg-type]
         pass_gap = max(hi) - min(lo)
         pass_ratio = _ratio(min(lo), max(hi))
-        how = f"pairwise {rate_method} bounds (bonferroni within each pair)"
+        how = f"pairwise {rate_method.value} bounds (bonferroni within each pair)"
     else:
         pass_gap, pass_ratio, approx_pairs = _pair_mean_bounds(
             samples, confidence, mean_method, value_range

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from govgate.gate.engine import decide
-from govgate.gate.outcome import Outcome, Verdict
+from govgate.terms import Outcome, Verdict
 from tests.support.snapshots import policy, policy_set, rates, run, snapshot
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from govgate.gate.engine import decide
-from govgate.gate.outcome import Outcome
 from govgate.stats.bounds import ValueRange, mean
 from govgate.stats.compare import paired_binary, paired_scores
+from govgate.terms import Outcome
 from tests.support.snapshots import policy, policy_set, run, snapshot
 
 NOW = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from govgate.gate.engine import APPROXIMATE_LABEL, decide
-from govgate.gate.outcome import Outcome
 from govgate.gate.samples import rate_needed
 from govgate.stats.bounds import rate
+from govgate.terms import Outcome
 from tests.support.snapshots import policy, policy_set, rates, run, snapshot
 
 NOW = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from govgate.cel import CelCompiler, evaluate, to_cel
-from govgate.policy.model import Basis, Direction, Fairness, Relative, RelativeBasis, Threshold
+from govgate.policy.model import Fairness, Relative, Threshold
 from govgate.policy.shorthand import RuleCel, fairness, relative, threshold
+from govgate.terms import Basis, Direction, RelativeBasis
 
 COMPILER = CelCompiler()
 
