@@ -77,3 +77,10 @@ def test_canonical_json_round_trips_and_is_stable(value: object) -> None:
     assert parsed == value
     assert dumps(parsed) == data
     assert sha256(value) == sha256(parsed)
+
+
+@pytest.mark.parametrize("text", ["\ud800", "a\udfffb", {"\ud800": 1}])
+def test_lone_surrogates_raise_the_canonical_error(text: object) -> None:
+    """Not a UnicodeEncodeError ("internal error"): a value with no canonical form."""
+    with pytest.raises(CanonicalJSONError):
+        dumps(text)

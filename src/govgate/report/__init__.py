@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from govgate.gate.outcome import Decision
+from govgate.report.github import render_github
 from govgate.report.html import render_html
-from govgate.report.machine import render_github, render_json, render_junit, render_sarif
+from govgate.report.json import render_json
+from govgate.report.junit import render_junit
 from govgate.report.markdown import render_markdown
+from govgate.report.sarif import render_sarif
 from govgate.report.text import render_text
 from govgate.risk.assess import RiskAssessment
 

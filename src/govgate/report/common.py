@@ -31,6 +31,9 @@ RECOMMENDATIONS = {
     "and run the gate again.",
 }
 
+#: outcomes of a rule that fell short of a pass (waived and skipped rules did not)
+SHORT = (Outcome.FAIL, Outcome.ERROR, Outcome.GAP, Outcome.INCONCLUSIVE)
+
 OUTCOME_ORDER = [
     Outcome.FAIL,
     Outcome.ERROR,

@@ -12,7 +12,7 @@ from jsonschema import Draft4Validator
 
 from govgate._version import __version__
 from govgate.report import RENDERERS
-from govgate.report.machine import GITHUB_MAX_PER_LEVEL, render_github
+from govgate.report.github import GITHUB_MAX_PER_LEVEL, render_github
 from govgate.report.markdown import MAX_CHARS, render_markdown
 from govgate.terms import Outcome
 from tests.conftest import ROOT
