@@ -15,7 +15,8 @@ from govgate.gate.engine import decide
 from govgate.gate.outcome import Decision
 from govgate.policy.compiled import PolicySet
 from govgate.policy.loader import load_policy_set
-from govgate.risk.assess import RiskAssessment, assess
+from govgate.risk.assess import assess
+from govgate.risk.model import RiskAssessment
 from tests.support.snapshots import rates, run, snapshot
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)

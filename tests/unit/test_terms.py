@@ -12,7 +12,7 @@ from govgate.cli import exit_code_for
 from govgate.exitcodes import ExitCode
 from govgate.policy.schema import shipped_text
 from govgate.report.common import RECOMMENDATIONS, VERDICT_WORDS
-from govgate.risk.assess import DEFAULT_IMPACT
+from govgate.risk.matrix import DEFAULT_IMPACT
 from govgate.stats.bounds import ValueRange, mean, rate
 
 

@@ -31,7 +31,7 @@ from govgate.gate.outcome import Decision
 from govgate.policy.compiled import PolicySet
 from govgate.report.html import render_html
 from govgate.report.markdown import render_markdown
-from govgate.risk.assess import RiskAssessment
+from govgate.risk.model import RiskAssessment
 
 BUNDLE_FORMAT: Final = "govgate.bundle/v1"
 STATEMENT_TYPE: Final = "https://in-toto.io/Statement/v1"

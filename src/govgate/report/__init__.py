@@ -12,7 +12,7 @@ from govgate.report.junit import render_junit
 from govgate.report.markdown import render_markdown
 from govgate.report.sarif import render_sarif
 from govgate.report.text import render_text
-from govgate.risk.assess import RiskAssessment
+from govgate.risk.model import RiskAssessment
 
 Renderer = Callable[[Decision, RiskAssessment], str]
 

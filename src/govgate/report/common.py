@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from govgate.gate.engine import APPROXIMATE_LABEL
 from govgate.gate.outcome import Decision, RuleResult
-from govgate.risk.assess import Finding, RiskAssessment
+from govgate.risk.model import Finding, RiskAssessment
 from govgate.terms import Enforce, Outcome, Verdict
 
 VERDICT_WORDS = {

@@ -8,7 +8,7 @@ from govgate.report.common import (
     annotation_text,
     headline,
 )
-from govgate.risk.assess import RiskAssessment
+from govgate.risk.model import RiskAssessment
 from govgate.terms import Enforce, Outcome
 
 GITHUB_MAX_PER_LEVEL = 10  # GitHub shows at most 10 error and 10 warning annotations per step

@@ -23,7 +23,7 @@ from govgate.report.common import (
     preregistration,
     row,
 )
-from govgate.risk.assess import RiskAssessment
+from govgate.risk.model import RiskAssessment
 from govgate.terms import Outcome, SubjectKind
 
 CSS = """

@@ -6,7 +6,7 @@ import json
 
 from govgate.gate.outcome import Decision
 from govgate.report.common import RECOMMENDATIONS, headline
-from govgate.risk.assess import RiskAssessment
+from govgate.risk.model import RiskAssessment
 
 REPORT_SCHEMA_ID = "https://govgate.dev/schemas/report-v1.json"
 

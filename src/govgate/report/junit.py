@@ -8,7 +8,7 @@ from govgate.gate.outcome import Decision, RuleResult
 from govgate.report.common import (
     SHORT,
 )
-from govgate.risk.assess import RiskAssessment
+from govgate.risk.model import RiskAssessment
 from govgate.terms import Enforce, Outcome
 
 

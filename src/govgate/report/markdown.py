@@ -19,7 +19,7 @@ from govgate.report.common import (
     preregistration,
     row,
 )
-from govgate.risk.assess import RiskAssessment
+from govgate.risk.model import RiskAssessment
 from govgate.terms import Enforce, Outcome
 
 MAX_CHARS = 60_000

@@ -9,7 +9,7 @@ from typing import Any
 from govgate._version import __version__
 from govgate.gate.outcome import Decision, RuleResult
 from govgate.report.common import annotation_text, headline, ordered
-from govgate.risk.assess import RiskAssessment
+from govgate.risk.model import RiskAssessment
 from govgate.terms import Enforce, Outcome
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -12,7 +12,7 @@ from govgate.report.common import (
     pct,
     preregistration,
 )
-from govgate.risk.assess import Finding, RiskAssessment
+from govgate.risk.model import Finding, RiskAssessment
 from govgate.terms import Outcome
 
 _COLOURS = {
