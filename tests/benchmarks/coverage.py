@@ -29,7 +29,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 from scipy import stats as sps
 
 from govgate.stats import betting
@@ -109,32 +108,21 @@ def rates(ns: list[int]) -> list[Cell]:
 def percentiles(ns: list[int]) -> list[Cell]:
     cells = []
     for n in ns:
-        x = np.arange(n, dtype=float)
-        e = quantile(x, 0.95, CONF)
-        if e.upper is None:
-            cells.append(
-                Cell(
-                    "percentile",
-                    "order-statistic",
-                    "p95, any continuous",
-                    f"{n:,}",
-                    0.0,
-                    None,
-                    versus="no upper bound at this n: never passes",
-                )
-            )
-            continue
-        u = int(e.upper) + 1
-        # false pass: x_(u) < true q95 <=> fewer than u items below it: P(Bin(n, .95) >= u)
+        e = quantile(np.arange(n, dtype=float), 0.95, CONF)
+        if e.upper is None:  # no upper bound at this n: the rule never passes
+            fp, how = 0.0, "no upper bound at this n: never passes"
+        else:  # x_(u) < true q95 <=> fewer than u items below it: P(Bin(n, .95) >= u)
+            u = int(e.upper) + 1
+            fp, how = float(sps.binom.sf(u - 1, n, 0.95)), "distribution-free, exact"
         cells.append(
             Cell(
                 "percentile",
                 "order-statistic",
                 "p95, any continuous",
                 f"{n:,}",
-                float(sps.binom.sf(u - 1, n, 0.95)),
+                fp,
                 None,
-                versus="distribution-free, exact",
+                versus=how,
             )
         )
     return cells
@@ -225,20 +213,11 @@ def means(ns: list[int], draws: int) -> list[Cell]:
 
 
 def _trinomial(n: int, p10: float, p01: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from tests.unit.stats.test_proportions import trinomial
+
     b = np.arange(n + 1)[:, None]
     c = np.arange(n + 1)[None, :]
-    rest = n - b - c
-    with np.errstate(all="ignore"):
-        log = (
-            special.gammaln(n + 1)
-            - special.gammaln(b + 1)
-            - special.gammaln(c + 1)
-            - special.gammaln(rest + 1)
-            + special.xlogy(b, p10)
-            + special.xlogy(c, p01)
-            + special.xlogy(rest, 1 - p10 - p01)
-        )
-    return b, c, np.where(rest >= 0, np.exp(log), 0.0)
+    return b, c, trinomial(b, c, n, p10, p01)
 
 
 def _old_paired_passes(b: np.ndarray, c: np.ndarray, n: int, d: float) -> np.ndarray:

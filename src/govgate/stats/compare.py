@@ -34,7 +34,7 @@ from govgate.stats.bounds import (
     data_seed,
     rate,
 )
-from govgate.stats.proportions import MIN_EVENTS, paired_lower, paired_upper
+from govgate.stats.proportions import MIN_EVENTS, few_pairs, paired_lower, paired_upper
 from govgate.terms import MeanMethod
 
 MIN_SHARED_SHARE = 0.5  # pair when at least half of the smaller side's items are shared
@@ -90,10 +90,9 @@ def paired_binary(c: np.ndarray, b: np.ndarray, confidence: float) -> Comparison
     upper = paired_upper(up, down, n, confidence)
     d = up + down
     p_value = 1.0 if d == 0 else float(sps.binomtest(up, d, 0.5).pvalue)
-    few = min(up, down, n - up - down) < MIN_EVENTS
     method = "mcnemar exact p; " + (
         f"exact bounds of both discordance rates (bonferroni: under {MIN_EVENTS} pairs of a kind)"
-        if few
+        if few_pairs(up, down, n)
         else "tango score bounds (continuity-corrected)"
     )
     return Comparison(

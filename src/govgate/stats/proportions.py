@@ -34,6 +34,8 @@ from collections.abc import Callable
 import numpy as np
 from scipy import special
 
+from govgate.stats.bounds import rate
+
 #: Fewer events or non-events than this in either group: Clopper-Pearson + Bonferroni instead.
 MIN_EVENTS = 5
 #: Continuity correction, in items: half an item per group for two groups, half a pair paired.
@@ -210,8 +212,12 @@ def paired_lower(up: int, down: int, n: int, confidence: float) -> float:
     fewer than :data:`MIN_EVENTS` pairs of either discordant kind, or of concordant ones, the
     Clopper-Pearson bounds of both discordance rates at ``1 - (1 - c) / 2``, combined (valid by
     construction: there the score bound exceeded its level by up to 1 point in enumeration)."""
-    if min(up, down, n - up - down) < MIN_EVENTS:
-        return _exact_paired_lower(up, down, n, confidence)
+    if few_pairs(up, down, n):
+        each = 1.0 - (1.0 - confidence) / 2
+        up_lower, down_upper = rate(up, n, each).lower, rate(down, n, each).upper
+        assert up_lower is not None  # n > 0: both bounds exist
+        assert down_upper is not None
+        return up_lower - down_upper
     z = norm_ppf(confidence)
 
     def kept(d: np.ndarray) -> np.ndarray:  # H0: delta <= d is not rejected
@@ -223,18 +229,12 @@ def paired_lower(up: int, down: int, n: int, confidence: float) -> float:
     return float(_bracket(kept, bottom, top)[0][0])
 
 
-def _exact_paired_lower(up: int, down: int, n: int, confidence: float) -> float:
-    alpha = (1.0 - confidence) / 2
-    up_lower = 0.0 if up == 0 else float(special.betaincinv(up, n - up + 1, alpha))
-    down_upper = 1.0 if down == n else float(special.betaincinv(down + 1, n - down, 1 - alpha))
-    return up_lower - down_upper
-
-
 def paired_upper(up: int, down: int, n: int, confidence: float) -> float:
     """Upper bound for ``P(up) - P(down)``: the lower bound with the roles swapped."""
     return -paired_lower(down, up, n, confidence)
 
 
-def score_usable(x1: int, n1: int, x2: int, n2: int) -> bool:
-    """Whether both groups have enough events and non-events for the score bound."""
-    return min(x1, n1 - x1, x2, n2 - x2) >= MIN_EVENTS
+def few_pairs(up: int, down: int, n: int) -> bool:
+    """Whether a paired 0/1 comparison has too few pairs of a kind for the score bound (fewer
+    than :data:`MIN_EVENTS` of either discordant kind, or of concordant pairs)."""
+    return min(up, down, n - up - down) < MIN_EVENTS

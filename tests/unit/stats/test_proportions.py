@@ -152,7 +152,8 @@ def test_two_group_bounds_never_exceed_the_level_by_enumeration(n1: int, n2: int
     assert worst <= 0.05, worst
 
 
-def _trinomial(b: np.ndarray, c: np.ndarray, n: int, p10: float, p01: float) -> np.ndarray:
+def trinomial(b: np.ndarray, c: np.ndarray, n: int, p10: float, p01: float) -> np.ndarray:
+    """P(b pairs up, c pairs down) over n pairs, for every (b, c) (0 where b + c > n)."""
     rest = n - b - c
     with np.errstate(all="ignore"):
         log = (
@@ -191,7 +192,7 @@ def test_paired_bound_never_exceeds_the_level_by_enumeration(n: int) -> None:
         for m in (0.01, 0.02, 0.05, 0.1):
             if m >= q:
                 continue
-            prob = _trinomial(b, c, n, (q - m) / 2, (q + m) / 2)
+            prob = trinomial(b, c, n, (q - m) / 2, (q + m) / 2)
             worst = max(worst, float((prob * paired_passes(b, c, n, -m)).sum()))
     assert worst <= 0.05, worst
 
@@ -212,7 +213,7 @@ def test_the_cells_an_independent_review_found_above_level(
 ) -> None:
     b = np.arange(n + 1)[:, None]
     c = np.arange(n + 1)[None, :]
-    prob = _trinomial(b, c, n, p10, p01)
+    prob = trinomial(b, c, n, p10, p01)
     assert float((prob * paired_passes(b, c, n, p10 - p01, conf)).sum()) <= 1 - conf
 
 
@@ -241,7 +242,7 @@ def test_paired_non_inferiority_blocks_about_as_often_as_an_unadjusted_test() ->
     n, q = 1500, 0.1
     b = np.arange(n + 1)[:, None]
     c = np.arange(n + 1)[None, :]
-    prob = _trinomial(b, c, n, q / 2, q / 2)
+    prob = trinomial(b, c, n, q / 2, q / 2)
     ours = 1 - float((prob * (tango_z(b, c, n, -0.02, 0.5) >= Z95)).sum())
     plain = 1 - float((prob * (tango_z(b, c, n, -0.02, 0.0) >= Z95)).sum())
     assert ours <= 1.25 * plain, (ours, plain)
