@@ -9,6 +9,9 @@ exceptions) so that ``validate`` can report every one of them in one run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
+
+from govgate.exitcodes import ExitCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,14 @@ class Problem:
 
 
 class GovgateError(Exception):
-    """Root of every error govgate raises on purpose."""
+    """Root of every error govgate raises on purpose.
+
+    Each class carries its exit code, so the command line computes the code from the error it
+    caught and never from a table of its own. An error class without a code of its own is a
+    bug, and says so by exiting 1.
+    """
+
+    exit_code: ClassVar[ExitCode] = ExitCode.CRASH
 
     def __init__(self, message: str, span: SourceSpan | None = None, hint: str = "") -> None:
         super().__init__(message)
@@ -82,9 +92,13 @@ class GovgateError(Exception):
 class UsageError(GovgateError):
     """The command line asked for something that cannot be done (bad path, bad option value)."""
 
+    exit_code = ExitCode.USAGE
+
 
 class PolicyInvalidError(GovgateError):
     """One or more policy or waiver documents are invalid; ``problems`` lists every one found."""
+
+    exit_code = ExitCode.POLICY_INVALID
 
     def __init__(self, problems: list[Problem]) -> None:
         if not problems:  # an empty list would be a vacuous error; refuse to build one
@@ -100,7 +114,13 @@ class PolicyInvalidError(GovgateError):
 
 
 class CelError(GovgateError):
-    """A CEL expression could not be compiled, failed lint, or failed at evaluation time."""
+    """A CEL expression could not be compiled, failed lint, or failed at evaluation time.
+
+    Inside a decision it becomes the rule's ERROR outcome; one that escapes to the command line
+    came from a policy, so it exits as an invalid policy.
+    """
+
+    exit_code = ExitCode.POLICY_INVALID
 
     def __init__(
         self, code: str, message: str, span: SourceSpan | None = None, hint: str = ""
@@ -120,6 +140,8 @@ class EvidenceError(GovgateError):
     what govgate attempted (which store, which reference, with what retry budget).
     """
 
+    exit_code = ExitCode.EVIDENCE_UNAVAILABLE
+
     def __init__(self, code: str, message: str, hint: str = "", tried: str = "") -> None:
         super().__init__(message, None, hint)
         self.code = code
@@ -127,3 +149,13 @@ class EvidenceError(GovgateError):
 
     def __str__(self) -> str:
         return f"{self.message} (tried: {self.tried})" if self.tried else self.message
+
+
+class OutputError(GovgateError):
+    """A report, snapshot or bundle could not be written: a full disk, a read-only mount.
+
+    Exit 9, never 1: the machine refused, govgate did not crash. Whatever could not be written
+    completely was not written at all, and nothing was logged to MLflow or promoted after it.
+    """
+
+    exit_code = ExitCode.IO_ERROR

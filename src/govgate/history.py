@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from govgate.errors import EvidenceError
-from govgate.evidence.mlflow_source import MlflowSettings, MlflowSource, PastRun
+from govgate.evidence.mlflow.history import PastRun, history
+from govgate.evidence.mlflow.settings import MlflowSettings
+from govgate.evidence.mlflow.source import MlflowSource
 from govgate.evidence.model import Snapshot
 from govgate.evidence.refs import Ref, RunRef
 from govgate.evidence.snapshot import take_snapshot
@@ -144,10 +146,17 @@ def gather(
     *,
     baseline: Ref | None,
     now: dt.datetime | None,
+    clock: dt.datetime,
 ) -> list[Replayable]:
-    """Find the runs and snapshot each once. Raises EvidenceError when the store is unwell."""
+    """Find the runs and snapshot each once. Raises EvidenceError when the store is unwell.
+
+    ``now`` overrides the instant every run is decided as of; without it a run is decided as of
+    its logged decision, else its end, else ``clock`` (the caller's reading of the time: this
+    module never reads the clock itself, so a replay is a function of its inputs).
+    """
     source = MlflowSource(settings)
-    runs = source.history(
+    runs = history(
+        source,
         experiment=selection.experiment,
         model=selection.model,
         stage=selection.stage,
@@ -173,7 +182,7 @@ def gather(
         label = None if baseline is None else str(baseline)
         if isinstance(baseline, RunRef):
             label = f"runs:/{baseline.run_id}"
-        when = now or (_utc(run.end_time) if run.end_time else dt.datetime.now(dt.UTC))
+        when = now or (_utc(run.end_time) if run.end_time else clock)
         if stage is None:
             error = "no stage: the run has no govgate.stage tag and no logged decision (--stage)"
             out.append(Replayable(run, None, label, when, None, "store", decision, note, error))

@@ -194,7 +194,7 @@ PHASES = textwrap.dedent(
     """
     import datetime as dt, json, sys, time
     import mlflow.store.tracking.sqlalchemy_store, scipy.stats, pandas  # the imports, first
-    from govgate.evidence.mlflow_source import MlflowSettings
+    from govgate.evidence.mlflow.settings import MlflowSettings
     from govgate.evidence.refs import parse_ref
     from govgate.evidence.snapshot import take_snapshot
     from govgate.gate.engine import decide

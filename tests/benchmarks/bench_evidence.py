@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from mlflow.tracking import MlflowClient
 
-from govgate.evidence.mlflow_source import MlflowSettings
+from govgate.evidence.mlflow.settings import MlflowSettings
 from govgate.evidence.model import write_snapshot
 from govgate.evidence.refs import parse_ref
 from govgate.evidence.snapshot import take_snapshot

@@ -56,7 +56,7 @@ def policies(root: Path) -> list[str]:
 
 
 def snapshot():  # type: ignore[no-untyped-def]
-    from govgate.policy.model import FixtureColumn, FixtureEvidence, FixtureRun
+    from govgate.policy.cases import FixtureColumn, FixtureEvidence, FixtureRun
     from govgate.policytest.fixtures import fixture_snapshot
 
     def run(shift: float) -> FixtureRun:

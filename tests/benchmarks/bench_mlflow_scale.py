@@ -119,7 +119,7 @@ def populate(tracking_uri: str, db_uri: str, root: Path, runs: int) -> None:
 
 
 def govgate_snapshot(tracking_uri: str) -> Any:
-    from govgate.evidence.mlflow_source import MlflowSettings
+    from govgate.evidence.mlflow.settings import MlflowSettings
     from govgate.evidence.refs import parse_ref
     from govgate.evidence.snapshot import take_snapshot
 

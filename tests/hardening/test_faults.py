@@ -5,6 +5,7 @@ while a bundle is written. Neither ever yields a pass from a partial state or a 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -97,11 +98,68 @@ def test_two_concurrent_checks_racing_for_one_bundle_path_leave_one_whole_bundle
     codes = [p.returncode for p in procs]
     assert sorted(codes)[0] == ExitCode.OK
     loser = [e for c, e in zip(codes, errors, strict=True) if c != ExitCode.OK]
-    # either both finished writing in turn (the second is refused) or they raced at the rename
     assert len(loser) == 1
-    assert "already exists" in loser[0] or "could not be created" in loser[0]
+    (loser_code,) = [c for c in codes if c != ExitCode.OK]
+    # which of the two refusals the loser gets depends on timing, and each is spelled exactly:
+    # it checked the path after the winner's rename (the usual case), or both found the path
+    # free and the winner renamed first (made certain in the next test)
+    expected = {refused(target): ExitCode.USAGE, lost_the_rename(target): ExitCode.IO_ERROR}
+    assert loser[0].splitlines()[0] in expected, loser[0]
+    assert loser_code == expected[loser[0].splitlines()[0]]  # each refusal has its own code
     assert verify(target) == 0
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+def refused(target: Path) -> str:
+    return f"govgate: error: {target}: already exists"
+
+
+def lost_the_rename(target: Path) -> str:
+    return (
+        f"govgate: error: {target}: could not be created ({os.strerror(errno.ENOTEMPTY)}); "
+        "another run may have written it at the same moment"
+    )
+
+
+def test_a_check_that_loses_the_rename_to_another_writer_is_refused_and_leaves_the_winner(
+    store: tuple[str, str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race's narrow branch, made certain: another writer's bundle lands on the path after
+    this check found it free and before this check's own rename."""
+    uri, run_id, policy_file = store
+    target = tmp_path / "same"
+    real_rename = os.rename
+
+    def another_writer_first(src: str, dst: str) -> None:
+        if Path(dst) == target and not target.exists():
+            target.mkdir()
+            (target / "decision.json").write_text("{}")  # the winner's bundle, in place
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", another_writer_first)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(
+        [
+            "check",
+            "--tracking-uri",
+            uri,
+            "--policies",
+            str(policy_file),
+            "--candidate",
+            f"runs:/{run_id}",
+            "--stage",
+            "canary",
+            "--bundle",
+            str(target),
+        ],
+        stdout=out,
+        stderr=err,
+    )
+    assert code == ExitCode.IO_ERROR  # the decision was PASS, but its bundle could not be written
+    assert err.getvalue().splitlines()[0] == lost_the_rename(target)
+    assert [p.name for p in target.iterdir()] == ["decision.json"]  # the winner's, untouched
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+    assert "govgate.verdict" not in MlflowClient(uri).get_run(run_id).data.tags
 
 
 def test_a_disk_full_while_writing_the_bundle_leaves_no_bundle_and_no_pass(
@@ -136,7 +194,7 @@ def test_a_disk_full_while_writing_the_bundle_leaves_no_bundle_and_no_pass(
         stdout=out,
         stderr=err,
     )
-    assert code != ExitCode.OK  # the decision was PASS, but the command did not complete
+    assert code == ExitCode.IO_ERROR  # the decision was PASS, but the command did not complete
     assert "No space left on device" in err.getvalue()
     assert not (tmp_path / "out").exists()
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]

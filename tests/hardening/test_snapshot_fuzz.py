@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from govgate.errors import EvidenceError
 from govgate.evidence.model import snapshot_from_bytes
 from govgate.gate.engine import decide
+from govgate.policy.cases import FixtureColumn, FixtureEvidence, FixtureRun
 from govgate.policy.loader import load_policy_set
-from govgate.policy.model import FixtureColumn, FixtureEvidence, FixtureRun
 from govgate.policytest.fixtures import fixture_snapshot
+from govgate.terms import Outcome, Verdict
 from tests.support.documents import parent_of, paths
 from tests.support.snapshots import policy
 
@@ -95,11 +96,21 @@ codes: list[str] = []
 
 
 def assert_sane(snapshot: Any, policy_set: Any) -> None:
+    """Finite metrics only, and a decision that fails closed: every rule decided, missing
+    evidence a gap (never a pass), an error always explained, a PASS only when every blocking
+    rule passed."""
     for run in (snapshot.evidence.candidate, snapshot.evidence.baseline):
         if run is None:
             continue
         assert all(math.isfinite(v) for v in run.metrics.values())
-    decide(policy_set, snapshot, stage="offline", now=NOW)  # must not raise
+    decision = decide(policy_set, snapshot, stage="offline", now=NOW)
+    assert [r.rule for r in decision.rules] == ["tox", "cost", "quality"]
+    for r in decision.rules:
+        assert (r.outcome is Outcome.GAP) == bool(r.missing), r  # on_missing: gap (the default)
+        if r.outcome is Outcome.ERROR:
+            assert r.error, r
+    if decision.verdict is Verdict.PASS:
+        assert all(r.outcome is Outcome.PASS for r in decision.rules), decision.rules
 
 
 def test_the_seed_loads_and_decides(policy_set: Any) -> None:

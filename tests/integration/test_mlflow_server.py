@@ -12,7 +12,10 @@ import pytest
 
 from govgate.cli import main
 from govgate.errors import EvidenceError
-from govgate.evidence.mlflow_source import MlflowSettings, MlflowSource
+from govgate.evidence.mlflow.read import read
+from govgate.evidence.mlflow.resolve import resolve
+from govgate.evidence.mlflow.settings import MlflowSettings
+from govgate.evidence.mlflow.source import MlflowSource
 from govgate.evidence.model import read_snapshot, write_snapshot
 from govgate.evidence.refs import parse_ref
 from govgate.evidence.snapshot import take_snapshot
@@ -137,10 +140,10 @@ def test_server_stopped_between_resolve_and_snapshot(
     builder.version("m", run_id)
     builder.client.set_registered_model_alias("m", "champion", "1")
     source = MlflowSource(MlflowSettings(tracking_uri=own_server.uri, timeout_s=2, max_retries=0))
-    run, resolution, model = source.resolve(parse_ref("models:/m@champion"), "candidate", "canary")
+    run, resolution, model = resolve(source, parse_ref("models:/m@champion"), "candidate", "canary")
     own_server.stop()
     with pytest.raises(EvidenceError) as info:
-        source.read(run, resolution, model, "candidate")
+        read(source, run, resolution, model, "candidate")
     assert info.value.code == "evidence.unreachable"
     assert own_server.uri in str(info.value)
 

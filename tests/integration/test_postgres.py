@@ -17,7 +17,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from govgate.cli import main
-from govgate.evidence.mlflow_source import MlflowSettings
+from govgate.evidence.mlflow.settings import MlflowSettings
 from govgate.evidence.refs import parse_ref
 from govgate.evidence.snapshot import take_snapshot
 from govgate.exitcodes import ExitCode

@@ -1,8 +1,9 @@
 """Files other tools run: pre-commit hooks, the GitHub Action and the workflows.
 
 The action's work lives in ``run.sh``; these tests run it as the action does (inputs as
-``INPUT_*`` variables, ``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY`` files), with the example
-workflow's own inputs, on the store `govgate demo` builds.
+``INPUT_*`` variables, ``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY`` files). Running it with the
+example workflow's own inputs on the store `govgate demo` builds is slow, and lives in
+tests/integration/test_quickstart.py.
 """
 
 from __future__ import annotations
@@ -127,92 +128,7 @@ def test_the_example_workflow_blocks_its_release_job_with_the_local_action() -> 
 
 
 # -- the action's script, run as the example workflow runs it -------------------------------------
-
-
-def expand(value: str, env: dict[str, str]) -> str:
-    """The only expressions the example's inputs use: ${{ env.NAME }}."""
-    out = re.sub(r"\$\{\{\s*env\.(\w+)\s*\}\}", lambda m: env[m.group(1)], value)
-    assert "${{" not in out, value
-    return out
-
-
-def run_example_gate(
-    workspace: Path, tmp_path: Path, model: str
-) -> tuple[int, dict[str, str], str, str]:
-    """The example workflow's gate job after its demo step: choose policies, then the action."""
-    workflow = load(ROOT / ".github" / "workflows" / "release-gate.yml")
-    steps = workflow["jobs"]["gate"]["steps"]
-    env = {"MODEL": model}
-    github_env = tmp_path / "github_env"
-    github_env.write_text("")
-    choose = next(s for s in steps if s.get("name") == "choose the policies that judge the model")
-    subprocess.run(
-        ["bash", "-c", choose["run"]],
-        env={**os.environ, **env, "GITHUB_ENV": str(github_env)},
-        check=True,
-    )
-    env.update(line.split("=", 1) for line in github_env.read_text().splitlines())
-    gate = next(s for s in steps if s.get("id") == "gate")
-    inputs = {k: expand(str(v), env) for k, v in gate["with"].items()}
-    action = load(ACTION / "action.yml")
-    defaults = {k: str(v.get("default", "")) for k, v in action["inputs"].items()}
-    given = {**defaults, **inputs, "bundle": str(tmp_path / "bundle"), "log-to-mlflow": "false"}
-    output, summary = tmp_path / "github_output", tmp_path / "step_summary"
-    output.write_text("")
-    summary.write_text("")
-    variables = {
-        **os.environ,
-        **{f"INPUT_{k.upper().replace('-', '_')}": v for k, v in given.items()},
-        "GOVGATE": GOVGATE,
-        "GOVGATE_OUT": str(tmp_path / "out"),
-        "GITHUB_OUTPUT": str(output),
-        "GITHUB_STEP_SUMMARY": str(summary),
-    }
-    done = subprocess.run(
-        ["bash", str(ACTION / "run.sh")],
-        cwd=workspace,
-        env=variables,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
-    return done.returncode, outputs, done.stdout, summary.read_text()
-
-
-def test_the_example_gate_lets_a_passing_candidate_through(
-    demo_workspace: tuple[Path, str], tmp_path: Path
-) -> None:
-    root, _ = demo_workspace
-    code, outputs, stdout, summary = run_example_gate(root, tmp_path, "rag-assistant")
-    assert code == 0  # the script records; the action's last step enforces
-    assert outputs["verdict"] == "PASS"
-    assert outputs["exit-code"] == "0"
-    assert outputs["bundle"] == str(tmp_path / "bundle")
-    assert (tmp_path / "bundle" / "statement.dsse.json").exists()  # signed
-    assert summary.startswith("**Release decision: PASS")
-    assert "::notice title=govgate::Release decision: PASS" in stdout
-    verify = main(
-        ["verify", str(tmp_path / "bundle"), "--key", str(root / "out/demo/signing.pub")],
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-    )
-    assert verify == 0  # signed with the key the workflow passes
-
-
-def test_the_example_gate_blocks_a_failing_candidate_and_annotates_why(
-    demo_workspace: tuple[Path, str], tmp_path: Path
-) -> None:
-    root, _ = demo_workspace
-    code, outputs, stdout, summary = run_example_gate(root, tmp_path, "credit-risk")
-    assert code == 0
-    assert outputs["verdict"] == "FAIL"
-    assert outputs["exit-code"] == "4"
-    annotations = [line for line in stdout.splitlines() if line.startswith("::error ")]
-    assert len(annotations) == 2
-    assert all("file=policies/tabular-classifier/credit-risk.yaml" in a for a in annotations)
-    assert summary.startswith("**Release decision: BLOCKED")
-    assert outputs["bundle"]  # a blocked release still leaves its evidence
+# (on the demo's store: tests/integration/test_quickstart.py)
 
 
 def test_no_decision_is_reported_and_never_a_pass(tmp_path: Path) -> None:

@@ -135,13 +135,30 @@ def test_an_internal_error_exits_1_and_says_so(
     assert "Traceback" in err
 
 
-def test_telemetry_is_forced_off(monkeypatch: pytest.MonkeyPatch, repo_root: Path) -> None:
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "false")
-    cli("validate")
+def test_telemetry_is_off_during_a_command_and_the_environment_is_restored_after(
+    monkeypatch: pytest.MonkeyPatch, repo_root: Path
+) -> None:
     import os
 
-    assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "true"
-    assert os.environ["RAGAS_DO_NOT_TRACK"] == "true"
+    import govgate.cli.commands.validate as command
+
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "false")
+    monkeypatch.delenv("RAGAS_DO_NOT_TRACK", raising=False)
+    seen: dict[str, str | None] = {}
+    real = command.run_validate
+
+    def spy(paths: list[str]) -> object:
+        seen.update(
+            {k: os.environ.get(k) for k in ("MLFLOW_DISABLE_TELEMETRY", "RAGAS_DO_NOT_TRACK")}
+        )
+        return real(paths)
+
+    monkeypatch.setattr(command, "run_validate", spy)
+    assert cli("validate")[0] == 0
+    assert seen == {"MLFLOW_DISABLE_TELEMETRY": "true", "RAGAS_DO_NOT_TRACK": "true"}
+    # nothing leaks into the next in-process call, or into the caller's process
+    assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "false"
+    assert "RAGAS_DO_NOT_TRACK" not in os.environ
 
 
 def test_validate_does_not_import_mlflow_or_ragas() -> None:

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from govgate import terms
-from govgate.cli import exit_code_for
-from govgate.exitcodes import ExitCode
+from govgate.exitcodes import ExitCode, for_verdict
 from govgate.policy.schema import shipped_text
 from govgate.report.common import RECOMMENDATIONS, VERDICT_WORDS
 from govgate.risk.matrix import DEFAULT_IMPACT
@@ -18,8 +17,8 @@ from govgate.stats.bounds import ValueRange, mean, rate
 
 @pytest.mark.parametrize("verdict", list(terms.Verdict))
 def test_every_verdict_has_one_exit_code_and_words(verdict: terms.Verdict) -> None:
-    assert isinstance(exit_code_for(verdict.value, fail_on_warn=False), ExitCode)
-    blocked = exit_code_for(verdict.value, fail_on_warn=True)
+    assert isinstance(for_verdict(verdict, fail_on_warn=False), ExitCode)
+    blocked = for_verdict(verdict, fail_on_warn=True)
     assert (blocked is ExitCode.OK) == (verdict is terms.Verdict.PASS)
     assert verdict in VERDICT_WORDS
     assert verdict in RECOMMENDATIONS

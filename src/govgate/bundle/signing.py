@@ -19,12 +19,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from govgate import canonical
 from govgate.errors import GovgateError, UsageError
+from govgate.exitcodes import ExitCode
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 
 
 class SignatureError(GovgateError):
-    """A signature is missing, malformed or does not verify."""
+    """A signature is missing, malformed or does not verify: exit 8, as a failed verification."""
+
+    exit_code = ExitCode.VERIFY_FAILED
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:

@@ -21,15 +21,20 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from govgate.errors import GovgateError
-from govgate.evidence.model import atomic_write
+from govgate.errors import GovgateError, OutputError, UsageError
+from govgate.exitcodes import ExitCode
+from govgate.files import atomic_write
 
 MAX_FILES = 10_000
 MAX_BYTES = 4 * 1024**3
 
 
 class BundleError(GovgateError):
-    """A bundle cannot be written or read (as opposed to one that fails verification)."""
+    """A bundle cannot be read: not a bundle, unsafe names, too large. Exit 8: a bundle a
+    reviewer cannot read has failed verification. (Writing one that fails is an
+    :class:`~govgate.errors.OutputError`.)"""
+
+    exit_code = ExitCode.VERIFY_FAILED
 
 
 def _fsync_dir(path: Path) -> None:
@@ -44,12 +49,15 @@ def write_directory(target: Path, files: Mapping[str, bytes]) -> None:
     """Write ``files`` as the directory ``target``, atomically. ``target`` must not exist."""
     target = target.absolute()
     if target.exists():
-        raise BundleError(
+        raise UsageError(
             f"{target}: already exists",
             hint="a bundle is written once; remove it or choose another --bundle path",
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
+    except OSError as exc:
+        raise _unwritable(target, exc) from None
     try:
         for name in sorted(files):
             path = partial / _safe(name)
@@ -63,15 +71,25 @@ def write_directory(target: Path, files: Mapping[str, bytes]) -> None:
         try:
             os.rename(partial, target)  # atomic; fails if another writer got there first
         except OSError as exc:
-            raise BundleError(
+            raise OutputError(
                 f"{target}: could not be created ({exc.strerror}); another run may have written "
                 "it at the same moment",
                 hint="each check needs its own --bundle path",
             ) from None
         _fsync_dir(target.parent)
+    except OSError as exc:  # a full disk, a read-only mount: say so, and leave nothing behind
+        _remove_tree(partial)
+        raise _unwritable(target, exc) from None
     except BaseException:
         _remove_tree(partial)
         raise
+
+
+def _unwritable(target: Path, exc: OSError) -> OutputError:
+    return OutputError(
+        f"could not write the audit bundle {target}: {exc.strerror or exc}",
+        hint="free space or choose another path; nothing was logged to the candidate run",
+    )
 
 
 def _remove_tree(path: Path) -> None:
@@ -94,7 +112,7 @@ def _safe(name: str) -> PurePosixPath:
 
 def write_archive(target: Path, files: Mapping[str, bytes]) -> None:
     """A deterministic .tar.gz or .zip of the bundle (sorted names, fixed times and owners)."""
-    suffix = "".join(target.suffixes[-2:]) if target.name.endswith(".tar.gz") else target.suffix
+    suffix = archive_suffix(target)
     buffer = io.BytesIO()
     if suffix in (".tar.gz", ".tgz"):
         with (
@@ -113,8 +131,16 @@ def write_archive(target: Path, files: Mapping[str, bytes]) -> None:
                 entry.external_attr = 0o644 << 16
                 zf.writestr(entry, files[name])
     else:
-        raise BundleError(f"{target}: the archive must end in .tar.gz, .tgz or .zip")
+        raise UsageError(f"{target}: the archive must end in .tar.gz, .tgz or .zip")
     atomic_write(target, buffer.getvalue())
+
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".zip")
+
+
+def archive_suffix(target: Path) -> str:
+    """``.tar.gz``, ``.tgz`` or ``.zip`` (or the name's own suffix, which is none of them)."""
+    return "".join(target.suffixes[-2:]) if target.name.endswith(".tar.gz") else target.suffix
 
 
 def _budget(count: int, size: int) -> None:

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -21,6 +22,7 @@ from govgate.bundle.build import ENVELOPE, MANIFEST, STATEMENT, UNLISTED, derive
 from govgate.bundle.build import statement as build_statement
 from govgate.bundle.signing import SignatureError, open_envelope
 from govgate.errors import GovgateError
+from govgate.exitcodes import ExitCode
 
 
 @dataclass
@@ -35,6 +37,10 @@ class Verification:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK if self.ok else ExitCode.VERIFY_FAILED
 
 
 def _manifest(files: Mapping[str, bytes], result: Verification) -> dict[str, Any] | None:
@@ -138,3 +144,17 @@ def verify(files: Mapping[str, bytes], key: Ed25519PublicKey | None = None) -> V
     _signature(files, key, result)
     _replay(files, result)
     return result
+
+
+def verify_path(path: Path, key_path: Path | None) -> Verification:
+    """Read the bundle at ``path`` (directory or archive) and verify it; a bundle that cannot
+    be read is a failed verification, with what made it unreadable as the problem."""
+    from govgate.bundle import store
+    from govgate.bundle.signing import load_public
+
+    key = load_public(key_path) if key_path is not None else None
+    try:
+        files = store.read(path)
+    except store.BundleError as exc:
+        return Verification(problems=[f"unreadable: {exc.message}"])
+    return verify(files, key)

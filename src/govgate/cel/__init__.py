@@ -3,10 +3,10 @@
 This package is the only code that imports ``celpy``.
 """
 
-from govgate.cel.compiler import (
+from govgate.cel.compiler import CelCompiler
+from govgate.cel.expression import (
     DEFAULT_LIMITS,
     CelCompileError,
-    CelCompiler,
     CelIssue,
     CelLimits,
     CompiledExpression,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from govgate.cel.compiler import DEFAULT_LIMITS, CompiledExpression
+from govgate.cel.expression import DEFAULT_LIMITS, CompiledExpression
 from govgate.errors import CelError
 
 

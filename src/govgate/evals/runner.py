@@ -20,20 +20,20 @@ from govgate.errors import UsageError
 from govgate.evals.metrics import Progress, Record, score
 from govgate.evals.suite import LoadedSuite
 from govgate.evidence.items import ID_COLUMN, parse_items
-from govgate.evidence.mlflow_source import (
-    MlflowSettings,
-    MlflowSource,
+from govgate.evidence.mlflow.settings import MlflowSettings
+from govgate.evidence.mlflow.source import MlflowSource
+from govgate.evidence.mlflow.write import (
     finish_run,
     log_eval,
     register_version,
     set_run_tag,
     start_run,
 )
+from govgate.gate.units import RANGES_TAG  # the columns' declared ranges, as the gate reads them
 
 TAG_SUITE = "govgate.suite"
 TAG_DATASET_DIGEST = "govgate.dataset_digest"
 TAG_POLICY_DIGEST = "govgate.policy_digest"
-TAG_RANGES = "govgate.ranges"  # the per-item columns' declared ranges (gate/view.py reads it)
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def run_eval(
     if policy_digest is not None:
         tags[TAG_POLICY_DIGEST] = policy_digest
     if scored.ranges:  # what makes mean bounds valid: see the per-item table format
-        tags[TAG_RANGES] = json.dumps(scored.ranges, sort_keys=True, separators=(",", ":"))
+        tags[RANGES_TAG] = json.dumps(scored.ranges, sort_keys=True, separators=(",", ":"))
     source = MlflowSource(settings, create_store=True)
     run_name = f"{suite.name}-{model}-{version or 'new'}-{stage_name}"
     run_id = start_run(source, suite.name, run_name, tags)

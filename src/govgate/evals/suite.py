@@ -15,11 +15,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from govgate.errors import PolicyInvalidError, Problem, SourceSpan, UsageError
-from govgate.policy.model import SLUG, Range
-from govgate.safeyaml import load_yaml
+from govgate.document.load import load_single
+from govgate.document.patterns import SLUG
+from govgate.errors import UsageError
+from govgate.policy.model import Range
 from govgate.terms import Stage
 
 SCHEMA_ID = "https://govgate.dev/schemas/govgate-evalsuite-v1.schema.json"
@@ -214,33 +215,9 @@ def load_suite(path: Path) -> LoadedSuite:
 
     from jsonschema import Draft202012Validator
 
-    from govgate.policy.loader import model_problems, relevant_errors, schema_problem
-
     file = path / "suite.yaml" if path.is_dir() else path
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{file}: cannot read the suite ({exc.strerror})") from None
-    name = file.as_posix()
-    documents, problems = load_yaml(data, name)
-    docs = [d for d in documents if d.value is not None]
-    if not problems and len(docs) != 1:
-        problems = [
-            Problem(
-                "schema.kind", "a suite file holds exactly one document", SourceSpan(name, 1, 1)
-            )
-        ]
-    if problems:
-        raise PolicyInvalidError(problems)
-    doc = docs[0]
     validator = Draft202012Validator(
         {"$ref": "#/$defs/EvalSuite", "$defs": shipped_schema()["$defs"]}
     )
-    errors = list(validator.iter_errors(doc.value))
-    if errors:
-        raise PolicyInvalidError([schema_problem(e, doc) for e in relevant_errors(errors)])
-    try:
-        suite = EvalSuite.model_validate_json(json.dumps(doc.value), strict=True)
-    except ValidationError as exc:
-        raise PolicyInvalidError(model_problems(exc, doc)) from None
+    suite, data = load_single(file, validator, EvalSuite, "suite")
     return LoadedSuite(suite, file, hashlib.sha256(data).hexdigest())

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from govgate import canonical
 from govgate.errors import EvidenceError
 from govgate.evidence.items import ItemTable, parse_items
+from govgate.files import atomic_write
 
 EVIDENCE_FORMAT: Final = "govgate.evidence/v1"
 Role = Literal["candidate", "baseline"]
@@ -173,21 +172,6 @@ class Snapshot:
         if run is None or run.items is None or run.items.sha256 is None:
             return None
         return self.tables.get(run.items.sha256)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a reader never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_snapshot(snapshot: Snapshot, path: Path) -> str:

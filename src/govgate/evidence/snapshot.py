@@ -8,7 +8,10 @@ from pathlib import Path
 from govgate._version import __version__
 from govgate.errors import EvidenceError
 from govgate.evidence.items import ItemTable
-from govgate.evidence.mlflow_source import MlflowSettings, MlflowSource
+from govgate.evidence.mlflow.read import read
+from govgate.evidence.mlflow.resolve import resolve
+from govgate.evidence.mlflow.settings import MlflowSettings
+from govgate.evidence.mlflow.source import MlflowSource
 from govgate.evidence.model import Evidence, Role, RunEvidence, Snapshot, read_snapshot
 from govgate.evidence.redact import RedactionPolicy
 from govgate.evidence.refs import Ref, SnapshotRef
@@ -41,8 +44,8 @@ def take_snapshot(
         else:
             if source is None:
                 source = MlflowSource(settings, redaction)
-            found, resolution, model = source.resolve(ref, role, stage)
-            run, table, blob = source.read(found, resolution, model, role)
+            found, resolution, model = resolve(source, ref, role, stage)
+            run, table, blob = read(source, found, resolution, model, role)
             uri = settings.public_uri()
         if run.items is not None and run.items.sha256 and table is not None and blob is not None:
             raw[run.items.sha256] = blob

@@ -25,6 +25,7 @@ from govgate.evidence.model import RunEvidence, Snapshot
 from govgate.gate.outcome import (
     Decision,
     ExpectedGap,
+    MissingEvidence,
     Observation,
     Preregistration,
     RuleResult,
@@ -32,7 +33,8 @@ from govgate.gate.outcome import (
     verdict_of,
 )
 from govgate.gate.samples import samples_needed
-from govgate.gate.view import EvidenceView, Invalid, Missing
+from govgate.gate.units import Invalid, Missing
+from govgate.gate.view import EvidenceView
 from govgate.gate.waivers import apply_waivers
 from govgate.policy.compiled import CompiledRule, LoadedPolicy, PolicySet, unit_depth
 from govgate.policy.model import Statistics
@@ -171,15 +173,16 @@ class _PolicyRun:
                 reason=f"the {judged} does not judge stage {self.stage}",
             )
         observed: list[Observation] = []
-        missing: list[str] = []
+        missing: list[MissingEvidence] = []
         invalid: list[str] = []
         approximate: list[str] = []
         notes: list[str] = []
         for ref in compiled.evidence:
             keys, unit = self._unit(ref, compiled.confidence)
-            name = Reference(ref.root, ref.path[: len(keys) - 1]).dotted()  # the whole unit
+            whole = Reference(ref.root, ref.path[: len(keys) - 1])  # the whole unit
+            name = whole.dotted()
             if isinstance(unit, Missing):
-                missing.append(f"{name}: {unit.reason}")
+                missing.append(_missing(whole, unit.reason))
             elif isinstance(unit, Invalid):
                 invalid.append(f"{name}: {unit.reason}")
             else:  # a stat's value, n, bounds and method, not just the field the rule read
@@ -190,7 +193,8 @@ class _PolicyRun:
                     notes.append(f"{name}: {unit['note']}")
         approximate = sorted(set(approximate))
         notes = list(dict.fromkeys(notes))
-        missing, invalid = list(dict.fromkeys(missing)), list(dict.fromkeys(invalid))
+        missing = list({(m.unit, m.reason): m for m in missing}.values())
+        invalid = list(dict.fromkeys(invalid))
         observed = sorted({o.path: o for o in observed}.values(), key=lambda o: o.path)
         if invalid:
             return RuleResult(
@@ -213,7 +217,7 @@ class _PolicyRun:
                 outcome=outcome,
                 observed=observed,
                 missing=missing,
-                reason=f"{what}: {'; '.join(missing)}",
+                reason=f"{what}: {'; '.join(map(str, missing))}",
             )
         message = self._message(compiled)
 
@@ -267,8 +271,7 @@ class _PolicyRun:
                 out.append(
                     ExpectedGap(
                         policy=self.policy.name,
-                        path=item.reference.dotted(),
-                        reason=unit.reason,
+                        missing=_missing(item.reference, unit.reason),
                         file=item.span.file,
                         line=item.span.line,
                         owners=list(self.policy.document.metadata.owners),
@@ -312,11 +315,7 @@ class _PolicyRun:
             "expression": compiled.cel.expression,
             "violation": compiled.cel.violation,
             "confidence": compiled.confidence,
-            "threshold": subject.threshold,
-            "threshold_kind": subject.threshold_kind,
-            "subject": subject.path,
-            "subject_kind": subject.kind,
-            "at_most": subject.at_most,
+            "subject": subject if subject.path is not None else None,
             "risk": rule.risk.model_dump(mode="json", exclude_none=True) if rule.risk else None,
             "owner": rule.owner,
             "owners": list(meta.owners),
@@ -374,4 +373,10 @@ def decide(policy_set: PolicySet, snapshot: Snapshot, *, stage: str, now: dt.dat
         waivers=uses,
         expected_gaps=expected,
         preregistration=prereg,
+    )
+
+
+def _missing(unit: Reference, reason: str) -> MissingEvidence:
+    return MissingEvidence(
+        unit=unit.dotted(), root=unit.root, segments=list(unit.path), reason=reason
     )

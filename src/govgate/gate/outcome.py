@@ -12,7 +12,8 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict
 
 from govgate import canonical
-from govgate.terms import Category, Enforce, Outcome, Stage, SubjectKind, Verdict
+from govgate.policy.compiled import Subject
+from govgate.terms import Category, Enforce, Outcome, Stage, Verdict
 
 DECISION_FORMAT: Final = "govgate.decision/v1"
 
@@ -26,6 +27,20 @@ class Observation(_Frozen):
 
     path: str
     value: float | int | str | bool | None
+
+
+class MissingEvidence(_Frozen):
+    """One unit of evidence a rule needed and did not get, as data: the unit's dotted path
+    for people, its root and path segments for code (a metric named ``a.b`` stays one
+    segment), and why it is missing. Risk reads the parts; nothing re-parses the text."""
+
+    unit: str
+    root: str
+    segments: list[str]
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.reason}"
 
 
 class WaiverRef(_Frozen):
@@ -52,15 +67,11 @@ class RuleResult(_Frozen):
     expression: str  # the CEL evaluated, whatever form the rule was written in
     violation: str | None
     confidence: float
-    threshold: float | None = None
-    threshold_kind: str | None = None  # max, min, margin, margin_ratio, max_gap, min_ratio
-    #: for shorthand rules: the evidence unit the rule decides on (an observed path prefix),
-    #: its kind (stat, delta, fairness, point) and whether it must stay at most the threshold
-    subject: str | None = None
-    subject_kind: SubjectKind | None = None
-    at_most: bool | None = None
+    #: what the rule decides on (the evidence unit, its kind, threshold and direction), as
+    #: compiled; None for an expression that is not over one unit
+    subject: Subject | None = None
     observed: list[Observation] = []
-    missing: list[str] = []
+    missing: list[MissingEvidence] = []
     message: str | None = None
     error: str | None = None
     samples_needed: int | None = None
@@ -94,8 +105,7 @@ class ExpectedGap(_Frozen):
     """Evidence a policy expects on every run (``spec.expects``) that this run lacks."""
 
     policy: str
-    path: str
-    reason: str
+    missing: MissingEvidence
     file: str
     line: int
     owners: list[str] = []

@@ -19,9 +19,9 @@ import math
 
 from scipy import stats as sps
 
-from govgate.policy.compiled import CompiledRule
+from govgate.policy.compiled import CompiledRule, Subject
 from govgate.stats.bounds import Estimate, rate
-from govgate.terms import Basis, Direction, RateMethod, RelativeBasis
+from govgate.terms import RateMethod, SubjectKind
 
 MAX_ESTIMATE = 10**9
 RATE_METHODS: frozenset[str] = frozenset(RateMethod)
@@ -95,65 +95,52 @@ def _num(observed: Observed, path: str) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _quote(name: str) -> str:
-    return f".{name}" if name.isidentifier() else f'["{name}"]'
-
-
-def _fairness_needed(rule: CompiledRule, observed: Observed) -> int | None:
-    f = rule.rule.fairness
-    assert f is not None
-    base = f'fairness.by_group("{f.group}").stats{_quote(f.metric)}'
+def _fairness_needed(subject: Subject, observed: Observed) -> int | None:
+    base = subject.path
     total = sum(
         int(v)
         for path, v in observed.items()
         if path.startswith(f"{base}.groups[") and path.endswith("].n") and isinstance(v, int)
     )
-    if f.max_gap is not None:
-        fields, limit, at_most = ("max_gap", "max_gap_lower", "max_gap_upper"), f.max_gap, True
-    else:
-        assert f.min_ratio is not None
-        fields, limit, at_most = (
-            ("min_ratio", "min_ratio_lower", "min_ratio_upper"),
-            f.min_ratio,
-            False,
-        )
-    values = [_num(observed, f"{base}.{name}") for name in fields]
-    if any(v is None for v in values) or total <= 0:
+    name = subject.threshold_kind or "max_gap"
+    fields = (name, f"{name}_lower", f"{name}_upper")
+    values = [_num(observed, f"{base}.{f}") for f in fields]
+    if any(v is None for v in values) or total <= 0 or subject.threshold is None:
         return None
     value, lower, upper = (float(v) for v in values)  # type: ignore[arg-type]
-    return _needed(value, lower, upper, total, float(limit), at_most)
+    return _needed(value, lower, upper, total, subject.threshold, bool(subject.at_most))
 
 
 def samples_needed(rule: CompiledRule, observed: Observed) -> int | None:
-    r = rule.rule
-    if r.fairness is not None:
-        return _fairness_needed(rule, observed)
-    if r.threshold is not None and r.threshold.basis is Basis.BOUND:
-        base = f"candidate.stats{_quote(r.threshold.metric)}"
-        limit = r.threshold.max if r.threshold.max is not None else r.threshold.min
-        at_most = r.threshold.max is not None
-        fields = ("value", "lower", "upper", "n")
-        method = observed.get(f"{base}.method")
-        value, n = _num(observed, f"{base}.value"), _num(observed, f"{base}.n")
-        if method in RATE_METHODS and value is not None and n is not None and limit is not None:
-            return rate_needed(
-                value, int(n), float(limit), at_most, rule.confidence, RateMethod(method)
-            )
-    elif r.relative is not None and r.relative.basis is RelativeBasis.PAIRED:
-        base = f"compare{_quote(r.relative.metric)}"
-        margin = r.relative.margin
-        if margin is None:
-            baseline = _num(observed, f"baseline.stats{_quote(r.relative.metric)}.value")
-            if baseline is None or r.relative.margin_ratio is None:
-                return None
-            margin = r.relative.margin_ratio * baseline
-        at_most = r.relative.direction is Direction.LOWER_IS_BETTER
-        limit = margin if at_most else -margin
-        fields = ("delta", "delta_lower", "delta_upper", "n")
-    else:
+    """Items needed for the bound to clear the threshold, if the effect stays as observed;
+    read from the rule's :class:`Subject`, as compiled (``None`` when no model applies)."""
+    s = rule.subject
+    if s.path is None or s.threshold is None or s.at_most is None:
         return None
+    base, limit, at_most = s.path, s.threshold, s.at_most
+    match s.kind:
+        case SubjectKind.FAIRNESS:
+            return _fairness_needed(s, observed)
+        case SubjectKind.STAT:
+            method = observed.get(f"{base}.method")
+            value, n = _num(observed, f"{base}.value"), _num(observed, f"{base}.n")
+            if method in RATE_METHODS and value is not None and n is not None:
+                return rate_needed(
+                    value, int(n), float(limit), at_most, rule.confidence, RateMethod(method)
+                )
+            fields = ("value", "lower", "upper", "n")
+        case SubjectKind.DELTA:
+            if s.threshold_kind == "margin_ratio":
+                baseline = _num(observed, f"{s.baseline}.value") if s.baseline else None
+                if baseline is None:
+                    return None
+                limit = limit * baseline
+            limit = limit if at_most else -limit
+            fields = ("delta", "delta_lower", "delta_upper", "n")
+        case _:
+            return None
     values = [_num(observed, f"{base}.{f}") for f in fields]
-    if limit is None or any(v is None for v in values):
+    if any(v is None for v in values):
         return None
     value, lower, upper, n = (float(v) for v in values)  # type: ignore[arg-type]
     return _needed(value, lower, upper, int(n), float(limit), at_most)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, ConfigDict
+
 from govgate.cel import CompiledExpression, Reference
 from govgate.cel.vocabulary import UNIT_DEPTH
 from govgate.errors import SourceSpan
@@ -24,18 +26,28 @@ def unit_depth(ref: Reference) -> int:
     return min(len(ref.path), UNIT_DEPTH.get(ref.root, 0))
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(BaseModel):
     """What a rule decides on: the observed path of the evidence unit (``compare.quality``),
     its kind, whether the value must stay at most the threshold, and the threshold itself with
-    its name in the shorthand (``max``, ``margin_ratio``, ``min_ratio`` ...). Custom expressions
-    over one statistic have a path and kind but no threshold; other expressions have none."""
+    its name in the shorthand (``max``, ``margin_ratio``, ``min_ratio`` ...). A ``margin_ratio``
+    is relative to the baseline unit at ``baseline``. Custom expressions over one statistic
+    have a path and kind but no threshold; other expressions have none.
+
+    Built once, when the rule is compiled; carried on the compiled rule and on every result,
+    so the engine, sample-size hints, risk and reports never re-derive it from rule forms."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     path: str | None = None
     kind: SubjectKind | None = None
     at_most: bool | None = None
     threshold: float | None = None
     threshold_kind: str | None = None
+    baseline: str | None = None
+
+
+#: the subject of a rule that is not over one unit of evidence
+NO_SUBJECT = Subject()
 
 
 def subject_of(rule: model.Rule, evidence: tuple[Reference, ...]) -> Subject:
@@ -43,29 +55,51 @@ def subject_of(rule: model.Rule, evidence: tuple[Reference, ...]) -> Subject:
         path = Reference("candidate", ("stats" if t.basis is Basis.BOUND else "metrics", t.metric))
         kind = SubjectKind.STAT if t.basis is Basis.BOUND else SubjectKind.POINT
         limit, name = (t.max, "max") if t.max is not None else (t.min, "min")
-        return Subject(path.dotted(), kind, t.max is not None, limit, name)
+        return Subject(
+            path=path.dotted(),
+            kind=kind,
+            at_most=t.max is not None,
+            threshold=limit,
+            threshold_kind=name,
+        )
     if (r := rule.relative) is not None:
         at_most = r.direction is Direction.LOWER_IS_BETTER
         margin, name = (
             (r.margin, "margin") if r.margin is not None else (r.margin_ratio, "margin_ratio")
         )
-        if r.basis is RelativeBasis.PAIRED:
-            path = Reference("compare", (r.metric,))
-            return Subject(path.dotted(), SubjectKind.DELTA, at_most, margin, name)
-        path = Reference("candidate", ("metrics", r.metric))
-        return Subject(path.dotted(), SubjectKind.POINT, at_most, margin, name)
+        paired = r.basis is RelativeBasis.PAIRED
+        path = (
+            Reference("compare", (r.metric,))
+            if paired
+            else Reference("candidate", ("metrics", r.metric))
+        )
+        base = Reference("baseline", ("stats" if paired else "metrics", r.metric))
+        return Subject(
+            path=path.dotted(),
+            kind=SubjectKind.DELTA if paired else SubjectKind.POINT,
+            at_most=at_most,
+            threshold=margin,
+            threshold_kind=name,
+            baseline=base.dotted() if name == "margin_ratio" else None,
+        )
     if (f := rule.fairness) is not None:
         path = Reference("fairness", ("by_group", f.group, "stats", f.metric))
         gap = f.max_gap is not None
         limit, name = (f.max_gap, "max_gap") if gap else (f.min_ratio, "min_ratio")
-        return Subject(path.dotted(), SubjectKind.FAIRNESS, gap, limit, name)
+        return Subject(
+            path=path.dotted(),
+            kind=SubjectKind.FAIRNESS,
+            at_most=gap,
+            threshold=limit,
+            threshold_kind=name,
+        )
     # a custom expression over one statistic: shown in reports (no threshold is known)
     units = {(ref.root, ref.path[: unit_depth(ref)]) for ref in evidence}
     if len(units) == 1:
         root, unit = next(iter(units))
         if root in ("candidate", "baseline") and unit[:1] == ("stats",) and len(unit) == 2:
-            return Subject(Reference(root, unit).dotted(), SubjectKind.STAT)
-    return Subject()
+            return Subject(path=Reference(root, unit).dotted(), kind=SubjectKind.STAT)
+    return NO_SUBJECT
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +127,7 @@ class CompiledRule:
     evidence: tuple[Reference, ...]
     stages: tuple[Stage, ...]
     confidence: float
-    subject: Subject = Subject()
+    subject: Subject = NO_SUBJECT
 
     @property
     def key(self) -> str:

@@ -1,9 +1,10 @@
 """Load policy and waiver files into a compiled :class:`PolicySet`, collecting every problem.
 
-The pipeline, per file: bytes -> safe YAML (safeyaml.py) -> JSON Schema (structure, every error
-with a pointer) -> duplicate checks -> pydantic (typed, frozen) -> CEL compile and lint (each
-expression once per process). Then across files: duplicate policy and waiver names, waivers
-naming rules that do not exist. A stage that finds problems in a document stops later stages for
+The pipeline, per file, is the shared one of ``document/load.py``: bytes (size-capped) -> safe
+YAML -> JSON Schema (every error with a pointer) -> duplicate checks -> pydantic (strict,
+frozen); then ``policy/build.py`` compiles and lints the CEL (each expression once per
+process). Then across files: duplicate policy and waiver names, waivers naming rules that do
+not exist. A stage that finds problems in a document stops later stages for
 that document only, so one run reports everything that can be known without guessing.
 """
 
@@ -11,42 +12,36 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from govgate.cel import CelCompiler, CompiledExpression, Reference
+from govgate.cel import CelCompiler
+from govgate.document.load import read_limited, validate
+from govgate.document.nodes import YamlDocument
+from govgate.document.yaml import DEFAULT_LIMITS, YamlLimits, load_yaml
 from govgate.errors import Problem, SourceSpan, UsageError
-from govgate.policy import model, schema
+from govgate.policy import cases, model, schema
+from govgate.policy.build import PolicyBuilder
 from govgate.policy.compiled import (
-    CompiledRule,
-    Expectation,
     LoadedPolicy,
     LoadedWaiver,
     PolicySet,
     SourceFile,
-    subject_of,
 )
-from govgate.policy.shorthand import rule_cel
-from govgate.safeyaml import DEFAULT_LIMITS, YAML11_BOOLEANS, YamlDocument, YamlLimits, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
 POLICY_KINDS = ("Policy", "Waiver")
-_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
 
 @dataclass(frozen=True)
 class LoadedTest:
     """A ``kind: PolicyTest`` document, with its YAML positions (for per-case spans)."""
 
-    document: model.PolicyTest
+    document: cases.PolicyTest
     source: SourceFile
     yaml: YamlDocument
 
@@ -201,24 +196,10 @@ class _Loader:
             self.load_bytes(name, data)
 
     def _read(self, path: Path, name: str) -> bytes | None:
-        try:
-            size = path.stat().st_size
-            if size > self.limits.max_bytes:
-                self.problems.append(
-                    Problem(
-                        "yaml.too-large",
-                        f"file is {size} bytes, over the {self.limits.max_bytes}-byte limit",
-                        SourceSpan(name, 1, 1),
-                        "split it into several files",
-                    )
-                )
-                return None
-            return path.read_bytes()
-        except OSError as exc:
-            self.problems.append(
-                Problem("input.unreadable", f"cannot read file: {exc.strerror}", SourceSpan(name))
-            )
-            return None
+        data, problem = read_limited(path, name, self.limits)
+        if problem is not None:
+            self.problems.append(problem)
+        return data
 
     def load_bytes(self, name: str, data: bytes) -> None:
         """Load one file's bytes, reported under ``name`` (its path as the user gave it)."""
@@ -279,23 +260,13 @@ class _Loader:
                 else "",
             )
             return
-        errors = list(_validator(kind).iter_errors(value))
-        if errors:
-            for error in relevant_errors(errors):
-                self.problems.append(schema_problem(error, doc))
-            return
-        if self._duplicates(value, doc):
-            return
-        cls = schema.KINDS[kind]
-        try:
-            parsed = cls.model_validate_json(json.dumps(value), strict=True)
-        except ValidationError as exc:
-            for problem in model_problems(exc, doc):
-                self.problems.append(problem)
+        parsed, problems = validate(doc, _validator(kind), schema.KINDS[kind], _duplicates)
+        if parsed is None:
+            self.problems.extend(problems)
             return
         if isinstance(parsed, model.Policy):
             self._policy(parsed, doc, source)
-        elif isinstance(parsed, model.PolicyTest):
+        elif isinstance(parsed, cases.PolicyTest):
             self.tests.append(LoadedTest(parsed, source, doc))
         else:
             assert isinstance(parsed, model.Waiver)
@@ -305,34 +276,6 @@ class _Loader:
         self, code: str, message: str, doc: YamlDocument, pointer: str, hint: str = ""
     ) -> None:
         self.problems.append(Problem(code, message, doc.span(pointer), hint))
-
-    def _duplicates(self, value: dict[str, Any], doc: YamlDocument) -> bool:
-        spec = value.get("spec", {})
-        found = False
-        lists = {
-            "Policy": (
-                ("rules", "id", "rule id", "policy"),
-                ("variables", "name", "variable", "policy"),
-            ),
-            "PolicyTest": (("cases", "name", "case name", "test file"),),
-        }
-        for key, name_field, what, within in lists.get(value.get("kind", ""), ()):
-            first: dict[str, int] = {}
-            for i, item in enumerate(spec.get(key, [])):
-                ident = item.get(name_field)
-                if ident in first:
-                    line = doc.span(f"/spec/{key}/{first[ident]}/{name_field}").line
-                    self._add(
-                        "policy.duplicate",
-                        f"duplicate {what} {ident!r} (first at line {line})",
-                        doc,
-                        f"/spec/{key}/{i}/{name_field}",
-                        f"each {what} must be unique within a {within}",
-                    )
-                    found = True
-                else:
-                    first[ident] = i
-        return found
 
     # -- policies -------------------------------------------------------------------------------
 
@@ -349,157 +292,9 @@ class _Loader:
             )
             return
         self._policy_spans[name] = span
-        spec = policy.spec
-        ok = True
-        variables: list[tuple[str, CompiledExpression]] = []
-        var_evidence: dict[str, tuple[Reference, ...]] = {}
-        for i, var in enumerate(spec.variables):
-            compiled = self._cel(
-                var.expression, [n for n, _ in variables], doc, f"/spec/variables/{i}/expression"
-            )
-            if compiled is None:
-                ok = False
-                continue
-            variables.append((var.name, compiled))
-            var_evidence[var.name] = _with_variables(compiled, var_evidence)
-        names = [v.name for v in spec.variables]
-        rules: list[CompiledRule] = []
-        for i, rule in enumerate(spec.rules):
-            compiled_rule = self._rule(policy, rule, i, names, var_evidence, doc)
-            if compiled_rule is None:
-                ok = False
-            else:
-                rules.append(compiled_rule)
-        expects = self._expects(spec.expects, doc)
-        if ok and expects is not None:
-            self.policies.append(
-                LoadedPolicy(policy, source, span, tuple(variables), tuple(rules), expects)
-            )
-
-    def _expects(self, items: list[str], doc: YamlDocument) -> tuple[Expectation, ...] | None:
-        out: list[Expectation] = []
-        ok = True
-        for i, text in enumerate(items):
-            pointer = f"/spec/expects/{i}"
-            compiled = self._cel(text, [], doc, pointer)
-            if compiled is None:
-                ok = False
-                continue
-            refs = compiled.evidence
-            if len(refs) != 1 or refs[0].dotted() != text.strip():
-                self._add(
-                    "policy.expects",
-                    f"{text!r} is not a single evidence reference",
-                    doc,
-                    pointer,
-                    "write a path such as candidate.metrics.cost or candidate.stats.toxicity_rate",
-                )
-                ok = False
-                continue
-            out.append(Expectation(refs[0], doc.span(pointer)))
-        return tuple(out) if ok else None
-
-    def _rule(
-        self,
-        policy: model.Policy,
-        rule: model.Rule,
-        index: int,
-        variables: list[str],
-        var_evidence: dict[str, tuple[Reference, ...]],
-        doc: YamlDocument,
-    ) -> CompiledRule | None:
-        base = f"/spec/rules/{index}"
-        spec = policy.spec
-        ok = True
-        if rule.stages is not None:
-            extra = [s.value for s in rule.stages if s not in spec.stages]
-            if extra:
-                self._add(
-                    "policy.stage",
-                    f"rule stages {extra} are not among the policy's stages "
-                    f"{[s.value for s in spec.stages]}",
-                    doc,
-                    f"{base}/stages",
-                    "a rule can only narrow the stages of its policy",
-                )
-                ok = False
-        cel = rule_cel(rule)
-        form_pointer = f"{base}/{rule.form}"
-        expr_pointer = f"{base}/expression" if rule.form == "expression" else form_pointer
-        expression = self._cel(cel.expression, variables, doc, expr_pointer)
-        violation = None
-        if cel.violation is not None:
-            viol_pointer = f"{base}/violation" if rule.form == "expression" else form_pointer
-            violation = self._cel(cel.violation, variables, doc, viol_pointer)
-            ok = ok and violation is not None
-        message: list[tuple[str, CompiledExpression]] = []
-        if rule.message is not None:
-            placeholders = self._placeholders(rule.message, variables, doc, f"{base}/message")
-            ok = ok and placeholders is not None
-            message = placeholders or []
-        if not ok or expression is None:
-            return None
-        evidence = _with_variables(expression, var_evidence)
-        if violation is not None:
-            evidence = _merge(evidence, _with_variables(violation, var_evidence))
-        return CompiledRule(
-            policy=policy.metadata.name,
-            rule=rule,
-            span=doc.span(base),
-            cel=cel,
-            expression=expression,
-            violation=violation,
-            message=tuple(message),
-            evidence=evidence,
-            stages=tuple(rule.stages if rule.stages is not None else spec.stages),
-            confidence=rule.confidence if rule.confidence is not None else spec.confidence,
-            subject=subject_of(rule, evidence),
-        )
-
-    def _placeholders(
-        self, text: str, variables: list[str], doc: YamlDocument, pointer: str
-    ) -> list[tuple[str, CompiledExpression]] | None:
-        out: list[tuple[str, CompiledExpression]] = []
-        ok = True
-        for match in _PLACEHOLDER.finditer(text):
-            source = match.group(1).strip()
-            inner = match.group(1)
-            start = match.start(1) + len(inner) - len(inner.lstrip())
-            compiled = self._cel(source, variables, doc, pointer, offset=start)
-            if compiled is None:
-                ok = False
-            else:
-                out.append((source, compiled))
-        rest = _PLACEHOLDER.sub("", text)
-        if "{{" in rest or "}}" in rest:
-            at = _unbalanced(text)
-            self.problems.append(
-                Problem(
-                    "policy.message",
-                    "unbalanced {{ or }} in message",
-                    doc.text_span(pointer, at),
-                    "placeholders look like {{ candidate.stats.toxicity_rate.upper }}",
-                )
-            )
-            ok = False
-        return out if ok else None
-
-    def _cel(
-        self,
-        source: str,
-        variables: list[str],
-        doc: YamlDocument,
-        pointer: str,
-        offset: int = 0,
-    ) -> CompiledExpression | None:
-        """Compile ``source``, which starts at character ``offset`` of the scalar at pointer."""
-        compiled, issues = self.compiler.check(source, variables)
-        for issue in issues:
-            at = offset + _offset_of(source, issue.line, issue.column)
-            self.problems.append(
-                Problem(issue.code, issue.message, doc.text_span(pointer, at), issue.hint)
-            )
-        return compiled
+        built = PolicyBuilder(self.compiler, self.problems).build(policy, doc, source)
+        if built is not None:
+            self.policies.append(built)
 
     # -- waivers --------------------------------------------------------------------------------
 
@@ -544,45 +339,6 @@ class _Loader:
                 )
 
 
-# -- helpers ------------------------------------------------------------------------------------
-
-
-def _with_variables(
-    compiled: CompiledExpression, var_evidence: dict[str, tuple[Reference, ...]]
-) -> tuple[Reference, ...]:
-    """An expression's evidence, including what the variables it uses read (transitively)."""
-    refs: tuple[Reference, ...] = compiled.evidence
-    for name in sorted(compiled.variables):
-        refs = _merge(refs, var_evidence.get(name, ()))
-    return refs
-
-
-def _merge(a: Iterable[Reference], b: Iterable[Reference]) -> tuple[Reference, ...]:
-    seen: dict[tuple[str, tuple[str, ...]], Reference] = {}
-    for ref in (*a, *b):
-        seen.setdefault((ref.root, ref.path), ref)
-    return tuple(seen.values())
-
-
-def _offset_of(text: str, line: int, column: int) -> int:
-    """0-based offset of a 1-based (line, column) in ``text``."""
-    lines = text.split("\n")
-    before = sum(len(x) + 1 for x in lines[: max(line - 1, 0)])
-    return before + max(column - 1, 0)
-
-
-def _unbalanced(text: str) -> int:
-    """Offset of the first ``{{`` or ``}}`` that is not part of a complete placeholder."""
-    covered = [m.span() for m in _PLACEHOLDER.finditer(text)]
-    for token in ("{{", "}}"):
-        i = text.find(token)
-        while i >= 0:
-            if not any(a <= i < b for a, b in covered):
-                return i
-            i = text.find(token, i + 1)
-    return 0
-
-
 @cache
 def _validator(kind: str) -> Any:
     from jsonschema import Draft202012Validator
@@ -591,172 +347,31 @@ def _validator(kind: str) -> Any:
     return Draft202012Validator({"$ref": f"#/$defs/{kind}", "$defs": full["$defs"]})
 
 
-def relevant_errors(errors: list[Any]) -> list[Any]:
-    """Errors deepest first, without the echo of an unknown key: a rule whose only form key is
-    misspelt (``treshold``) is reported as the unknown key, not also as "needs one of"."""
-    unknown_at = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
-    kept = [
-        e for e in errors if not (e.validator == "oneOf" and tuple(e.absolute_path) in unknown_at)
-    ]
-    return sorted(kept, key=lambda e: (-len(e.absolute_path), list(map(str, e.absolute_path))))
-
-
-def json_pointer(path: Iterable[Any]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
-
-
-_PATTERN_WORDS = {
-    model.SLUG: "lower-case letters, digits and . _ - (a slug, at most 64 characters)",
-    model.IDENTIFIER: "a name of letters, digits and _ that does not start with a digit",
-    model.METRIC_NAME: "letters, digits, spaces and _ . - /",
-    model.DURATION: "a duration like 30m, 4h, 2d or 1w",
-    model.DATE_OR_DATETIME: "a date (2026-12-31) or an RFC 3339 date-time (2026-12-31T18:00:00Z)",
-}
-_JSON_TYPES = {
-    str: "a string",
-    bool: "a boolean",
-    int: "a number",
-    float: "a number",
-    list: "a list",
-    dict: "a mapping",
-    type(None): "empty",
-}
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def schema_problem(error: Any, doc: YamlDocument) -> Problem:
-    pointer = json_pointer(error.absolute_path)
-    keyword = error.validator
-    instance = error.instance
-    span = doc.span(pointer)
-    hint = ""
-    if keyword == "additionalProperties":
-        return _unknown_key_problem(error, doc, pointer)
-    if keyword == "required":
-        missing = next((r for r in error.validator_value if r not in instance), "?")
-        if missing == "expires":
-            hint = "every waiver needs an expiry date, e.g. expires: 2026-12-31"
-        elif missing == "rules":
-            hint = "a policy needs at least one rule"
-        return Problem("schema.required", f"missing required key {missing!r}", span, hint)
-    if keyword == "oneOf" and all(set(branch) == {"required"} for branch in error.validator_value):
-        options = [branch["required"][0] for branch in error.validator_value]
-        present = [o for o in options if isinstance(instance, dict) and o in instance]
-        return Problem(
-            "schema.one-of",
-            f"needs exactly one of {', '.join(options)}"
-            + (f"; found {', '.join(present)}" if present else ""),
-            span,
-            f"keep only one of: {', '.join(present)}" if present else "",
-        )
-    if keyword == "dependentRequired":
-        return Problem(
-            "schema.one-of",
-            "violation goes with expression; shorthands generate their own",
-            span,
-            "remove violation, or write the rule as an expression",
-        )
-    if keyword == "type":
-        return _type_problem(error, doc, pointer)
-    if keyword == "enum":
-        options = [str(o) for o in error.validator_value]
-        match = difflib.get_close_matches(str(instance), options, n=1)
-        return Problem(
-            "schema.enum",
-            f"{_short(instance)} is not one of: {', '.join(options)}",
-            span,
-            f"did you mean {match[0]!r}?" if match else "",
-        )
-    if keyword == "const":
-        return Problem(
-            "schema.const",
-            f"expected {error.validator_value!r}, got {_short(instance)}",
-            span,
-            "this version of govgate reads apiVersion govgate/v1"
-            if pointer == "/apiVersion"
-            else "",
-        )
-    if keyword == "pattern":
-        words = _PATTERN_WORDS.get(error.validator_value, f"the pattern {error.validator_value}")
-        return Problem("schema.pattern", f"{_short(instance)} is not {words}", span)
-    if keyword in ("minItems", "minLength") and error.validator_value == 1:
-        return Problem("schema.empty", "must not be empty", span)
-    if keyword == "uniqueItems":
-        repeated = next((v for i, v in enumerate(instance) if v in instance[:i]), None)
-        return Problem(
-            "schema.unique", f"duplicate entry {_short(repeated)}", span, "list each entry once"
-        )
-    return Problem(f"schema.{keyword}", _one_line(error.message), span)
-
-
-def _unknown_key_problem(error: Any, doc: YamlDocument, pointer: str) -> Problem:
-    instance = error.instance
-    allowed = sorted(error.schema.get("properties", {}))
-    extra = sorted(set(instance) - set(allowed)) if isinstance(instance, dict) else []
-    key = extra[0] if extra else "?"
-    match = difflib.get_close_matches(key, allowed, n=1)
-    return Problem(
-        "schema.unknown-key",
-        f"unknown key {key!r}" + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""),
-        doc.key_span(f"{pointer}/{key}"),
-        (f"did you mean {match[0]!r}? " if match else "") + "allowed keys: " + ", ".join(allowed),
-    )
-
-
-def _type_problem(error: Any, doc: YamlDocument, pointer: str) -> Problem:
-    instance = error.instance
-    span = doc.span(pointer)
-    hint = ""
-    want = error.validator_value
-    got = _JSON_TYPES.get(type(instance), type(instance).__name__)
-    info = doc.scalars.get(pointer)
-    if isinstance(instance, str) and instance in YAML11_BOOLEANS and doc.is_plain(pointer):
-        hint = (
-            f"govgate reads YAML 1.2, where {instance} is the string {instance!r}, "
-            "not a boolean as in YAML 1.1: write true or false, or quote it"
-        )
-    elif want == "string" and type(instance) in (int, float):
-        hint = f'quote it: "{doc.raw.get(pointer, instance)}"'
-    elif want in ("number", "integer") and isinstance(instance, str):
-        hint = (
-            "remove the quotes to make it a number"
-            if info is not None and info.style in ("'", '"')
-            else "write a plain number such as 0.01 or 1e-2"
-        )
-    return Problem(
-        "schema.type", f"expected {_type_words(want)}, got {got} {_short(instance)}", span, hint
-    )
-
-
-def _type_words(want: Any) -> str:
-    names = {
-        "string": "a string",
-        "number": "a number",
-        "integer": "an integer",
-        "boolean": "a boolean",
-        "array": "a list",
-        "object": "a mapping",
+def _duplicates(value: dict[str, Any], doc: YamlDocument) -> list[Problem]:
+    """Ids that must be unique within a document (rules, variables, test cases)."""
+    spec = value.get("spec", {})
+    problems: list[Problem] = []
+    lists = {
+        "Policy": (
+            ("rules", "id", "rule id", "policy"),
+            ("variables", "name", "variable", "policy"),
+        ),
+        "PolicyTest": (("cases", "name", "case name", "test file"),),
     }
-    if isinstance(want, list):
-        return " or ".join(str(names.get(w, w)) for w in want)
-    return names.get(want, str(want))
-
-
-def _one_line(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= 200 else line[:197] + "..."
-
-
-def model_problems(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
-    out: list[Problem] = []
-    for err in exc.errors():
-        loc = [
-            p for p in err.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-"))
-        ]
-        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        out.append(Problem("schema.invalid", message, doc.span(json_pointer(loc))))
-    return out
+    for key, name_field, what, within in lists.get(value.get("kind", ""), ()):
+        first: dict[str, int] = {}
+        for i, item in enumerate(spec.get(key, [])):
+            ident = item.get(name_field)
+            if ident in first:
+                line = doc.span(f"/spec/{key}/{first[ident]}/{name_field}").line
+                problems.append(
+                    Problem(
+                        "policy.duplicate",
+                        f"duplicate {what} {ident!r} (first at line {line})",
+                        doc.span(f"/spec/{key}/{i}/{name_field}"),
+                        f"each {what} must be unique within a {within}",
+                    )
+                )
+            else:
+                first[ident] = i
+    return problems

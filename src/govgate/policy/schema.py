@@ -3,7 +3,7 @@
 ``generate()`` builds it from :mod:`govgate.policy.model`; the package ships the result as
 ``govgate-v1.schema.json`` so editors (yaml-language-server) and other tools can use it without
 govgate. ``tests/unit/policy/test_schema.py`` fails when the shipped file and a fresh generation
-differ; ``python -m govgate.policy.schema --write`` regenerates it.
+differ; ``python -m tests.support.regenerate`` regenerates it.
 
 Generation differs from pydantic's default in two ways: optional fields do not admit ``null``
 (a YAML ``key:`` with no value is a mistake, not "use the default"), and a rule must have
@@ -13,7 +13,6 @@ exactly one of its forms (expression, threshold, relative, fairness).
 from __future__ import annotations
 
 import json
-import sys
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -22,14 +21,14 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from govgate.policy import model
+from govgate.policy import cases, model
 
 SCHEMA_ID = "https://govgate.dev/schemas/govgate-v1.schema.json"
 SCHEMA_FILE = "govgate-v1.schema.json"
 KINDS: dict[str, type[BaseModel]] = {
     "Policy": model.Policy,
     "Waiver": model.Waiver,
-    "PolicyTest": model.PolicyTest,
+    "PolicyTest": cases.PolicyTest,
 }
 
 
@@ -69,7 +68,7 @@ def generate_for(kinds: dict[str, type[BaseModel]], schema_id: str, title: str) 
         ):
             defs[shorthand]["oneOf"] = [{"required": [side]} for side in pair]
     if "FixtureColumn" in defs:
-        defs["FixtureColumn"]["oneOf"] = [{"required": [form]} for form in model.COLUMN_FORMS]
+        defs["FixtureColumn"]["oneOf"] = [{"required": [form]} for form in cases.COLUMN_FORMS]
         defs["FixtureColumn"]["dependentRequired"] = {
             "mean": ["sd"],
             "sd": ["mean"],
@@ -132,16 +131,12 @@ def shipped() -> dict[str, Any]:
     return loaded
 
 
-def main(argv: list[str]) -> int:  # pragma: no cover - developer tool
-    text = dumps(generate())
-    if argv[1:] == ["--write"]:
-        target = resources.files("govgate.policy").joinpath(SCHEMA_FILE)
-        with resources.as_file(target) as path:
-            path.write_text(text, encoding="utf-8")
-        return 0
-    sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main(sys.argv))
+def single(kind: str) -> dict[str, Any]:
+    """The schema of one document kind, sharing the shipped definitions."""
+    full = shipped()
+    return {
+        "$schema": full["$schema"],
+        "$id": full["$id"].replace(".schema.json", f".{kind.lower()}.schema.json"),
+        "$ref": f"#/$defs/{kind}",
+        "$defs": full["$defs"],
+    }

@@ -33,7 +33,7 @@ from govgate.evidence.model import (
     RunEvidence,
     Snapshot,
 )
-from govgate.policy.model import FixtureColumn, FixtureEvidence, FixtureRun
+from govgate.policy.cases import FixtureColumn, FixtureEvidence, FixtureRun
 
 FIXTURE_URI = "govgate-test:"
 

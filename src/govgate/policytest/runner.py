@@ -21,14 +21,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from govgate.document.nodes import json_pointer
 from govgate.errors import EvidenceError, Problem, SourceSpan
 from govgate.evidence.model import Snapshot, read_snapshot
-from govgate.policy import model
+from govgate.exitcodes import ExitCode
+from govgate.policy import cases
 from govgate.policy.compiled import CompiledRule, PolicySet
 from govgate.policy.loader import (
     LoadedTest,
     discover,
-    json_pointer,
     load_policy_set,
     load_policy_tests,
 )
@@ -106,6 +107,12 @@ class TestRun:
     def uncovered(self) -> list[RuleCoverage]:
         return [c for c in self.coverage if not c.covered]
 
+    def exit_code(self, *, require_coverage: bool) -> ExitCode:
+        """4 when a case does not match, or (``require_coverage``) a rule is not covered."""
+        if self.failed or (require_coverage and self.uncovered):
+            return ExitCode.BLOCKED
+        return ExitCode.OK
+
     @property
     def never_asserted(self) -> list[str]:
         """Outcomes no case asserts for any rule (gap, error, waived ... never exercised)."""
@@ -116,7 +123,7 @@ class TestRun:
 @dataclass(frozen=True)
 class _Case:
     index: int
-    case: model.PolicyTestCase
+    case: cases.PolicyTestCase
     snapshot: Snapshot | None  # read from a file, or None for an inline fixture
     asserted: dict[str, str]  # resolved rule key -> expected outcome
 
@@ -220,7 +227,7 @@ class _Session:
         return _Prepared(test, policy_set, tuple(c for c in cases if c is not None))
 
     def _case(
-        self, test: LoadedTest, policy_set: PolicySet, index: int, case: model.PolicyTestCase
+        self, test: LoadedTest, policy_set: PolicySet, index: int, case: cases.PolicyTestCase
     ) -> _Case | None:
         keys = {r.key: r for p in policy_set.policies for r in p.rules}
         by_id: dict[str, list[str]] = {}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from govgate.gate.engine import APPROXIMATE_LABEL
 from govgate.gate.outcome import Decision, RuleResult
+from govgate.policy.compiled import NO_SUBJECT
 from govgate.risk.model import Finding, RiskAssessment
 from govgate.terms import Enforce, Outcome, Verdict
 
@@ -126,6 +127,7 @@ class Row:
 
 
 def row(rule: RuleResult, finding: Finding | None) -> Row:
+    sub = rule.subject or NO_SUBJECT
     observed = bound = "n/a"
     if finding is not None:
         observed = num(finding.observed)
@@ -135,19 +137,19 @@ def row(rule: RuleResult, finding: Finding | None) -> Row:
             bound = (
                 f"{num(finding.lower)} to {num(finding.upper)} ({finding.confidence:.0%} one-sided)"
             )
-    elif rule.subject:
+    elif sub.path:
         values = {o.path: o.value for o in rule.observed}
-        key = {"delta": "delta", "fairness": rule.threshold_kind or "value"}.get(
-            rule.subject_kind or "", "value"
+        key = {"delta": "delta", "fairness": sub.threshold_kind or "value"}.get(
+            sub.kind or "", "value"
         )
-        value = values.get(f"{rule.subject}.{key}", values.get(rule.subject))
-        n = values.get(f"{rule.subject}.n")
+        value = values.get(f"{sub.path}.{key}", values.get(sub.path))
+        n = values.get(f"{sub.path}.n")
         if isinstance(value, int | float) and not isinstance(value, bool):
             observed = num(float(value)) + (f" (n={int(n):,})" if isinstance(n, int) else "")
     if rule.approximate:
         bound += f" ({APPROXIMATE_LABEL})"
     threshold = (
-        f"{rule.threshold_kind} {num(rule.threshold)}" if rule.threshold is not None else "custom"
+        f"{sub.threshold_kind} {num(sub.threshold)}" if sub.threshold is not None else "custom"
     )
     likelihood = "n/a"
     if finding is not None:

@@ -51,9 +51,10 @@ def _rule(r: RuleResult, finding: Finding | None, color: bool) -> list[str]:
     lines.append(f"      {r.reason}")
     if r.message and r.outcome is not Outcome.PASS:
         lines.append(f"      message: {r.message}")
-    if r.threshold is not None:
+    if r.subject is not None and r.subject.threshold is not None:
         lines.append(
-            f"      threshold: {r.threshold_kind} {num(r.threshold)} at {r.confidence:.0%}"
+            f"      threshold: {r.subject.threshold_kind} {num(r.subject.threshold)} "
+            f"at {r.confidence:.0%}"
         )
     numbers = [
         o

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from govgate.gate.outcome import Decision, RuleResult
+from govgate.gate.outcome import Decision, MissingEvidence, RuleResult
 from govgate.risk.matrix import impact_of
 from govgate.risk.model import Level, ObservabilityGap
 from govgate.terms import Enforce, Outcome
@@ -22,20 +22,19 @@ _INSTRUMENT = {
 }
 
 
-def _gap_parts(missing: str) -> tuple[str, str, str]:
-    """(unit, reason, instrumentation) from a rule's ``missing`` entry."""
-    unit, _, reason = missing.partition(": ")
-    root, *rest = unit.replace('"', "").replace("[", ".").replace("]", "").split(".")
-    if "no baseline" in reason or "no candidate run" in reason:
-        return unit, reason, _INSTRUMENT["baseline"]
+def _instrumentation(missing: MissingEvidence) -> str:
+    """How to log the evidence ``missing`` names, from its root and path segments."""
+    root, rest = missing.root, missing.segments
+    if "no baseline" in missing.reason or "no candidate run" in missing.reason:
+        return _INSTRUMENT["baseline"]
     if root == "fairness":
-        return unit, reason, _INSTRUMENT["fairness"].format(name=rest[-1] if rest else "metric")
+        return _INSTRUMENT["fairness"].format(name=rest[-1] if rest else "metric")
     if root == "compare":
-        return unit, reason, _INSTRUMENT["compare"].format(name=rest[0] if rest else "metric")
+        return _INSTRUMENT["compare"].format(name=rest[0] if rest else "metric")
     section = rest[0] if rest else "metrics"
     name = rest[1] if len(rest) > 1 else "?"
     template = _INSTRUMENT.get(section, "log the missing evidence on the run")
-    return unit, reason, template.format(name=name)
+    return template.format(name=name)
 
 
 def priority_of(rule: RuleResult, impact: Level) -> Literal["P1", "P2", "P3"]:
@@ -44,12 +43,18 @@ def priority_of(rule: RuleResult, impact: Level) -> Literal["P1", "P2", "P3"]:
     return "P1" if impact in (Level.HIGH, Level.CRITICAL) else "P2"
 
 
-def _gap_entry(by_unit: dict[str, dict[str, Any]], missing: str) -> dict[str, Any]:
+def _gap_entry(by_unit: dict[str, dict[str, Any]], missing: MissingEvidence) -> dict[str, Any]:
     """The gap for the evidence unit ``missing`` names, created on first sight (P3)."""
-    unit, reason, how = _gap_parts(missing)
     return by_unit.setdefault(
-        unit,
-        {"reason": reason, "how": how, "rules": [], "knowing": [], "priority": "P3", "owners": []},
+        missing.unit,
+        {
+            "reason": missing.reason,
+            "how": _instrumentation(missing),
+            "rules": [],
+            "knowing": [],
+            "priority": "P3",
+            "owners": [],
+        },
     )
 
 
@@ -66,7 +71,7 @@ def gaps_of(decision: Decision) -> list[ObservabilityGap]:
             entry["knowing"].append(rule.title or f"whether {rule.key} holds")
             entry["priority"] = min(entry["priority"], priority_of(rule, impact))
     for gap in decision.expected_gaps:
-        entry = _gap_entry(by_unit, f"{gap.path}: {gap.reason}")
+        entry = _gap_entry(by_unit, gap.missing)
         entry["rules"].append(f"{gap.policy} (expects)")
         entry["knowing"].append(f"evidence policy {gap.policy} expects on every run")
         entry["owners"].extend(gap.owners)

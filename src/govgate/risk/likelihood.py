@@ -8,6 +8,7 @@ from typing import Any
 from scipy import stats as sps
 
 from govgate.gate.outcome import RuleResult
+from govgate.policy.compiled import NO_SUBJECT
 from govgate.risk.matrix import band
 from govgate.risk.model import Likelihood
 from govgate.terms import Outcome, SubjectKind
@@ -25,11 +26,12 @@ def _obs(rule: RuleResult) -> dict[str, Any]:
 
 def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
     """P(true value breaches the threshold | evidence), and the numbers it was computed from."""
-    unit, kind = rule.subject, rule.subject_kind
+    sub = rule.subject or NO_SUBJECT
+    unit, kind = sub.path, sub.kind
     obs = _obs(rule)
     facts: dict[str, Any] = {}
     if (
-        kind == SubjectKind.STAT and unit is not None and rule.threshold is None
+        kind == SubjectKind.STAT and unit is not None and sub.threshold is None
     ):  # a custom expression
         facts = {
             "observed": obs.get(f"{unit}.value"),
@@ -37,7 +39,7 @@ def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
             "lower": obs.get(f"{unit}.lower"),
             "upper": obs.get(f"{unit}.upper"),
         }
-    if kind is None or rule.threshold is None:
+    if kind is None or sub.threshold is None:
         return Likelihood(
             probability=None, band=None, basis="custom expression: no likelihood is computed"
         ), facts
@@ -55,13 +57,13 @@ def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
             probability=p, band=band(p), basis="decided on a logged point value: no sampling model"
         ), facts
     assert unit is not None
-    threshold = rule.threshold
+    threshold = sub.threshold
     z = float(sps.norm.ppf(rule.confidence))
     if kind == SubjectKind.STAT:
         value, n = obs.get(f"{unit}.value"), obs.get(f"{unit}.n")
         lower, upper = obs.get(f"{unit}.lower"), obs.get(f"{unit}.upper")
         method = str(obs.get(f"{unit}.method", ""))
-        at_most = bool(rule.at_most)
+        at_most = bool(sub.at_most)
         bound, bound_kind = (upper, "upper") if at_most else (lower, "lower")
         facts = {"observed": value, "lower": lower, "upper": upper, "n": n}
         if value is None or n is None or threshold is None:
@@ -79,7 +81,7 @@ def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
         ), facts
     if kind == SubjectKind.DELTA:
         value, n = obs.get(f"{unit}.delta"), obs.get(f"{unit}.n")
-        at_most = bool(rule.at_most)
+        at_most = bool(sub.at_most)
         bound = obs.get(f"{unit}.delta_upper" if at_most else f"{unit}.delta_lower")
         limit = _delta_limit(rule, obs)
         facts = {
@@ -96,9 +98,9 @@ def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
             f"normal approximation from the {method} bound, n={n}",
         ), facts
     # fairness
-    name = rule.threshold_kind
+    name = sub.threshold_kind
     value = obs.get(f"{unit}.{name}")
-    at_most = bool(rule.at_most)
+    at_most = bool(sub.at_most)
     bound = obs.get(f"{unit}.{name}_upper" if at_most else f"{unit}.{name}_lower")
     facts = {
         "observed": value,
@@ -119,18 +121,16 @@ def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
 
 
 def _delta_limit(rule: RuleResult, obs: dict[str, Any]) -> float | None:
-    if rule.threshold is None:
+    sub = rule.subject or NO_SUBJECT
+    if sub.threshold is None:
         return None
-    at_most = bool(rule.at_most)
-    margin = rule.threshold
-    if rule.threshold_kind == "margin_ratio":
-        base = next(
-            (v for k, v in obs.items() if k.startswith("baseline.stats") and k.endswith(".value")),
-            None,
-        )
+    at_most = bool(sub.at_most)
+    margin = sub.threshold
+    if sub.threshold_kind == "margin_ratio":
+        base = obs.get(f"{sub.baseline}.value") if sub.baseline else None
         if not isinstance(base, int | float):
             return None
-        margin = rule.threshold * float(base)
+        margin = sub.threshold * float(base)
     return margin if at_most else -margin
 
 

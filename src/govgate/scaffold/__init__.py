@@ -18,8 +18,8 @@ from importlib.abc import Traversable
 from pathlib import Path
 
 from govgate._version import __version__
+from govgate.document.patterns import SLUG
 from govgate.errors import UsageError
-from govgate.policy.model import SLUG
 
 KINDS = ("llm", "classifier")
 #: the action reference used until the user names theirs (visibly not a commit)

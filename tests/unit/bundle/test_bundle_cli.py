@@ -11,7 +11,9 @@ from mlflow.tracking import MlflowClient
 
 from govgate.cli import main
 from govgate.errors import EvidenceError
-from govgate.evidence.mlflow_source import MlflowSettings, MlflowSource, promote_alias
+from govgate.evidence.mlflow.settings import MlflowSettings
+from govgate.evidence.mlflow.source import MlflowSource
+from govgate.evidence.mlflow.write import promote_alias
 from govgate.exitcodes import ExitCode
 from tests.support.mlflow_store import SECRET, StoreBuilder, items_frame
 from tests.support.snapshots import policy

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from govgate.errors import UsageError
-from govgate.evals.metrics import drift, score
+from govgate.evals.heuristics import drift
+from govgate.evals.metrics import score
 from govgate.evals.suite import Metric, MetricSpec, SuiteSpec
 
 

@@ -6,7 +6,9 @@ import pytest
 import requests
 from mlflow.exceptions import MlflowException
 
-from govgate.evidence.mlflow_source import MlflowSettings, MlflowSource
+from govgate.evidence.mlflow.errors import translate
+from govgate.evidence.mlflow.settings import MlflowSettings
+from govgate.evidence.mlflow.source import MlflowSource
 
 
 def chained(outer: Exception, inner: BaseException) -> Exception:
@@ -47,7 +49,7 @@ CASES = [
 @pytest.mark.parametrize(("exc", "kind"), CASES)
 def test_classification(exc: Exception, kind: str) -> None:
     source = MlflowSource(MlflowSettings(tracking_uri="http://127.0.0.1:40319", max_retries=1))
-    err = source._translate("candidate run x", exc)
+    err = translate(source.settings, "candidate run x", exc)
     assert err.code == f"evidence.{kind}"
     assert "MLflow at http://127.0.0.1:40319, 1 retries, 10 s timeout per request" in err.tried
 
@@ -55,6 +57,8 @@ def test_classification(exc: Exception, kind: str) -> None:
 def test_credentials_in_the_uri_never_reach_a_message() -> None:
     settings = MlflowSettings(tracking_uri="https://alice:s3cret-pass@mlflow.example")
     source = MlflowSource(settings)
-    err = source._translate("x", RuntimeError("https://alice:s3cret-pass@mlflow.example said no"))
+    err = translate(
+        source.settings, "x", RuntimeError("https://alice:s3cret-pass@mlflow.example said no")
+    )
     assert "s3cret" not in str(err)
     assert "s3cret" not in err.tried

@@ -12,7 +12,7 @@ import pytest
 
 from govgate.cli import main
 from govgate.errors import EvidenceError
-from govgate.evidence.mlflow_source import MlflowSettings
+from govgate.evidence.mlflow.settings import MlflowSettings
 from govgate.evidence.model import Snapshot, read_snapshot, write_snapshot
 from govgate.evidence.refs import parse_ref
 from govgate.evidence.snapshot import take_snapshot

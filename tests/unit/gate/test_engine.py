@@ -37,7 +37,12 @@ def test_toxicity_ceiling_must_holds(
     observed = {o.path: o.value for o in result.observed}
     assert observed["candidate.stats.toxicity_rate.n"] == n
     assert observed["candidate.stats.toxicity_rate.value"] == events / n
-    assert result.threshold == 0.01
+    assert result.subject is not None
+    assert (result.subject.path, result.subject.threshold, result.subject.at_most) == (
+        "candidate.stats.toxicity_rate",
+        0.01,
+        True,
+    )
     assert result.file.endswith("doc0.yaml")
     assert result.line == 8  # the "- id: tox" line of the generated policy
     if expected is Outcome.INCONCLUSIVE:
@@ -78,8 +83,13 @@ def test_missing_or_true_is_a_gap(tmp_path: Path) -> None:
     snap = snapshot(run("candidate", metrics={"other": 1.0}))
     decision, result = outcome_of(tmp_path, rules, snap)
     assert result.outcome is Outcome.GAP
-    assert result.missing == [
-        "candidate.metrics.missing_metric: candidate has no metric 'missing_metric'"
+    assert [m.model_dump() for m in result.missing] == [
+        {
+            "unit": "candidate.metrics.missing_metric",
+            "root": "candidate",
+            "segments": ["metrics", "missing_metric"],
+            "reason": "candidate has no metric 'missing_metric'",
+        }
     ]
     assert decision.verdict is Verdict.INCONCLUSIVE
 
@@ -142,7 +152,7 @@ def test_redacted_param_is_missing_not_a_value(tmp_path: Path) -> None:
         tmp_path, rules, snapshot(run("candidate", params={"api_key": "[REDACTED]"}))
     )
     assert result.outcome is Outcome.GAP
-    assert "redacted" in result.missing[0]
+    assert "redacted" in result.missing[0].reason
 
 
 def test_point_threshold_and_violation_free_expression(tmp_path: Path) -> None:
@@ -272,7 +282,7 @@ def test_fairness_gap_small_groups_and_holm(tmp_path: Path) -> None:
         now=NOW,
     )
     assert gap.rules[0].outcome is Outcome.GAP
-    assert "below 30 scored items: b" in gap.rules[0].missing[0]
+    assert "below 30 scored items: b" in gap.rules[0].missing[0].reason
 
 
 def test_latency_percentiles_and_unbounded_upper(tmp_path: Path) -> None:
@@ -357,7 +367,11 @@ def test_expected_evidence_is_a_gap_even_when_no_rule_reads_it(tmp_path: Path) -
     decision = decide(policy_set(tmp_path, text), snap, stage="canary", now=NOW)
     assert decision.verdict is Verdict.PASS  # an observability gap, not a failed rule
     (gap,) = decision.expected_gaps
-    assert (gap.policy, gap.path) == ("p", "candidate.metrics.cost")
+    assert (gap.policy, gap.missing.unit, gap.missing.segments) == (
+        "p",
+        "candidate.metrics.cost",
+        ["metrics", "cost"],
+    )
     assert gap.line == 7
     (observability,) = assess(decision).gaps
     assert observability.missing.startswith("candidate.metrics.cost (candidate has no metric")

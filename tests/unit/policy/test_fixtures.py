@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from govgate.policy.loader import load_policy_set
+from govgate.policytest.runner import run_policy_tests
 from tests.conftest import FIXTURES
 
 INVALID = sorted((FIXTURES / "invalid").iterdir())
@@ -74,11 +75,32 @@ def test_invalid_files_do_not_hide_valid_ones() -> None:
 
 
 def test_shipped_policies_are_valid(repo_root: Path) -> None:
+    """Whatever examples policies/ holds: each loads, is tested beside it, and is documented."""
     policy_set, problems = load_policy_set(["policies"])
     assert problems == []
-    assert len(policy_set.policies) == 4
-    assert policy_set.rule_count == 14
-    assert [w.document.metadata.name for w in policy_set.waivers] == ["cost-cap-holiday-canary"]
+    shipped = sorted(
+        p.as_posix() for p in Path("policies").rglob("*.yaml") if not p.name.endswith(".test.yaml")
+    )
+    # every shipped file holds a policy or a waiver that loaded: none is silently skipped
+    loaded = {d.source.path for d in (*policy_set.policies, *policy_set.waivers)}
+    assert sorted(loaded) == shipped
+    assert policy_set.waivers  # the examples show a waiver, kept in waivers/
+    assert {Path(w.source.path).parent.name for w in policy_set.waivers} == {"waivers"}
+    # every policy has its tests beside it, they pass, and together they cover every rule
+    for p in policy_set.policies:
+        assert Path(p.source.path.removesuffix(".yaml") + ".test.yaml").is_file(), p.source.path
+    run, test_problems = run_policy_tests(["policies"])
+    assert test_problems == []
+    assert run is not None
+    assert run.failed == []
+    rules = {r.key for p in policy_set.policies for r in p.rules}
+    assert {f"{c.rule.policy}/{c.rule.rule}" for c in run.coverage} == rules
+    assert run.uncovered == [], [c.rule.rule for c in run.uncovered]
+    # every example folder has its entry in the policies README
+    readme = Path("policies", "README.md").read_text()
+    for folder in sorted({Path(f).parts[1] for f in shipped}):
+        assert f"`{folder}/`" in readme, folder
+    # together the examples show every kind of rule a release is judged on
     covered = {r.rule.category.value for p in policy_set.policies for r in p.rules}
     assert covered >= {"safety", "quality", "cost", "latency", "fairness", "drift", "rollback"}
 

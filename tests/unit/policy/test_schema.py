@@ -20,8 +20,8 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from govgate.cli import main
+from govgate.document.yaml import load_yaml
 from govgate.policy import schema
-from govgate.safeyaml import load_yaml
 from tests.conftest import FIXTURES, ROOT
 from tests.support.documents import parent_of, paths
 
@@ -82,7 +82,7 @@ def pydantic_accepts(value: Any) -> bool:
 
 def test_shipped_schema_is_the_generated_one() -> None:
     assert schema.shipped_text() == schema.dumps(schema.generate()), (
-        "regenerate with: python -m govgate.policy.schema --write"
+        "regenerate with: python -m tests.support.regenerate"
     )
 
 

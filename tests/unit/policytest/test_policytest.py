@@ -14,7 +14,7 @@ import pytest
 from govgate.cli import main
 from govgate.evidence.model import write_snapshot
 from govgate.exitcodes import ExitCode
-from govgate.policy.model import FixtureColumn, FixtureEvidence, FixtureRun
+from govgate.policy.cases import FixtureColumn, FixtureEvidence, FixtureRun
 from govgate.policytest.fixtures import fill_column, fixture_snapshot, placement
 from govgate.policytest.runner import parse_instant, run_policy_tests
 from tests.conftest import ROOT
@@ -148,7 +148,9 @@ def test_junit_has_a_failure_per_mismatching_case(tmp_path: Path) -> None:
     assert cases[0].find("failure") is None
     failure = cases[1].find("failure")
     assert failure is not None
-    assert "tox/cost-cap: expected fail, got pass" in (failure.get("message") or "")
+    message = "tox/cost-cap: expected fail, got pass (the expression holds on the evidence)"
+    assert failure.get("message") == message
+    assert failure.text == message
 
 
 def test_json_report_lists_cases_outcomes_and_coverage(tmp_path: Path) -> None:

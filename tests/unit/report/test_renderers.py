@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from importlib import resources
 
 import pytest
 from jsonschema import Draft4Validator
 
 from govgate._version import __version__
+from govgate.gate.outcome import WaiverUse
 from govgate.report import RENDERERS
 from govgate.report.github import GITHUB_MAX_PER_LEVEL, render_github
 from govgate.report.markdown import MAX_CHARS, render_markdown
@@ -146,7 +148,11 @@ def test_markdown_stays_within_githubs_limit(decisions) -> None:  # type: ignore
     md = render_markdown(many, risk)
     assert len(md) <= MAX_CHARS
     assert "### Next Actions" in md
-    assert "left out" in md or "truncated" in md
+    # 2,000 rules: dropping the full table is not enough, so the findings are trimmed too and
+    # the report says where every row is (the trim stops before the hard cut is needed)
+    assert "</details>" not in md  # the full rule table was dropped first
+    assert md.count("_Report truncated: see the JSON or HTML report for every row._") == 1
+    assert "_(truncated)_" not in md
 
 
 def test_github_annotations_respect_limits_and_escape(decisions) -> None:  # type: ignore[no-untyped-def]
@@ -177,3 +183,95 @@ def test_html_is_self_contained_with_plots(decisions) -> None:  # type: ignore[n
     assert page.count('class="interval-plot"') >= 3
     assert page.count('class="group-chart"') == 1
     assert 'class="threshold"' in page
+
+
+HOSTILE = '<script>alert(1)</script>"onload="alert(2)\' <img src=x onerror=alert(3)>&amp;'
+
+
+class _Markup(HTMLParser):
+    """Every tag and attribute name a browser would see in the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attributes: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes.update(name for name, _ in attrs)
+
+
+def test_html_escapes_every_string_from_the_decision(decisions) -> None:  # type: ignore[no-untyped-def]
+    """Rule ids, titles, messages, run ids, group names, waivers and risk texts come from
+    evidence and policies: in the page they are text, never markup."""
+    decision, risk = decisions["blocked-gaps"]
+    group = 'groups["de"]'
+    rules = [
+        r.model_copy(
+            update={
+                "rule": f"{r.rule}{HOSTILE}",
+                "title": HOSTILE,
+                "message": HOSTILE,
+                "reason": HOSTILE,
+                "file": HOSTILE,
+                "observed": [
+                    o.model_copy(update={"path": o.path.replace(group, f'groups["{HOSTILE}"]')})
+                    for o in r.observed
+                ],
+            }
+        )
+        for r in decision.rules
+    ]
+    waiver = WaiverUse(
+        name=HOSTILE,
+        policy=HOSTILE,
+        rule=HOSTILE,
+        status="applied",
+        reason=HOSTILE,
+        approver=HOSTILE,
+        ticket=HOSTILE,
+        expires=HOSTILE,
+        file=HOSTILE,
+    )
+    hostile = decision.model_copy(
+        update={
+            "rules": rules,
+            "waivers": [waiver],
+            "stage": HOSTILE,
+            "candidate": decision.candidate.model_copy(
+                update={"model": None, "run_id": HOSTILE, "version": HOSTILE}
+            ),
+        }
+    )
+    findings = [
+        f.model_copy(
+            update={
+                "rule": HOSTILE,
+                "mitigation": HOSTILE,
+                "likelihood": f.likelihood.model_copy(update={"basis": HOSTILE}),
+            }
+        )
+        for f in risk.findings
+    ]
+    gaps = [g.model_copy(update={"missing": HOSTILE}) for g in risk.gaps]
+    actions = [a.model_copy(update={"what": HOSTILE, "owner": HOSTILE}) for a in risk.next_actions]
+    texts = {"findings": findings, "gaps": gaps, "next_actions": actions}
+    page = RENDERERS["html"](hostile, risk.model_copy(update=texts))
+    assert "<script" not in page
+    assert "onerror" not in page.replace("onerror=alert(3)&gt;", "")  # only inside escaped text
+    assert '"onload=' not in page
+    assert "'" not in page  # no quote the page writes itself is a single one: all are escaped
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&#34;onload=&#34;alert(2)&#39; "
+    escaped += "&lt;img src=x onerror=alert(3)&gt;&amp;amp;"
+    assert page.count(escaped) >= 25  # run id, rules, plots, groups, tables, next actions
+    markup = _Markup()
+    markup.feed(page)
+    assert markup.tags <= {
+        "html", "head", "meta", "title", "style", "body", "p", "code", "h1", "h2", "span", "em",
+        "section", "figure", "figcaption", "svg", "line", "circle", "text", "table", "thead",
+        "tbody", "tr", "th", "td", "br", "small", "ol", "li", "strong",
+    }  # fmt: skip
+    assert not [a for a in markup.attributes if a.startswith("on")]
+    assert f'id="assistant/toxicity{escaped}"' in page
+    assert f'aria-label="assistant/toxicity{escaped}"' in page
+    assert f'<text x="0" y="20" font-size="11">{escaped} (n=750)</text>' in page

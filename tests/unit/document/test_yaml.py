@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from govgate.safeyaml import YamlLimits, load_yaml
+from govgate.document.yaml import YamlLimits, load_yaml
 
 
 def load(text: str | bytes, limits: YamlLimits | None = None):  # type: ignore[no-untyped-def]

@@ -1,0 +1,88 @@
+"""``govgate check``: options -> :class:`CheckSettings` -> :func:`run_check` -> what happened."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from govgate.cli import options
+from govgate.cli.output import color
+from govgate.errors import UsageError
+from govgate.usecases.check import CheckOutcome, CheckSettings, ReportTarget
+
+
+def report_targets(specs: list[str] | None, output: str | None) -> tuple[ReportTarget, ...]:
+    """``--format FMT[=FILE]`` (repeatable) and ``--output`` as report targets."""
+    targets = []
+    for spec in specs or ["text"]:
+        fmt, _, target = spec.partition("=")
+        targets.append(ReportTarget(fmt, Path(target) if target else None))
+    to_stdout = [t for t in targets if t.path is None]
+    if output:
+        if len(to_stdout) != 1:
+            raise UsageError("--output names one file: use FORMAT=FILE for several reports")
+        targets = [ReportTarget(t.format, t.path or Path(output)) for t in targets]
+    return tuple(targets)
+
+
+def settings(args: argparse.Namespace, out: TextIO) -> CheckSettings:
+    return CheckSettings(
+        now=options.now(args),
+        reports=report_targets(args.format, args.output),
+        bundle_dir=options.path(args.bundle),
+        bundle_archive=options.path(args.bundle_archive),
+        sign_key=options.path(args.sign_key),
+        policies=(*args.policies, *args.waivers),
+        candidate=args.candidate,
+        baseline=args.baseline,
+        stage=args.stage,
+        mlflow=options.mlflow_settings(args),
+        color=color(out),
+        fail_on_warn=args.fail_on_warn,
+        snapshot_out=options.path(args.snapshot_out),
+        log_to_mlflow=not args.no_mlflow_log,
+        promote_alias=args.promote_alias,
+        environment=options.environment(),
+    )
+
+
+def tell(err: TextIO, outcome: CheckOutcome) -> None:
+    """What was written, logged and promoted, on stderr (stdout is the report's)."""
+    for written in outcome.written:
+        if written.what == "bundle":
+            signed = " (signed)" if outcome.signed else ""
+            err.write(f"govgate: audit bundle written to {written.path}{signed}\n")
+        elif written.what == "bundle archive":
+            err.write(f"govgate: audit bundle archive written to {written.path}\n")
+        elif written.what == "snapshot":
+            err.write(f"govgate: evidence snapshot written to {written.path}\n")
+        else:
+            err.write(f"govgate: {written.what} report written to {written.path}\n")
+    if outcome.logged_to is not None:
+        run_id = outcome.decision.candidate.run_id
+        err.write(f"govgate: bundle logged to run {run_id} at {outcome.logged_to}\n")
+    promotion = outcome.promotion
+    if promotion is None:
+        return
+    target = f"models:/{promotion.model}@{promotion.alias}"
+    if promotion.promoted:
+        err.write(
+            f"govgate: promoted {target} to version {promotion.version} "
+            f"(was {promotion.previous or 'unset'})\n"
+        )
+    else:
+        err.write(
+            f"govgate: not promoting {target}: the verdict is "
+            f"{outcome.decision.verdict.value}, and only PASS promotes\n"
+        )
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.usecases.check import run_check
+
+    outcome = run_check(settings(args, out))
+    if outcome.stdout_report is not None:
+        out.write(outcome.stdout_report)
+    tell(err, outcome)
+    return outcome.exit_code

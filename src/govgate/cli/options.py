@@ -1,0 +1,61 @@
+"""Options -> typed settings: every usage error (exit 2) is raised here, before any work.
+
+This module reads the environment for the command line (``MLFLOW_TRACKING_URI``, the clock,
+the CI variables recorded in a bundle); the use cases take what it read as arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from govgate.errors import UsageError
+from govgate.evidence.mlflow.settings import DEFAULT_TRACKING_URI, MlflowSettings
+from govgate.evidence.refs import Ref, parse_ref
+
+
+def mlflow_settings(args: argparse.Namespace) -> MlflowSettings:
+    uri = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    if args.mlflow_timeout < 1 or args.mlflow_retries < 0:
+        raise UsageError("--mlflow-timeout must be >= 1 and --mlflow-retries >= 0")
+    return MlflowSettings(
+        tracking_uri=uri, timeout_s=args.mlflow_timeout, max_retries=args.mlflow_retries
+    )
+
+
+def clock() -> dt.datetime:
+    """The one reading of the clock a command makes."""
+    return dt.datetime.now(dt.UTC)
+
+
+def instant(option: str, text: str) -> dt.datetime:
+    """An ISO 8601 date-time with a time zone (``Z`` accepted)."""
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not an ISO 8601 date-time") from None
+    if when.tzinfo is None:
+        raise UsageError(f"{option} needs a time zone, e.g. 2026-11-21T12:00:00Z")
+    return when
+
+
+def now(args: argparse.Namespace) -> dt.datetime:
+    """``--now`` if given, else the clock."""
+    return instant("--now", args.now) if getattr(args, "now", None) else clock()
+
+
+def ref(text: str | None) -> Ref | None:
+    return parse_ref(text) if text else None
+
+
+def path(text: str | None) -> Path | None:
+    return Path(text) if text else None
+
+
+def environment() -> dict[str, Any]:
+    from govgate.usecases.environment import environment as record
+
+    return record(os.environ)

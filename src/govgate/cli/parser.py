@@ -1,0 +1,370 @@
+"""The command line's grammar: every command, option and help text, and nothing else.
+
+argparse, because the problem was never the parser: a stdlib parser that raises
+:class:`~govgate.errors.UsageError` (exit 2) instead of exiting keeps every exit code in
+:func:`govgate.cli.main.main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from govgate._version import __version__
+from govgate.errors import UsageError
+
+STAGES = ["offline", "shadow", "canary"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so main() owns every exit code."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message, hint=f"see: {self.prog} --help")
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(
+        prog="govgate",
+        description="Policy-as-code release gate for ML and LLM systems.",
+        epilog="Exit codes: 0 ok/pass, 1 crash, 2 usage, 3 invalid policy, 4 blocked, "
+        "5 rollback, 6 inconclusive, 7 evidence unavailable, 8 verification failed, "
+        "9 could not write an output.",
+    )
+    parser.add_argument("--version", action="version", version=f"govgate {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    validate = sub.add_parser(
+        "validate",
+        help="check policy, waiver and policy test files (schema, CEL, references)",
+        description="Check policy and waiver documents: YAML safety, JSON Schema, CEL syntax "
+        "and lint, duplicate ids, waiver targets. Reports every problem in every file.",
+    )
+    validate.add_argument(
+        "paths",
+        nargs="*",
+        default=["policies"],
+        metavar="PATH",
+        help="policy files or folders (default: policies)",
+    )
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+
+    schema = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of govgate documents",
+        description="Print the JSON Schema (draft 2020-12) that govgate documents follow. "
+        "Point yaml-language-server at it for completion and checks in editors.",
+    )
+    schema.add_argument(
+        "--kind", choices=["all", "Policy", "Waiver", "PolicyTest", "EvalSuite"], default="all"
+    )
+
+    test = sub.add_parser(
+        "test",
+        help="run policy unit tests (*.test.yaml) and report rule coverage",
+        description="Decide every case of every policy test file (kind: PolicyTest) with the "
+        "same loader and engine as check, compare verdicts and rule outcomes with what the "
+        "case expects, and report which rules no case shows passing and failing. Exit 0 when "
+        "every case matches, 4 when one does not, 3 when a test or policy is invalid.",
+    )
+    test.add_argument(
+        "paths",
+        nargs="*",
+        default=["policies"],
+        metavar="PATH",
+        help="test files or folders searched for *.test.yaml (default: policies)",
+    )
+    test.add_argument("--format", choices=["text", "json", "junit"], default="text")
+    test.add_argument("--output", "-o", metavar="FILE", help="write the report here, not stdout")
+    test.add_argument(
+        "--require-coverage",
+        action="store_true",
+        help="also exit 4 when a rule in the tested folders is not shown both passing and failing",
+    )
+
+    evidence = sub.add_parser(
+        "evidence",
+        help="snapshot evidence from MLflow, or inspect a snapshot",
+        description="Resolve candidate and baseline references and snapshot them.",
+    )
+    ev_sub = evidence.add_subparsers(
+        dest="evidence_command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+    snap = ev_sub.add_parser(
+        "snapshot",
+        help="resolve references and write an evidence snapshot",
+        description="References: runs:/RUN_ID or a run id, models:/NAME@ALIAS, "
+        "models:/NAME/VERSION, search:EXPERIMENT?FILTER, or a snapshot .json file.",
+    )
+    _evidence_options(snap, stage_required=False)
+    snap.add_argument(
+        "--policies",
+        nargs="+",
+        metavar="PATH",
+        help="check first that the evidence asked for is what these policies need "
+        "(a baseline when a rule compares with one)",
+    )
+    _mlflow_options(snap)
+    snap.add_argument(
+        "--output",
+        "-o",
+        default="evidence.json",
+        metavar="FILE",
+        help="snapshot file (tables go to items/ beside it)",
+    )
+    snap.add_argument("--format", choices=["text", "json"], default="text")
+    check = sub.add_parser(
+        "check",
+        help="decide a release: policies x evidence -> verdict and exit code",
+        description="Resolve the candidate (and baseline), evaluate every policy that judges "
+        "the stage, and exit with the verdict's code (see Exit codes in the README).",
+    )
+    _evidence_options(check, stage_required=True)
+    check.add_argument(
+        "--policies",
+        nargs="+",
+        default=["policies"],
+        metavar="PATH",
+        help="policy files or folders (default: policies)",
+    )
+    check.add_argument(
+        "--waivers",
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="waiver files or folders, in addition to those among the policies",
+    )
+    _mlflow_options(check)
+    check.add_argument(
+        "--format",
+        action="append",
+        metavar="FORMAT[=FILE]",
+        help="text (default), json, markdown, html, junit, sarif or github; repeat for several "
+        "reports in one run, each to its own FILE (at most one goes to stdout)",
+    )
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report here, not stdout")
+    check.add_argument(
+        "--fail-on-warn", action="store_true", help="exit 4 (blocked) on WARN instead of 0"
+    )
+    check.add_argument(
+        "--snapshot-out",
+        metavar="FILE",
+        help="also write the evidence snapshot the decision was made from",
+    )
+    check.add_argument(
+        "--now",
+        metavar="ISO8601",
+        help="decide as of this instant (replays; waiver expiry); default: now",
+    )
+
+    check.add_argument(
+        "--bundle", metavar="DIR", help="write an audit bundle to this new directory (atomically)"
+    )
+    check.add_argument(
+        "--bundle-archive", metavar="FILE", help="also write the bundle as one .tar.gz or .zip"
+    )
+    check.add_argument(
+        "--sign-key", metavar="PEM", help="sign the bundle's statement with this Ed25519 key (DSSE)"
+    )
+    check.add_argument(
+        "--no-mlflow-log",
+        action="store_true",
+        help="do not log the bundle and verdict to the candidate run",
+    )
+    check.add_argument(
+        "--promote-alias",
+        metavar="ALIAS",
+        help="on PASS only, move models:/NAME@ALIAS to the candidate, if the alias "
+        "still points where it did when the evidence was read",
+    )
+
+    replay = sub.add_parser(
+        "replay",
+        help="re-decide past runs under the current policies; show which decisions change",
+        description="Find finished evaluation runs (an experiment, a model's eval runs, a time "
+        "window), snapshot each, decide it with the same engine as check, and compare with "
+        "the decision logged on the run. Each run is decided at the stage, against the "
+        "baseline run and as of the instant of its logged decision, unless overridden. No "
+        "evaluation is re-run.",
+    )
+    replay.add_argument(
+        "--policies",
+        nargs="+",
+        default=["policies"],
+        metavar="PATH",
+        help="the policies to replay under (default: policies)",
+    )
+    _history_options(replay, last=20)
+    diff = sub.add_parser(
+        "diff",
+        help="what a policy change does to the verdicts of the last N runs",
+        description="Decide the same past runs (one snapshot each) under the OLD and the NEW "
+        "policy set, and show every verdict and rule outcome that changes.",
+    )
+    diff.add_argument("old", metavar="OLD", help="the policies before: a file or folder")
+    diff.add_argument("new", metavar="NEW", help="the policies after: a file or folder")
+    _history_options(diff, last=10)
+
+    init = sub.add_parser(
+        "init",
+        help="scaffold policies/, evals/, a pre-commit config and a workflow into a repository",
+        description="Write starter policies (with their unit tests), an eval suite, a "
+        "pre-commit config and a GitHub workflow into an existing repository, with the names "
+        "given. Never overwrites a file: existing files are kept and listed.",
+    )
+    init.add_argument("path", nargs="?", default=".", metavar="DIR", help="default: .")
+    init.add_argument("--model", required=True, metavar="NAME", help="registered model name")
+    init.add_argument(
+        "--kind",
+        choices=["llm", "classifier"],
+        default="llm",
+        help="llm: safety, quality, cost, latency and canary rollback; classifier: accuracy, "
+        "fairness and drift (default: llm)",
+    )
+    init.add_argument(
+        "--owner", default="ml-owners@example.com", metavar="EMAIL", help="policy owner"
+    )
+    init.add_argument(
+        "--group",
+        default="segment",
+        metavar="COLUMN",
+        help="classifier: the attribute fairness is judged across (default: segment)",
+    )
+    init.add_argument(
+        "--action",
+        metavar="REF",
+        help="the govgate action for the workflow, pinned: OWNER/REPO/.github/actions/"
+        "govgate@<commit sha>",
+    )
+
+    evals = sub.add_parser("eval", help="score a model's outputs on a suite and log the run")
+    eval_sub = evals.add_subparsers(
+        dest="eval_command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+    run = eval_sub.add_parser(
+        "run",
+        help="score outputs (or a traffic log) and log one MLflow run the gate reads",
+        description="Scores the outputs on the suite's metrics and logs one MLflow run: "
+        "metrics, the per-item table, the dataset with its digest, the model version and stage "
+        "tags, and the digest of the policies in force (pre-registration).",
+    )
+    run.add_argument("suite", metavar="SUITE", help="a suite folder or suite.yaml")
+    run.add_argument(
+        "--outputs",
+        required=True,
+        metavar="FILE",
+        help="JSONL of the model's outputs (or traffic log), one per item id",
+    )
+    run.add_argument("--model", required=True, metavar="NAME", help="registered model name")
+    version = run.add_mutually_exclusive_group(required=True)
+    version.add_argument("--version", metavar="V", help="the model version these outputs are from")
+    version.add_argument(
+        "--register", action="store_true", help="register a new model version from this run"
+    )
+    run.add_argument("--stage", choices=STAGES, help="default: the suite's stage")
+    run.add_argument(
+        "--policies",
+        nargs="*",
+        metavar="PATH",
+        help="policies in force, recorded by digest (default: policies/ if present)",
+    )
+    _mlflow_options(run)
+
+    demo = sub.add_parser(
+        "demo",
+        help="the main job, end to end, on the shipped examples and a local store",
+        description="Scores the shipped champion and candidate outputs of both example suites "
+        "into the MLflow store (default sqlite:///mlflow.db), registers the champions as "
+        "@champion, runs the gate with the shipped policies, and writes reports and signed "
+        "audit bundles under --out.",
+    )
+    demo.add_argument("--out", default="out/demo", metavar="DIR")
+    _mlflow_options(demo)
+
+    keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing bundles")
+    keygen.add_argument(
+        "--out",
+        default="govgate-signing",
+        metavar="PREFIX",
+        help="writes PREFIX.pem (private, mode 600) and PREFIX.pub",
+    )
+
+    verify = sub.add_parser(
+        "verify",
+        help="verify an audit bundle offline: digests, signature, replay",
+        description="Checks every digest, the signature (required with --key), and re-evaluates "
+        "the decision from the bundled policies and evidence. Exit 0 when it verifies, 8 when "
+        "it does not.",
+    )
+    verify.add_argument("bundle", metavar="BUNDLE", help="bundle directory, .tar.gz or .zip")
+    verify.add_argument("--key", metavar="PUB", help="the signer's public key (PEM)")
+    verify.add_argument("--format", choices=["text", "json"], default="text")
+
+    inspect = ev_sub.add_parser("inspect", help="check a snapshot file and summarise it")
+    inspect.add_argument("path", metavar="FILE")
+    inspect.add_argument("--format", choices=["text", "json"], default="text")
+    return parser
+
+
+def _evidence_options(parser: argparse.ArgumentParser, *, stage_required: bool) -> None:
+    parser.add_argument(
+        "--candidate",
+        required=True,
+        metavar="REF",
+        help="runs:/ID, a run id, models:/NAME@ALIAS, models:/NAME/VERSION, "
+        "search:EXPERIMENT?FILTER or a snapshot .json file",
+    )
+    parser.add_argument("--baseline", metavar="REF", help="the champion to compare with")
+    parser.add_argument("--stage", required=stage_required, choices=STAGES)
+
+
+def _history_options(parser: argparse.ArgumentParser, *, last: int) -> None:
+    parser.add_argument("--experiment", metavar="NAME", help="runs of this MLflow experiment")
+    parser.add_argument(
+        "--model", metavar="NAME", help="evaluation runs of this registered model's versions"
+    )
+    parser.add_argument("--stage", choices=STAGES, help="only runs of this stage")
+    parser.add_argument("--since", metavar="DATE", help="runs started at or after (UTC)")
+    parser.add_argument("--until", metavar="DATE", help="runs started before the end of (UTC)")
+    parser.add_argument("--filter", default="", metavar="MLFLOW_FILTER", help="extra run filter")
+    parser.add_argument(
+        "--last", type=int, default=last, metavar="N", help=f"newest N runs (default {last})"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="compare every run with this champion (default: the baseline of its logged "
+        "decision, else none)",
+    )
+    parser.add_argument(
+        "--now", metavar="ISO8601", help="decide as of this instant (default: as logged)"
+    )
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument(
+        "--fail-on-change",
+        action="store_true",
+        help="exit 4 when a verdict changes (and 7 when a run could not be replayed)",
+    )
+    _mlflow_options(parser)
+
+
+def _mlflow_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)",
+    )
+    parser.add_argument(
+        "--mlflow-timeout",
+        type=int,
+        default=10,
+        metavar="SECONDS",
+        help="per-request timeout for a remote MLflow (default 10)",
+    )
+    parser.add_argument(
+        "--mlflow-retries",
+        type=int,
+        default=2,
+        metavar="N",
+        help="retries for a remote MLflow (default 2)",
+    )

@@ -1,0 +1,185 @@
+"""Everything the gate may need from one run, read once: metrics, history, params, tags,
+datasets, the model, and the per-item table (parsed, and stored as canonical Parquet).
+
+Params and tags pass the redaction allow-lists; secrets in URIs are scrubbed; NaN and infinite
+metrics are named as unusable, never read as numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from govgate.errors import EvidenceError
+from govgate.evidence.items import (
+    ITEMS_DIR,
+    ITEMS_JSON,
+    ITEMS_PARQUET,
+    ItemTable,
+    TableFormat,
+    parse_items,
+)
+from govgate.evidence.mlflow.settings import (
+    MAX_HISTORY_METRICS,
+    TAG_MODEL_DIGEST,
+    TAG_MODEL_NAME,
+    TAG_MODEL_VERSION,
+    TAG_STAGE,
+)
+from govgate.evidence.mlflow.source import MlflowSource
+from govgate.evidence.model import (
+    DatasetInfo,
+    ItemsInfo,
+    MetricPoint,
+    ModelInfo,
+    Redaction,
+    Resolution,
+    Role,
+    RunEvidence,
+)
+from govgate.evidence.redact import filter_values, scrub
+
+
+def read(
+    source: MlflowSource, run: Any, resolution: Resolution, model: ModelInfo | None, role: Role
+) -> tuple[RunEvidence, ItemTable | None, bytes | None]:
+    """Everything the gate may need from one run; its per-item table, parsed and stored."""
+    info, data = run.info, run.data
+    run_id = info.run_id
+    what = f"{role} run {run_id}"
+    experiment = source.call(what, source.client.get_experiment, info.experiment_id)
+    metrics: dict[str, float] = {}
+    nonfinite: dict[str, str] = {}
+    for key, value in sorted(data.metrics.items()):
+        number = float(value)
+        if _finite(number):
+            metrics[key] = number
+        else:
+            nonfinite[key] = "nan" if number != number else ("inf" if number > 0 else "-inf")
+    history: dict[str, list[MetricPoint]] = {}
+    omitted = sorted(data.metrics)[MAX_HISTORY_METRICS:]  # named in the snapshot, not hidden
+    for key in sorted(data.metrics)[:MAX_HISTORY_METRICS]:
+        points = source.call(
+            f"{what} metric {key!r}", source.client.get_metric_history, run_id, key
+        )
+        finite = [p for p in points if _finite(float(p.value))]
+        if len(points) > 1:
+            history[key] = [
+                MetricPoint(step=int(p.step), timestamp=int(p.timestamp), value=float(p.value))
+                for p in sorted(finite, key=lambda p: (p.step, p.timestamp))
+            ]
+    params, param_red, param_drop = filter_values(data.params, source.redaction.param_allow)
+    tags, tag_red, tag_drop = filter_values(data.tags, source.redaction.tag_allow)
+    redactions = [Redaction(section="params", key=k, reason=r) for k, r in param_red]
+    redactions += [Redaction(section="tags", key=k, reason=r) for k, r in tag_red]
+    datasets = []
+    for dataset_input in getattr(run.inputs, "dataset_inputs", None) or []:
+        ds = dataset_input.dataset
+        origin, reason = scrub(ds.source or "")
+        if reason:
+            redactions.append(Redaction(section="datasets", key=ds.name, reason=reason))
+        context = next(
+            (t.value for t in dataset_input.tags or [] if t.key == "mlflow.data.context"), None
+        )
+        datasets.append(
+            DatasetInfo(
+                name=ds.name,
+                digest=ds.digest,
+                source_type=ds.source_type,
+                source=origin,
+                context=context,
+            )
+        )
+    if model is None:
+        model = _model_from_tags(source, data.tags, what)
+    items, table, blob = _items(source, run_id, what)
+    evidence = RunEvidence(
+        role=role,
+        run_id=run_id,
+        experiment_id=str(info.experiment_id),
+        experiment_name=getattr(experiment, "name", None),
+        run_name=scrub(info.run_name)[0] if getattr(info, "run_name", None) else None,
+        status=info.status,
+        start_time=info.start_time,
+        end_time=info.end_time,
+        stage=data.tags.get(TAG_STAGE),
+        model=model,
+        datasets=datasets,
+        metrics=metrics,
+        nonfinite_metrics=nonfinite,
+        metric_history=history,
+        history_omitted=omitted,
+        params=params,
+        tags=tags,
+        redactions=redactions,
+        dropped={k: v for k, v in (("params", param_drop), ("tags", tag_drop)) if v},
+        items=items,
+        resolution=resolution,
+    )
+    return evidence, table, blob
+
+
+def _model_from_tags(source: MlflowSource, tags: dict[str, str], what: str) -> ModelInfo | None:
+    name, version = tags.get(TAG_MODEL_NAME), tags.get(TAG_MODEL_VERSION)
+    if not name:
+        return None
+    digest = None
+    if version:
+        try:
+            mv = source.call(what, source.client.get_model_version, name, version)
+            digest = (mv.tags or {}).get(TAG_MODEL_DIGEST)
+        except EvidenceError as exc:
+            if exc.code != "evidence.not-found":
+                raise
+    return ModelInfo(name=name, version=version, digest=digest)
+
+
+def _items(
+    source: MlflowSource, run_id: str, what: str
+) -> tuple[ItemsInfo | None, ItemTable | None, bytes | None]:
+    listing = source.call(f"{what} artifacts", source.client.list_artifacts, run_id, ITEMS_DIR)
+    present = {f.path for f in listing}
+    fmt: TableFormat
+    if ITEMS_PARQUET in present:
+        path, fmt = ITEMS_PARQUET, "parquet"
+    elif ITEMS_JSON in present:
+        path, fmt = ITEMS_JSON, "mlflow-table-json"
+    else:
+        return None, None, None
+    with tempfile.TemporaryDirectory(prefix="govgate-items-") as tmp:
+        local = source.call(
+            f"{what} artifact {path}", source.client.download_artifacts, run_id, path, tmp
+        )
+        blob = Path(local).read_bytes()
+    artifact_digest = hashlib.sha256(blob).hexdigest()
+    table, problem = parse_items(blob, fmt)
+    if table is None:
+        info = ItemsInfo(
+            artifact_path=path,
+            artifact_sha256=artifact_digest,
+            artifact_format=fmt,
+            problem=problem,
+        )
+        return info, None, None
+    stored = table.to_parquet()
+    digest = hashlib.sha256(stored).hexdigest()
+    info = ItemsInfo(
+        artifact_path=path,
+        artifact_sha256=artifact_digest,
+        artifact_format=fmt,
+        file=f"items/{digest}.parquet",
+        sha256=digest,
+        rows=table.rows,
+        columns=dict(table.roles),
+        ignored_columns=list(table.ignored),
+    )
+    return info, table, stored
+
+
+def _finite(number: float) -> bool:
+    """A usable metric value. MLflow's SQL stores save +-inf as +-sys.float_info.max, so those
+    read back as finite numbers: they are infinities, and as unusable as NaN."""
+    return number == number and abs(number) < sys.float_info.max

@@ -1,0 +1,63 @@
+"""How to reach a tracking store, and the tags govgate reads and writes on runs.
+
+No MLflow import here: the command line builds these settings without paying for MLflow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from govgate.evidence.redact import scrub
+
+TAG_MODEL_NAME = "govgate.model.name"
+TAG_MODEL_VERSION = "govgate.model.version"
+TAG_STAGE = "govgate.stage"
+TAG_MODEL_DIGEST = "govgate.model.digest"
+TAG_VERDICT = "govgate.verdict"  # written with the bundle by `govgate check` (log_bundle)
+TAG_DECISION_DIGEST = "govgate.decision_digest"
+TAG_BUNDLE = "govgate.bundle"
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+MAX_HISTORY_METRICS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class MlflowSettings:
+    """How to reach the tracking store, with a bounded retry budget.
+
+    MLflow's HTTP client retries a dead server 7 times with backoff (minutes) by default;
+    govgate fails within about ``timeout_s * (max_retries + 1)`` plus small backoffs.
+    """
+
+    tracking_uri: str = DEFAULT_TRACKING_URI
+    timeout_s: int = 10
+    max_retries: int = 2
+    backoff_factor: int = 1
+
+    def environment(self) -> dict[str, str]:
+        """MLflow reads these from the environment; :meth:`MlflowSource.call` sets them for
+        the length of each call (and puts the process's own values back after)."""
+        return {
+            "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(self.max_retries),
+            "MLFLOW_HTTP_REQUEST_TIMEOUT": str(self.timeout_s),
+            "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": str(self.backoff_factor),
+            "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0",
+            "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+        }
+
+    def public_uri(self) -> str:
+        return scrub(self.tracking_uri)[0]
+
+    def describe(self) -> str:
+        if urlparse(self.tracking_uri).scheme in ("http", "https"):
+            return (
+                f"MLflow at {self.public_uri()}, {self.max_retries} retries, "
+                f"{self.timeout_s} s timeout per request"
+            )
+        return f"MLflow store {self.public_uri()}"
+
+
+def quote(value: str) -> str:
+    """A value inside a single-quoted MLflow search filter."""
+    return value.replace("\\", "\\\\").replace("'", "\\'")

@@ -1,0 +1,276 @@
+"""``check``: policies x evidence -> a decision, its reports, a bundle, maybe a promotion.
+
+The order is the contract. Every usage error comes before any work (report targets, bundle
+paths, the signing key); the policies load before MLflow is asked anything; the evidence is
+read once; reports and the bundle are written before anything is logged to MLflow; and only a
+PASS moves an alias, and only if it still points where it did when the evidence was read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from govgate.errors import PolicyInvalidError, UsageError
+from govgate.evidence.mlflow.settings import MlflowSettings
+from govgate.evidence.refs import SnapshotRef, parse_ref
+from govgate.exitcodes import ExitCode, for_verdict
+from govgate.files import write_text
+from govgate.gate.outcome import Decision
+from govgate.policy.compiled import PolicySet
+from govgate.risk.model import RiskAssessment
+from govgate.terms import Verdict
+
+REPORT_FORMATS = ("text", "json", "markdown", "html", "junit", "sarif", "github")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTarget:
+    """One report: its format, and the file it goes to (``None``: the caller's stdout)."""
+
+    format: str
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """Everything one ``check`` needs. ``candidate`` and ``baseline`` are references as the
+    user wrote them (parsed after the policies load, so policy problems are reported first);
+    ``environment`` is the record of what ran the gate
+    (:func:`govgate.usecases.environment.environment`), kept in the bundle."""
+
+    candidate: str
+    stage: str
+    now: dt.datetime
+    mlflow: MlflowSettings
+    policies: Sequence[str] = ("policies",)
+    baseline: str | None = None
+    reports: Sequence[ReportTarget] = (ReportTarget("text"),)
+    color: bool = False
+    fail_on_warn: bool = False
+    snapshot_out: Path | None = None
+    bundle_dir: Path | None = None
+    bundle_archive: Path | None = None
+    sign_key: Path | None = None
+    log_to_mlflow: bool = True
+    promote_alias: str | None = None
+    environment: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A file this check wrote: ``what`` is a report format, ``snapshot``, ``bundle`` or
+    ``bundle archive``."""
+
+    what: str
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Promotion:
+    """What ``--promote-alias`` did: moved the alias, or why it did not."""
+
+    model: str
+    alias: str
+    version: str
+    previous: str | None
+    promoted: bool
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    decision: Decision
+    risk: RiskAssessment
+    fail_on_warn: bool
+    stdout_report: str | None = None
+    written: tuple[Written, ...] = ()
+    signed: bool = False
+    logged_to: str | None = None  # artifact path of the bundle logged to the candidate run
+    promotion: Promotion | None = None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return for_verdict(self.decision.verdict, fail_on_warn=self.fail_on_warn)
+
+
+def load_valid(paths: Sequence[str]) -> PolicySet:
+    """Load a policy set for a command that needs a valid one; every problem is reported."""
+    from govgate.policy.loader import load_policy_set
+
+    policy_set, problems = load_policy_set(list(paths))
+    if problems:
+        raise PolicyInvalidError(problems)
+    return policy_set
+
+
+def _preflight(settings: CheckSettings) -> Any:
+    """Every usage error before any work; returns the signing key, if one was named."""
+    from govgate.bundle.store import ARCHIVE_SUFFIXES, archive_suffix
+
+    if sum(1 for r in settings.reports if r.path is None) > 1:
+        raise UsageError("only one report can go to stdout: use FORMAT=FILE for the others")
+    for report in settings.reports:
+        if report.format not in REPORT_FORMATS:
+            raise UsageError(
+                f"unknown report format {report.format!r}",
+                hint="formats: " + ", ".join(REPORT_FORMATS),
+            )
+    for option, target in (
+        ("--bundle", settings.bundle_dir),
+        ("--bundle-archive", settings.bundle_archive),
+    ):
+        if target is not None and target.exists():
+            raise UsageError(
+                f"{option} {target}: already exists",
+                hint="a bundle is written once; remove it or choose another path",
+            )
+    archive = settings.bundle_archive
+    if archive is not None and archive_suffix(archive) not in ARCHIVE_SUFFIXES:
+        raise UsageError(
+            f"--bundle-archive {archive}: the archive must end in .tar.gz, .tgz or .zip"
+        )
+    if settings.sign_key is None:
+        return None
+    if settings.bundle_dir is None and archive is None:
+        raise UsageError("--sign-key signs a bundle: add --bundle DIR or --bundle-archive FILE")
+    from govgate.bundle.signing import load_private
+
+    return load_private(settings.sign_key)
+
+
+def _expected_alias(settings: CheckSettings, snapshot: Any, alias: str) -> Promotion:
+    """The promotion asked for, with the version the alias pointed to when evidence was read."""
+    cand = snapshot.evidence.candidate
+    if cand.model is None or not cand.model.version:
+        raise UsageError(
+            "--promote-alias needs a candidate that is a registered model version",
+            hint="pass --candidate models:/NAME/VERSION or models:/NAME@ALIAS",
+        )
+    base = snapshot.evidence.baseline
+    if base is not None and base.model and base.model.alias == alias:
+        previous = base.model.version  # read once, with the evidence
+    else:
+        from govgate.evidence.mlflow.source import MlflowSource
+        from govgate.evidence.mlflow.write import alias_version
+
+        previous = alias_version(MlflowSource(settings.mlflow), cand.model.name, alias)
+    return Promotion(cand.model.name, alias, cand.model.version, previous, promoted=False)
+
+
+def _reports(
+    settings: CheckSettings, decision: Decision, risk: RiskAssessment
+) -> tuple[str | None, list[Written]]:
+    from govgate.report import RENDERERS, render_text
+
+    stdout: str | None = None
+    written: list[Written] = []
+    for target in settings.reports:
+        if target.format == "text":
+            text = render_text(decision, risk, color=target.path is None and settings.color)
+        else:
+            text = RENDERERS[target.format](decision, risk)
+        if target.path is None:
+            stdout = text
+        else:
+            write_text(target.path, text)
+            written.append(Written(target.format, target.path))
+    return stdout, written
+
+
+def _bundle(
+    settings: CheckSettings,
+    decision: Decision,
+    risk: RiskAssessment,
+    policy_set: PolicySet,
+    snapshot: Any,
+    key: Any,
+) -> list[Written]:
+    from govgate.bundle import build, store
+    from govgate.bundle.signing import sign
+
+    signer = (lambda payload: sign(payload, key)) if key is not None else None
+    files = build.contents(decision, risk, policy_set, snapshot, dict(settings.environment), signer)
+    written = []
+    if settings.bundle_dir is not None:
+        store.write_directory(settings.bundle_dir, files)
+        written.append(Written("bundle", settings.bundle_dir))
+    if settings.bundle_archive is not None:
+        store.write_archive(settings.bundle_archive, files)
+        written.append(Written("bundle archive", settings.bundle_archive))
+    return written
+
+
+def run_check(settings: CheckSettings) -> CheckOutcome:
+    """Decide one release. Raises a :class:`~govgate.errors.GovgateError` (each with its exit
+    code) for anything that keeps a decision from being made or recorded."""
+    from govgate.evidence.model import write_snapshot
+    from govgate.evidence.snapshot import take_snapshot
+    from govgate.gate.engine import decide
+    from govgate.gate.preflight import require_baseline
+    from govgate.risk.assess import assess
+
+    key = _preflight(settings)
+    policy_set = load_valid(settings.policies)
+    candidate = parse_ref(settings.candidate)
+    baseline = parse_ref(settings.baseline) if settings.baseline else None
+    require_baseline(policy_set, settings.stage, baseline is not None)
+    snapshot = take_snapshot(
+        candidate,
+        baseline,
+        stage=settings.stage,
+        settings=settings.mlflow,
+        now=settings.now,
+    )
+    written: list[Written] = []
+    if settings.snapshot_out is not None:
+        write_snapshot(snapshot, settings.snapshot_out)
+        written.append(Written("snapshot", settings.snapshot_out))
+    alias = settings.promote_alias
+    promotion = _expected_alias(settings, snapshot, alias) if alias else None
+    decision = decide(policy_set, snapshot, stage=settings.stage, now=settings.now)
+    risk = assess(decision)
+    stdout, reports = _reports(settings, decision, risk)
+    written += reports
+    bundled = settings.bundle_dir is not None or settings.bundle_archive is not None
+    if bundled:
+        written += _bundle(settings, decision, risk, policy_set, snapshot, key)
+    logged_to = None
+    from_mlflow = not isinstance(candidate, SnapshotRef)
+    if settings.bundle_dir is not None and from_mlflow and settings.log_to_mlflow:
+        from govgate.evidence.mlflow.source import MlflowSource
+        from govgate.evidence.mlflow.write import log_bundle
+
+        logged_to = log_bundle(
+            MlflowSource(settings.mlflow),
+            decision.candidate.run_id,
+            settings.bundle_dir,
+            decision.digest(),
+            decision.verdict.value,
+        )
+    if promotion is not None and decision.verdict is Verdict.PASS:
+        from govgate.evidence.mlflow.source import MlflowSource
+        from govgate.evidence.mlflow.write import promote_alias
+
+        promote_alias(
+            MlflowSource(settings.mlflow),
+            promotion.model,
+            promotion.alias,
+            promotion.version,
+            promotion.previous,
+        )
+        promotion = Promotion(
+            promotion.model, promotion.alias, promotion.version, promotion.previous, True
+        )
+    return CheckOutcome(
+        decision=decision,
+        risk=risk,
+        fail_on_warn=settings.fail_on_warn,
+        stdout_report=stdout,
+        written=tuple(written),
+        signed=key is not None,
+        logged_to=logged_to,
+        promotion=promotion,
+    )
