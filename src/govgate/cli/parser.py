@@ -154,7 +154,8 @@ def build_parser() -> _Parser:
     check.add_argument(
         "--now",
         metavar="ISO8601",
-        help="decide as of this instant (replays; waiver expiry); default: now",
+        help="decide as of this later instant (waiver expiry); never before the evidence: "
+        "default: now, or a snapshot file's own instant",
     )
 
     check.add_argument(

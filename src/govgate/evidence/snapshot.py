@@ -35,13 +35,17 @@ def take_snapshot(
     raw: dict[str, bytes] = {}
     tables: dict[str, ItemTable] = {}
     uris: list[str] = []
+    recorded: list[str] = []  # the instants the snapshot files were taken
+    live = False
     roles: tuple[tuple[Role, Ref | None], ...] = (("candidate", candidate), ("baseline", baseline))
     for role, ref in roles:
         if ref is None:
             continue
         if isinstance(ref, SnapshotRef):
-            run, table, blob, uri = _from_snapshot(ref, role)
+            run, table, blob, uri, when = _from_snapshot(ref, role)
+            recorded.append(when)
         else:
+            live = True
             if source is None:
                 source = MlflowSource(settings, redaction)
             found, resolution, model = resolve(source, ref, role, stage)
@@ -67,7 +71,10 @@ def take_snapshot(
     evidence = Evidence(
         govgate_version=__version__,
         tracking_uri=" | ".join(dict.fromkeys(uris)),
-        taken_at=now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        # read now, or (a replay of snapshot files only) when they were read
+        taken_at=max(recorded, key=_instant)
+        if recorded and not live
+        else now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
         candidate=runs["candidate"],
         baseline=runs.get("baseline"),
     )
@@ -76,7 +83,7 @@ def take_snapshot(
 
 def _from_snapshot(
     ref: SnapshotRef, role: Role
-) -> tuple[RunEvidence, ItemTable | None, bytes | None, str]:
+) -> tuple[RunEvidence, ItemTable | None, bytes | None, str, str]:
     snap = read_snapshot(Path(ref.path))
     pick: Role = "baseline" if ref.role == "baseline" else "candidate" if ref.role else role
     run = snap.evidence.run(pick)
@@ -84,4 +91,15 @@ def _from_snapshot(
         raise EvidenceError("evidence.not-found", f"snapshot {ref.path} has no {pick} run")
     table = snap.items(pick)
     blob = snap.raw_tables.get(run.items.sha256) if run.items and run.items.sha256 else None
-    return run.model_copy(update={"role": role}), table, blob, snap.evidence.tracking_uri
+    evidence = snap.evidence
+    return (
+        run.model_copy(update={"role": role}),
+        table,
+        blob,
+        evidence.tracking_uri,
+        evidence.taken_at,
+    )
+
+
+def _instant(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

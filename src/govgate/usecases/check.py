@@ -16,7 +16,8 @@ from typing import Any
 
 from govgate.errors import PolicyInvalidError, UsageError
 from govgate.evidence.mlflow.settings import MlflowSettings
-from govgate.evidence.refs import SnapshotRef, parse_ref
+from govgate.evidence.model import Snapshot
+from govgate.evidence.refs import Ref, SnapshotRef, parse_ref
 from govgate.exitcodes import ExitCode, for_verdict
 from govgate.files import write_text
 from govgate.gate.outcome import Decision
@@ -44,8 +45,11 @@ class CheckSettings:
 
     candidate: str
     stage: str
-    now: dt.datetime
+    clock: dt.datetime  # when this check runs: the instant live evidence is read
     mlflow: MlflowSettings
+    #: decide as of this instant (``--now``); None: the clock for live evidence, the recorded
+    #: instant of a snapshot file. Never before the evidence it decides on.
+    now: dt.datetime | None = None
     policies: Sequence[str] = ("policies",)
     baseline: str | None = None
     reports: Sequence[ReportTarget] = (ReportTarget("text"),)
@@ -141,6 +145,55 @@ def _preflight(settings: CheckSettings) -> Any:
     return load_private(settings.sign_key)
 
 
+def _live(settings: CheckSettings, candidate: Ref, baseline: Ref | None) -> bool:
+    """Is every reference read from the registry in this process? Only then may the check
+    write to MLflow (a verdict tag, an alias): a snapshot file can be forged by whoever wrote
+    it, so it can be replayed and reported on, never promoted or logged as a decision."""
+    files = [r for r in (candidate, baseline) if isinstance(r, SnapshotRef)]
+    if files and settings.promote_alias:
+        raise UsageError(
+            f"--promote-alias needs evidence read from the registry now, and {files[0].path} is "
+            "a snapshot file: a snapshot can be replayed, never promoted",
+            hint="pass --candidate models:/NAME/VERSION (and --baseline models:/NAME@ALIAS)",
+        )
+    if not files and settings.now is not None and settings.now < settings.clock:
+        raise UsageError(
+            f"--now {_iso(settings.now)} is before this check reads its evidence "
+            f"({_iso(settings.clock)}): a decision on live evidence cannot be backdated",
+            hint="to decide as of a past instant, replay a snapshot (--candidate FILE.json) or "
+            "a bundle (govgate verify, govgate replay)",
+        )
+    return not files
+
+
+def _iso(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def decision_instant(asked: dt.datetime | None, snapshot: Snapshot, *, live: bool) -> dt.datetime:
+    """The instant the decision is made as of: never before the evidence it decides on (the
+    instant it was read, and the end of every run in it). A snapshot file keeps its recorded
+    instant unless ``--now`` moves it later; a run whose end the store records after the read
+    (clock skew) moves the default instant to that end."""
+    evidence = snapshot.evidence
+    read_at = dt.datetime.fromisoformat(evidence.taken_at.replace("Z", "+00:00"))
+    ends = [
+        dt.datetime.fromtimestamp(run.end_time / 1000, tz=dt.UTC)
+        for run in (evidence.candidate, evidence.baseline)
+        if run is not None and run.end_time is not None
+    ]
+    earliest = max([read_at, *ends])
+    when = asked if asked is not None else earliest  # a run that ended after the read: skew
+    if when < earliest:
+        what = "the snapshot was taken" if when < read_at else "a run in it ended"
+        raise UsageError(
+            f"--now {_iso(when)} is before {what} ({_iso(earliest)}): a decision is never made "
+            "as of an instant before its evidence existed",
+            hint="leave --now out to decide as of the snapshot's own instant",
+        )
+    return when
+
+
 def _expected_alias(settings: CheckSettings, snapshot: Any, alias: str) -> Promotion:
     """The promotion asked for, with the version the alias pointed to when evidence was read."""
     cand = snapshot.evidence.candidate
@@ -216,21 +269,23 @@ def run_check(settings: CheckSettings) -> CheckOutcome:
     policy_set = load_valid(settings.policies)
     candidate = parse_ref(settings.candidate)
     baseline = parse_ref(settings.baseline) if settings.baseline else None
+    live = _live(settings, candidate, baseline)
     require_baseline(policy_set, settings.stage, baseline is not None)
     snapshot = take_snapshot(
         candidate,
         baseline,
         stage=settings.stage,
         settings=settings.mlflow,
-        now=settings.now,
+        now=settings.clock,
     )
+    now = decision_instant(settings.now, snapshot, live=live)
     written: list[Written] = []
     if settings.snapshot_out is not None:
         write_snapshot(snapshot, settings.snapshot_out)
         written.append(Written("snapshot", settings.snapshot_out))
     alias = settings.promote_alias
     promotion = _expected_alias(settings, snapshot, alias) if alias else None
-    decision = decide(policy_set, snapshot, stage=settings.stage, now=settings.now)
+    decision = decide(policy_set, snapshot, stage=settings.stage, now=now)
     risk = assess(decision)
     stdout, reports = _reports(settings, decision, risk)
     written += reports
@@ -238,8 +293,7 @@ def run_check(settings: CheckSettings) -> CheckOutcome:
     if bundled:
         written += _bundle(settings, decision, risk, policy_set, snapshot, key)
     logged_to = None
-    from_mlflow = not isinstance(candidate, SnapshotRef)
-    if settings.bundle_dir is not None and from_mlflow and settings.log_to_mlflow:
+    if settings.bundle_dir is not None and live and settings.log_to_mlflow:
         from govgate.evidence.mlflow.source import MlflowSource
         from govgate.evidence.mlflow.write import log_bundle
 

@@ -118,7 +118,7 @@ def run_demo(
                 candidate=f"models:/{model}/{versions['candidate']}",
                 baseline=f"models:/{model}@champion",
                 stage="offline",
-                now=settings.now,
+                clock=settings.now,
                 mlflow=settings.mlflow,
                 policies=policy_paths,
                 reports=tuple(ReportTarget(fmt, folder / name) for fmt, name in REPORTS),

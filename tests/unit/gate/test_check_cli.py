@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,7 +99,6 @@ def test_json_decision_and_replay_from_the_snapshot(sqlite_store: Store, tmp_pat
         tox(0.01) + "    - id: quality\n      category: quality\n"
         "      relative: {metric: answer_similarity, direction: higher_is_better, margin: 0.05}\n",
     )
-    now = "2026-11-21T12:00:00Z"
     snap = tmp_path / "snap" / "evidence.json"
     code, out, _ = check(
         sqlite_store,
@@ -106,8 +107,6 @@ def test_json_decision_and_replay_from_the_snapshot(sqlite_store: Store, tmp_pat
         CHAMPION,
         "--format",
         "json",
-        "--now",
-        now,
         "--snapshot-out",
         str(snap),
     )
@@ -123,7 +122,8 @@ def test_json_decision_and_replay_from_the_snapshot(sqlite_store: Store, tmp_pat
     observed = {o["path"]: o["value"] for o in quality["observed"]}
     assert observed["compare.answer_similarity.paired"] is True
     assert observed["compare.answer_similarity.n"] == 600
-    # offline replay: the same snapshot, policies and instant give the same decision, byte for byte
+    # offline replay: the same snapshot and policies, decided as of the snapshot's own instant,
+    # give the same decision, byte for byte
     code2, out2, _ = cli(
         "check",
         "--policies",
@@ -136,8 +136,6 @@ def test_json_decision_and_replay_from_the_snapshot(sqlite_store: Store, tmp_pat
         "canary",
         "--format",
         "json",
-        "--now",
-        now,
         "--tracking-uri",
         "sqlite:///nowhere.db",
     )
@@ -163,23 +161,19 @@ spec:
 def test_waivers_apply_in_scope_and_before_expiry(sqlite_store: Store, tmp_path: Path) -> None:
     policies = write(tmp_path, tox(0.001) + tox(0.05, rule_id="loose"))
     waivers = tmp_path / "waivers.yaml"
-    waivers.write_text(waiver("2026-12-31"))
-    code, out, _ = check(
-        sqlite_store, policies, "--waivers", str(waivers), "--now", "2026-11-21T00:00:00Z"
-    )
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).date()
+    waivers.write_text(waiver(expires.isoformat()))
+    code, out, _ = check(sqlite_store, policies, "--waivers", str(waivers))
     assert code == ExitCode.OK
     assert "WAIVED       p/tox" in out
     assert "approved by head-of-safety@example.com, SAFE-7" in out
-    assert "applied      w (p/tox, SAFE-7, expires 2026-12-31)" in out
-    code, out, _ = check(
-        sqlite_store, policies, "--waivers", str(waivers), "--now", "2027-01-01T00:00:01Z"
-    )
+    assert f"applied      w (p/tox, SAFE-7, expires {expires})" in out
+    after = f"{expires + dt.timedelta(days=1)}T00:00:01Z"  # a later instant may be asked for
+    code, out, _ = check(sqlite_store, policies, "--waivers", str(waivers), "--now", after)
     assert code == ExitCode.BLOCKED
     assert "expired      w" in out
-    waivers.write_text(waiver("2026-12-31", scope="{models: [another-model]}"))
-    code, out, _ = check(
-        sqlite_store, policies, "--waivers", str(waivers), "--now", "2026-11-21T00:00:00Z"
-    )
+    waivers.write_text(waiver(expires.isoformat(), scope="{models: [another-model]}"))
+    code, out, _ = check(sqlite_store, policies, "--waivers", str(waivers))
     assert code == ExitCode.BLOCKED
     assert "out-of-scope w" in out
 
@@ -274,7 +268,7 @@ def example_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def check_examples(
     uri: str, candidate: str, stage: str, *extra: str, policies: str = "policies"
-) -> tuple[int, dict]:  # type: ignore[type-arg]
+) -> tuple[int, dict[str, Any]]:
     code, out, err = cli(
         "check",
         "--tracking-uri",
@@ -287,8 +281,6 @@ def check_examples(
         stage,
         "--format",
         "json",
-        "--now",
-        "2026-11-21T12:00:00Z",
         *extra,
     )
     assert err == "", err

@@ -28,7 +28,8 @@ def report_targets(specs: list[str] | None, output: str | None) -> tuple[ReportT
 
 def settings(args: argparse.Namespace, out: TextIO) -> CheckSettings:
     return CheckSettings(
-        now=options.now(args),
+        clock=options.clock(),
+        now=options.instant("--now", args.now) if args.now else None,
         reports=report_targets(args.format, args.output),
         bundle_dir=options.path(args.bundle),
         bundle_archive=options.path(args.bundle_archive),
