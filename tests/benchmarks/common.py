@@ -57,9 +57,11 @@ def run(argv: list[str], *, cwd: Path | None = None, env: dict[str, str] | None 
     return Measure(seconds, usage.ru_maxrss / 1024, child.returncode)
 
 
-def best(n: int, argv: list[str], **kw: object) -> Measure:
+def best(
+    n: int, argv: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Measure:
     """Best of ``n`` runs (least disturbed by the rest of the machine); peak is the max seen."""
-    runs = [run(argv, **kw) for _ in range(n)]  # type: ignore[arg-type]
+    runs = [run(argv, cwd=cwd, env=env) for _ in range(n)]
     fastest = min(runs, key=lambda m: m.seconds)
     return Measure(fastest.seconds, max(m.peak_mib for m in runs), fastest.returncode)
 

@@ -36,6 +36,7 @@ from govgate.stats.bounds import ValueRange, mean, quantile, rate
 from govgate.stats.compare import unpaired_binary, unpaired_scores
 from govgate.stats.fairness import by_group
 from govgate.stats.proportions import tango_z
+from govgate.terms import MeanMethod, RateMethod
 from tests.benchmarks.common import ROOT
 
 ALPHA = 0.05
@@ -81,10 +82,14 @@ def _mc(hits: int, draws: int) -> tuple[float, float]:
 def rates(ns: list[int]) -> list[Cell]:
     cells = []
     grid = np.unique(np.concatenate([np.geomspace(0.001, 0.5, 60)]))
-    for method in ("clopper-pearson", "approximate-wilson", "approximate-jeffreys"):
+    for method in (
+        RateMethod.CLOPPER_PEARSON,
+        RateMethod.APPROXIMATE_WILSON,
+        RateMethod.APPROXIMATE_JEFFREYS,
+    ):
         for n in ns:
             k = np.arange(n + 1)
-            up = np.array([rate(int(i), n, CONF, method).upper for i in k], dtype=float)  # type: ignore[arg-type]
+            up = np.array([rate(int(i), n, CONF, method).upper for i in k], dtype=float)
             worst, where = 0.0, 0.0
             for p in grid:  # a ceiling T = p: passes when upper <= T although the rate is T
                 fp = float(sps.binom.pmf(k, n, p)[up <= p].sum())
@@ -132,7 +137,8 @@ def percentiles(ns: list[int]) -> list[Cell]:
 
 
 def _clip(x: np.ndarray, hi: float) -> np.ndarray:
-    return np.minimum(x, hi)
+    clipped: np.ndarray = np.minimum(x, hi)  # numpy types ufunc results as Any
+    return clipped
 
 
 #: name -> (sampler(rng, n), range): continuous and discrete shapes inside a declared range
@@ -164,7 +170,8 @@ def _eb_upper(x: np.ndarray, lo: float, hi: float) -> float:
     n = y.size
     log = math.log(2 / ALPHA)
     u = y.mean() + math.sqrt(2 * y.var(ddof=1) * log / n) + 7 * log / (3 * (n - 1))
-    return lo + (hi - lo) * min(1.0, u)
+    bound: float = lo + (hi - lo) * min(1.0, u)  # numpy types the mean of an array as Any
+    return bound
 
 
 def means(ns: list[int], draws: int) -> list[Cell]:
@@ -186,15 +193,19 @@ def means(ns: list[int], draws: int) -> list[Cell]:
                 hits["betting"] += (e.upper is not None and e.upper <= mu) + (
                     e.lower is not None and e.lower >= mu
                 )
-                t = mean(x, CONF, "approximate-t")
-                hits["approximate-t"] += (t.upper <= mu) + (t.lower >= mu)  # type: ignore[operator]
+                t = mean(x, CONF, MeanMethod.APPROXIMATE_T)
+                assert t.lower is not None  # t bounds exist for n >= 2 (every n here)
+                assert t.upper is not None
+                hits["approximate-t"] += (t.upper <= mu) + (t.lower >= mu)
                 if i < boot_draws:
-                    b = mean(x, CONF, "approximate-bootstrap")
-                    hits["approximate-bootstrap"] += (b.upper <= mu) + (b.lower >= mu)  # type: ignore[operator]
+                    b = mean(x, CONF, MeanMethod.APPROXIMATE_BOOTSTRAP)
+                    assert b.lower is not None  # bootstrap bounds exist for n >= 2
+                    assert b.upper is not None
+                    hits["approximate-bootstrap"] += (b.upper <= mu) + (b.lower >= mu)
                 # block rate of a ceiling at mu + shift (safe: the truth is mu)
                 safe["betting"] += not (e.upper is not None and e.upper <= mu + shift)
                 safe["eb"] += not (_eb_upper(x, lo, hi) <= mu + shift)
-                safe["t"] += not (t.upper <= mu + shift)  # type: ignore[operator]
+                safe["t"] += not (t.upper <= mu + shift)
             for method, h in hits.items():
                 count = boot_draws if method == "approximate-bootstrap" else d
                 if count == 0:
@@ -282,7 +293,7 @@ def paired_binary_cells(ns: list[int]) -> list[Cell]:
 
 def paired_scores_cells(ns: list[int], draws: int) -> list[Cell]:
     cells = []
-    cases = {
+    cases: dict[str, Callable[[np.random.Generator, int], np.ndarray]] = {
         "3% of items regress by 2/3, rest identical": lambda r, n: np.where(
             r.random(n) < 0.03, -2 / 3, 0.0
         ),
@@ -301,10 +312,11 @@ def paired_scores_cells(ns: list[int], draws: int) -> list[Cell]:
                 x = sampler(rng, n)
                 lower = betting.mean_bounds(x, -1, 1, ALPHA)[0]
                 hits += lower is not None and lower >= mu  # margin exactly at the truth
-                t = mean(x, CONF, "approximate-t")
-                hits_t += t.lower >= mu  # type: ignore[operator]
+                t = mean(x, CONF, MeanMethod.APPROXIMATE_T)
+                assert t.lower is not None  # t bounds exist for n >= 2 (every n here)
+                hits_t += t.lower >= mu
                 blocks += not (lower is not None and lower >= mu - shift)
-                blocks_t += not (t.lower >= mu - shift)  # type: ignore[operator]
+                blocks_t += not (t.lower >= mu - shift)
             fp, se = _mc(hits, d)
             cells.append(
                 Cell(
@@ -338,7 +350,7 @@ def unpaired_cells(ns: list[int], draws: int) -> list[Cell]:
             c, b = sampler(rng, n), sampler(rng, n)  # same distribution: true delta 0
             cmp = unpaired_scores(c, b, CONF, ranges=(vr, vr))
             hits += cmp.delta_lower is not None and cmp.delta_lower >= 0.0
-            w = unpaired_scores(c, b, CONF, method="approximate-t")
+            w = unpaired_scores(c, b, CONF, method=MeanMethod.APPROXIMATE_T)
             hits_w += w.delta_lower is not None and w.delta_lower >= 0.0
             cb, bb = (rng.random(n) < 0.05).astype(float), (rng.random(n) < 0.05).astype(float)
             ub = unpaired_binary(cb, bb, CONF)
@@ -564,7 +576,7 @@ def table(cells: list[Cell]) -> str:
         method = c.method + (" (approx)" if c.approx else "")
         se = "exact" if c.se is None else f"{2 * c.se:.3f}"
         ok = "approx" if c.approx else ("yes" if c.ok else "**NO**")
-        row = (c.family, method, c.case, c.n, f"{c.false_pass:.4f}", se, ok)
+        row: tuple[str, ...] = (c.family, method, c.case, c.n, f"{c.false_pass:.4f}", se, ok)
         row += (_f(c.block), _f(c.block_best), _f(c.block_invalid), c.versus)
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
@@ -577,7 +589,7 @@ def main(argv: list[str]) -> int:
     ns_mean = [10, 30, 100, 1000, 10000] if not quick else [30, 300]
     draws = 2000 if not quick else 200
     cells: list[Cell] = []
-    for part in (
+    parts: tuple[Callable[[], list[Cell]], ...] = (
         lambda: rates(ns_rate),
         lambda: percentiles([50, 100, 1000, 10000]),
         lambda: means(ns_mean, draws),
@@ -586,7 +598,8 @@ def main(argv: list[str]) -> int:
         lambda: unpaired_cells([30, 100, 1000] if not quick else [100], draws),
         lambda: fairness_cells([2, 5, 10] if not quick else [2], 1000 if not quick else 100),
         lambda: engine_cells(1000 if not quick else 100),
-    ):
+    )
+    for part in parts:
         cells.extend(part())
         print(f"  ... {len(cells)} cells, {time.perf_counter() - started:.0f} s", file=sys.stderr)
     text = table(cells)

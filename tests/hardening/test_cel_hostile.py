@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from govgate.gate.engine import decide
+from govgate.policy.compiled import PolicySet
 from govgate.policy.loader import load_policy_set
 from govgate.terms import Outcome, Verdict
 from tests.support.snapshots import policy, run, snapshot
@@ -16,7 +17,7 @@ NOW = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
 LIST = ",".join(str(i) for i in range(120))
 
 
-def load(tmp_path: Path, expression: str) -> tuple[object, list[str]]:
+def load(tmp_path: Path, expression: str) -> tuple[PolicySet, list[str]]:
     rule = f"    - id: r\n      category: quality\n      expression: '{expression}'\n"
     (tmp_path / "p.yaml").write_text(policy(rule))
     policy_set, problems = load_policy_set([str(tmp_path / "p.yaml")])
@@ -45,7 +46,7 @@ def test_hostile_expressions_are_rejected_at_load_time(
 ) -> None:
     policy_set, codes = load(tmp_path, expression)
     assert code in codes
-    assert policy_set.policies == ()  # type: ignore[attr-defined]
+    assert policy_set.policies == ()
 
 
 def test_an_expression_within_the_lint_limits_is_stopped_by_the_budget(tmp_path: Path) -> None:
@@ -54,7 +55,7 @@ def test_an_expression_within_the_lint_limits_is_stopped_by_the_budget(tmp_path:
     policy_set, codes = load(tmp_path, expression)
     assert codes == []
     snap = snapshot(run("candidate", metrics={"x": 0.0}))
-    decision = decide(policy_set, snap, stage="canary", now=NOW)  # type: ignore[arg-type]
+    decision = decide(policy_set, snap, stage="canary", now=NOW)
     (result,) = decision.rules
     assert result.outcome is Outcome.ERROR
     assert result.error == "cel.budget: evaluation exceeded its budget of 10000 steps"

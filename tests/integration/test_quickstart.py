@@ -66,7 +66,9 @@ def run_example_gate(
         env={**os.environ, **env, "GITHUB_ENV": str(github_env)},
         check=True,
     )
-    env.update(line.split("=", 1) for line in github_env.read_text().splitlines())
+    for line in github_env.read_text().splitlines():
+        key, value = line.split("=", 1)
+        env[key] = value
     gate = next(s for s in steps if s.get("id") == "gate")
     inputs = {k: expand(str(v), env) for k, v in gate["with"].items()}
     action = load(ACTION / "action.yml")

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -126,7 +127,9 @@ EDITS = st.lists(
 @settings(max_examples=200)
 @given(EDITS)
 @example([(0, 0, b"")])  # the seed itself: the no-problem branch below is always exercised
-def test_mutated_policies_never_crash_the_full_pipeline(tmp_path_factory, edits) -> None:  # type: ignore[no-untyped-def]
+def test_mutated_policies_never_crash_the_full_pipeline(
+    tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[int, int, bytes]]
+) -> None:
     path: Path = tmp_path_factory.mktemp("fuzz") / "policy.yaml"
     path.write_bytes(_mutate(SEED, edits))
     policy_set, problems = load_policy_set([path.as_posix()])

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -79,7 +80,7 @@ spec:
 
 def _columns(
     n: int, *, toxic: int, errors: int, shift: float, seed: int, missing: str | None
-) -> dict:  # type: ignore[type-arg]
+) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     cols = {
         "rate.toxicity_rate": rates(n, toxic),
@@ -90,6 +91,14 @@ def _columns(
     if missing:
         cols.pop(missing)
     return cols
+
+
+class _Settings(TypedDict):
+    toxic: int
+    errors: int
+    shift: float
+    cost: float
+    missing: str | None
 
 
 @dataclass(frozen=True)
@@ -117,11 +126,13 @@ def build_scenario(name: str, root: Path) -> Built:
     elif waiver.exists():
         waiver.unlink()
     settings = {
-        "pass": dict(toxic=0, errors=2, shift=0.0, cost=1.05, missing=None),
-        "blocked-gaps": dict(toxic=40, errors=2, shift=0.0, cost=1.05, missing="rate.error_rate"),
-        "waived": dict(toxic=0, errors=2, shift=0.0, cost=1.5, missing=None),
-        "inconclusive": dict(toxic=9, errors=2, shift=0.0, cost=1.05, missing=None),
-        "rollback": dict(toxic=0, errors=80, shift=0.0, cost=1.05, missing=None),
+        "pass": _Settings(toxic=0, errors=2, shift=0.0, cost=1.05, missing=None),
+        "blocked-gaps": _Settings(
+            toxic=40, errors=2, shift=0.0, cost=1.05, missing="rate.error_rate"
+        ),
+        "waived": _Settings(toxic=0, errors=2, shift=0.0, cost=1.5, missing=None),
+        "inconclusive": _Settings(toxic=9, errors=2, shift=0.0, cost=1.05, missing=None),
+        "rollback": _Settings(toxic=0, errors=80, shift=0.0, cost=1.05, missing=None),
     }[name]
     n = 1500 if name != "inconclusive" else 800
     base_cols = _columns(n, toxic=0, errors=2, shift=0.0, seed=1, missing=None)

@@ -79,8 +79,8 @@ class StoreBuilder:
         for key, value in (metrics or {}).items():
             for step, v in enumerate(value if isinstance(value, list) else [value]):
                 self.client.log_metric(run_id, key, v, step=step, timestamp=self.clock + step)
-        for key, value in (params or {}).items():
-            self.client.log_param(run_id, key, value)
+        for key, text in (params or {}).items():
+            self.client.log_param(run_id, key, text)
         if items is not None:
             folder = Path(tempfile.mkdtemp(dir=self.tmp))
             if items_format == "parquet":

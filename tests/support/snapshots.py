@@ -7,7 +7,16 @@ from typing import Any
 
 import numpy as np
 
-from govgate.evidence.model import Evidence, ItemsInfo, ModelInfo, Resolution, RunEvidence, Snapshot
+from govgate.evidence.items import ItemTable
+from govgate.evidence.model import (
+    Evidence,
+    ItemsInfo,
+    ModelInfo,
+    Resolution,
+    Role,
+    RunEvidence,
+    Snapshot,
+)
 from govgate.policy.compiled import PolicySet
 from govgate.policy.loader import load_policy_set
 from govgate.policytest.fixtures import items_table
@@ -15,7 +24,7 @@ from govgate.policytest.fixtures import items_table
 RESOLVED = Resolution(reference="test", method="run-id", detail="built by a test")
 
 
-def table(columns: dict[str, Any]) -> tuple[Any, bytes, ItemsInfo]:
+def table(columns: dict[str, Any]) -> tuple[ItemTable, bytes, ItemsInfo]:
     """A per-item table from columns; ``item_id`` defaults to q0..qN."""
     return items_table(columns)
 
@@ -26,8 +35,12 @@ def rates(n: int, events: int) -> np.ndarray:
     return out
 
 
+#: What ``run`` builds: the run's evidence, its parsed per-item table and the table's bytes.
+BuiltRun = tuple[RunEvidence, ItemTable | None, bytes | None]
+
+
 def run(
-    role: str,
+    role: Role,
     *,
     metrics: dict[str, float] | None = None,
     columns: dict[str, Any] | None = None,
@@ -36,10 +49,10 @@ def run(
     run_id: str | None = None,
     params: dict[str, str] | None = None,
     tags: dict[str, str] | None = None,
-) -> tuple[RunEvidence, Any, bytes | None]:
+) -> BuiltRun:
     built = table(columns) if columns else None
     evidence = RunEvidence(
-        role=role,  # type: ignore[arg-type]
+        role=role,
         run_id=run_id or (("c" if role == "candidate" else "b") * 32),
         experiment_id="1",
         status="FINISHED",
@@ -54,13 +67,14 @@ def run(
     return evidence, (built[0] if built else None), (built[1] if built else None)
 
 
-def snapshot(
-    candidate: tuple[RunEvidence, Any, bytes | None],
-    baseline: tuple[RunEvidence, Any, bytes | None] | None = None,
-) -> Snapshot:
-    raw, tables = {}, {}
+def snapshot(candidate: BuiltRun, baseline: BuiltRun | None = None) -> Snapshot:
+    raw: dict[str, bytes] = {}
+    tables: dict[str, ItemTable] = {}
     for ev, tab, blob in [candidate] + ([baseline] if baseline else []):
         if ev.items is not None and ev.items.sha256:
+            # ``run`` builds the table and its bytes exactly when the run has items
+            assert tab is not None
+            assert blob is not None
             raw[ev.items.sha256] = blob
             tables[ev.items.sha256] = tab
     evidence = Evidence(

@@ -23,14 +23,14 @@ def cli(*argv: str) -> tuple[int, str, str]:
 
 def test_validate_defaults_to_policies(repo_root: Path) -> None:
     code, out, err = cli("validate")
-    assert code == ExitCode.OK == 0
+    assert code == ExitCode.OK.value == 0
     assert out == "ok: 4 policies (14 rules), 1 waiver, 4 test files (26 cases) in 9 files\n"
     assert err == ""
 
 
 def test_validate_reports_every_problem_and_exits_3() -> None:
     code, out, _ = cli("validate", (FIXTURES / "invalid" / "cel-names.yaml").as_posix())
-    assert code == ExitCode.POLICY_INVALID == 3
+    assert code == ExitCode.POLICY_INVALID.value == 3
     lines = out.splitlines()
     errors = [line for line in lines if ": error: " in line]
     assert len(errors) == 5
@@ -90,7 +90,7 @@ def test_digest_ignores_paths_but_not_content(tmp_path: Path, repo_root: Path) -
 
 def test_missing_path_is_a_usage_error() -> None:
     code, out, err = cli("validate", "no/such/dir")
-    assert code == ExitCode.USAGE == 2
+    assert code == ExitCode.USAGE.value == 2
     assert out == ""
     assert err.startswith("govgate: error: no/such/dir: no such file or folder\n")
 
@@ -128,7 +128,7 @@ def test_an_internal_error_exits_1_and_says_so(
 
     monkeypatch.setattr(loader, "load_policy_set", boom)
     code, _out, err = cli("validate")
-    assert code == ExitCode.CRASH == 1
+    assert code == ExitCode.CRASH.value == 1
     assert "internal error" in err
     assert "Traceback" not in err
     code, _, err = cli("--debug", "validate")
@@ -141,11 +141,11 @@ def test_telemetry_is_off_during_a_command_and_the_environment_is_restored_after
     import os
 
     import govgate.cli.commands.validate as command
+    from govgate.usecases.validate import run_validate as real  # what `command` imports
 
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "false")
     monkeypatch.delenv("RAGAS_DO_NOT_TRACK", raising=False)
     seen: dict[str, str | None] = {}
-    real = command.run_validate
 
     def spy(paths: list[str]) -> object:
         seen.update(

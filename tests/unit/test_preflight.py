@@ -9,17 +9,18 @@ from govgate.cli import main
 from govgate.errors import EvidenceError
 from govgate.exitcodes import ExitCode
 from govgate.gate.preflight import require_baseline, rules_needing_baseline
+from govgate.policy.compiled import PolicySet
 from govgate.policy.loader import load_policy_set
 
 
 @pytest.fixture
-def policies(repo_root: Path):  # type: ignore[no-untyped-def]
+def policies(repo_root: Path) -> PolicySet:
     policy_set, problems = load_policy_set(["policies"])
     assert problems == []
     return policy_set
 
 
-def test_rules_that_compare_need_a_baseline(policies) -> None:  # type: ignore[no-untyped-def]
+def test_rules_that_compare_need_a_baseline(policies: PolicySet) -> None:
     canary = {r.key for r in rules_needing_baseline(policies, "canary")}
     assert canary == {
         "rag-assistant-release/answer-quality-noninferior",
@@ -30,7 +31,7 @@ def test_rules_that_compare_need_a_baseline(policies) -> None:  # type: ignore[n
     assert "rag-assistant-canary-rollback/canary-latency-regression" not in offline
 
 
-def test_missing_baseline_is_an_error_naming_the_rules(policies) -> None:  # type: ignore[no-untyped-def]
+def test_missing_baseline_is_an_error_naming_the_rules(policies: PolicySet) -> None:
     with pytest.raises(EvidenceError) as info:
         require_baseline(policies, "canary", has_baseline=False)
     assert info.value.code == "evidence.missing-baseline"

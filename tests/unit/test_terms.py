@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 
 import numpy as np
 import pytest
@@ -64,7 +65,7 @@ def test_every_mean_method_bounds_and_is_labelled(method: terms.MeanMethod) -> N
         terms.MeanMethod,
     ],
 )
-def test_the_policy_schema_offers_exactly_each_closed_set(enum: type[terms.StrEnum]) -> None:
+def test_the_policy_schema_offers_exactly_each_closed_set(enum: type[StrEnum]) -> None:
     schema = json.loads(shipped_text())
     values = sorted(member.value for member in enum)
     enums = [sorted(d["enum"]) for d in schema.get("$defs", {}).values() if "enum" in d]

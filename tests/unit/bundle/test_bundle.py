@@ -248,7 +248,7 @@ def test_directory_appears_whole_or_not_at_all(
     monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(OutputError, match=r"could not write the audit bundle .*No space left") as e:
         store.write_directory(target, bundle)
-    assert e.value.exit_code == ExitCode.IO_ERROR == 9  # the machine refused: not a crash
+    assert e.value.exit_code == ExitCode.IO_ERROR.value == 9  # the machine refused: not a crash
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []  # the partial folder is gone too
 

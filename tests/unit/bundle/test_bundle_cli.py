@@ -72,7 +72,7 @@ def test_signed_bundle_verifies_and_tampering_fails(sqlite_store: Store, tmp_pat
     # tampering
     (bundle / "report.md").write_text("all good\n")
     code, out, _ = cli("verify", str(bundle), "--key", str(tmp_path / "k.pub"))
-    assert code == ExitCode.VERIFY_FAILED == 8
+    assert code == ExitCode.VERIFY_FAILED.value == 8
     assert "modified: report.md (its sha256 differs from the manifest)" in out
     (bundle / "statement.dsse.json").unlink()
     code, out, _ = cli("verify", str(bundle), "--key", str(tmp_path / "k.pub"), "--format", "json")
@@ -100,8 +100,12 @@ def test_keygen_never_overwrites(tmp_path: Path) -> None:
     assert cli("keygen", "--out", str(tmp_path / "k"))[0] == ExitCode.USAGE
 
 
+#: The tracking URI, the builder over its client, and the eval runs' ids by label.
+BuiltStore = tuple[str, StoreBuilder, dict[str, str]]
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> tuple[str, StoreBuilder, dict[str, str]]:
+def store(tmp_path: Path) -> BuiltStore:
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     b = StoreBuilder(MlflowClient(tracking_uri=uri), tmp_path)
     v1 = b.eval_run("v1", "assistant", "1", "canary", items=items_frame(2000, 0, seed=1))
@@ -113,7 +117,7 @@ def store(tmp_path: Path) -> tuple[str, StoreBuilder, dict[str, str]]:
     return uri, b, {"v1": v1, "v2": v2, "v3": v3}
 
 
-def test_bundle_is_logged_to_the_candidate_run(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bundle_is_logged_to_the_candidate_run(store: BuiltStore, tmp_path: Path) -> None:
     uri, b, ids = store
     code, _, err = cli(
         "check",
@@ -138,7 +142,9 @@ def test_bundle_is_logged_to_the_candidate_run(store, tmp_path: Path) -> None:  
     assert f"{path}/statement.json" in listed
 
 
-def test_promotion_only_on_pass_and_only_if_the_alias_did_not_move(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_promotion_only_on_pass_and_only_if_the_alias_did_not_move(
+    store: BuiltStore, tmp_path: Path
+) -> None:
     uri, b, _ = store
     base = (
         "check",

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 import pytest
 
+from govgate.document.nodes import YamlDocument
 from govgate.document.yaml import YamlLimits, load_yaml
+from govgate.errors import Problem
 
 
-def load(text: str | bytes, limits: YamlLimits | None = None):  # type: ignore[no-untyped-def]
+def load(
+    text: str | bytes, limits: YamlLimits | None = None
+) -> tuple[list[YamlDocument], list[Problem]]:
     data = text.encode() if isinstance(text, str) else text
     return load_yaml(data, "f.yaml", limits or YamlLimits())
 
 
-def codes(problems) -> list[str]:  # type: ignore[no-untyped-def]
+def codes(problems: Iterable[Problem]) -> list[str]:
     return [p.code for p in problems]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -15,8 +16,11 @@ from govgate.evals.heuristics import drift
 from govgate.evals.metrics import score
 from govgate.evals.suite import Metric, MetricSpec, SuiteSpec
 
+if TYPE_CHECKING:
+    from ragas.llms.base import InstructorBaseRagasLLM
 
-def spec(*metrics: str, task: str = "rag_qa", **extra: Any) -> SuiteSpec:
+
+def spec(*metrics: str | Mapping[str, object], task: str = "rag_qa", **extra: Any) -> SuiteSpec:
     data = {
         "task": task,
         "dataset": "d.jsonl",
@@ -181,8 +185,8 @@ def test_drift_psi_ks_and_share_shift() -> None:
     ],
 )
 def test_inconsistent_suites_are_refused(
-    metrics: list[str], task: str, extra: dict, words: str
-) -> None:  # type: ignore[type-arg]
+    metrics: list[str], task: str, extra: dict[str, Any], words: str
+) -> None:
     with pytest.raises(ValueError, match=words):
         spec(*metrics, task=task, **extra)
 
@@ -192,48 +196,44 @@ def test_judged_metrics_need_a_judge() -> None:
         score(spec("faithfulness"), ROWS, OUTPUTS)
 
 
-class FakeJudge:
+def fake_judge() -> InstructorBaseRagasLLM:
     """A deterministic judge behind ragas' own instructor-based LLM interface.
 
     Statements are the response's sentences; a statement is faithful when most of its words
     appear in the context the prompt carries; generated questions are the response itself.
     """
+    from ragas.llms.base import InstructorBaseRagasLLM
 
-    def __new__(cls):  # type: ignore[no-untyped-def]
-        from ragas.llms.base import InstructorBaseRagasLLM
+    class Judge(InstructorBaseRagasLLM):
+        def generate(self, prompt: str, response_model: Any) -> Any:
+            raise NotImplementedError
 
-        class Judge(InstructorBaseRagasLLM):
-            def generate(self, prompt: str, response_model: Any) -> Any:
-                raise NotImplementedError
+        async def agenerate(self, prompt: str, response_model: Any) -> Any:
+            name = response_model.__name__
+            if name == "StatementGeneratorOutput":
+                answer = prompt.rsplit("answer", 1)[-1]
+                sentences = [s.strip() for s in re.split(r"[.!?]", answer) if len(s.split()) > 2]
+                return response_model(statements=sentences[:3] or ["nothing"])
+            if name == "NLIStatementOutput":
+                context = prompt.lower()
+                statements = re.findall(r'"([^"]{5,})"', prompt)[-3:] or ["nothing"]
+                judged = []
+                for statement in statements:
+                    words = [w for w in re.findall(r"[a-z]+", statement.lower()) if len(w) > 3]
+                    support = sum(w in context for w in words) / max(len(words), 1)
+                    judged.append(
+                        {
+                            "statement": statement,
+                            "reason": "overlap",
+                            "verdict": int(support > 0.5),
+                        }
+                    )
+                return response_model(statements=judged)
+            if name == "AnswerRelevanceOutput":
+                return response_model(question="What is the return window?", noncommittal=0)
+            raise AssertionError(f"unexpected response model {name}")
 
-            async def agenerate(self, prompt: str, response_model: Any) -> Any:
-                name = response_model.__name__
-                if name == "StatementGeneratorOutput":
-                    answer = prompt.rsplit("answer", 1)[-1]
-                    sentences = [
-                        s.strip() for s in re.split(r"[.!?]", answer) if len(s.split()) > 2
-                    ]
-                    return response_model(statements=sentences[:3] or ["nothing"])
-                if name == "NLIStatementOutput":
-                    context = prompt.lower()
-                    statements = re.findall(r'"([^"]{5,})"', prompt)[-3:] or ["nothing"]
-                    judged = []
-                    for statement in statements:
-                        words = [w for w in re.findall(r"[a-z]+", statement.lower()) if len(w) > 3]
-                        support = sum(w in context for w in words) / max(len(words), 1)
-                        judged.append(
-                            {
-                                "statement": statement,
-                                "reason": "overlap",
-                                "verdict": int(support > 0.5),
-                            }
-                        )
-                    return response_model(statements=judged)
-                if name == "AnswerRelevanceOutput":
-                    return response_model(question="What is the return window?", noncommittal=0)
-                raise AssertionError(f"unexpected response model {name}")
-
-        return Judge()
+    return Judge()
 
 
 def test_llm_judged_metrics_through_ragas_interfaces_with_a_fake() -> None:
@@ -244,7 +244,7 @@ def test_llm_judged_metrics_through_ragas_interfaces_with_a_fake() -> None:
             vector = np.zeros(64)
             for word in re.findall(r"[a-z]+", text.lower()):
                 vector[sum(map(ord, word)) % 64] += 1
-            return (vector / (np.linalg.norm(vector) or 1)).tolist()
+            return [float(v) for v in vector / (np.linalg.norm(vector) or 1)]
 
         async def aembed_text(self, text: str, **kw: Any) -> list[float]:
             return self.embed_text(text)
@@ -253,7 +253,7 @@ def test_llm_judged_metrics_through_ragas_interfaces_with_a_fake() -> None:
         spec("faithfulness", "answer_relevancy"),
         ROWS[:1],
         OUTPUTS[:1],
-        judge=FakeJudge(),
+        judge=fake_judge(),
         embeddings=Embeddings(),
     )
     assert 0.0 <= result.columns["score.faithfulness"][0] <= 1.0

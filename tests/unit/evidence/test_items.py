@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from govgate.evidence.items import parse_items
+from govgate.evidence.items import TableFormat, parse_items
 
 
 def parquet(columns: dict[str, list[object]]) -> bytes:
@@ -25,7 +26,7 @@ def table_json(columns: dict[str, list[object]]) -> bytes:
     return json.dumps({"columns": names, "data": rows}).encode()
 
 
-GOOD = {
+GOOD: dict[str, list[object]] = {
     "item_id": ["a", "b", "c"],
     "rate.toxic": [0, 1, None],
     "score.correct": [0.5, 1.0, 0.25],
@@ -36,8 +37,8 @@ GOOD = {
 
 
 @pytest.mark.parametrize("encode", [parquet, table_json])
-def test_roles_from_column_names(encode) -> None:  # type: ignore[no-untyped-def]
-    fmt = "parquet" if encode is parquet else "mlflow-table-json"
+def test_roles_from_column_names(encode: Callable[[dict[str, list[object]]], bytes]) -> None:
+    fmt: TableFormat = "parquet" if encode is parquet else "mlflow-table-json"
     table, problem = parse_items(encode(GOOD), fmt)
     assert problem is None
     assert table is not None
@@ -101,7 +102,7 @@ def test_unusable_tables_say_why(columns: dict[str, list[object]], problem: str)
     "data", [b"not parquet", b"{}", b'{"columns": ["item_id"], "data": [["a", 1]]}', b"[1, 2]"]
 )
 def test_unreadable_tables_say_why(data: bytes) -> None:
-    fmt = "parquet" if data == b"not parquet" else "mlflow-table-json"
+    fmt: TableFormat = "parquet" if data == b"not parquet" else "mlflow-table-json"
     table, problem = parse_items(data, fmt)
     assert table is None
     assert problem is not None

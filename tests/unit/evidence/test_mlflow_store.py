@@ -333,7 +333,7 @@ def test_cli_evidence_failures_exit_7(
         "-o",
         str(tmp_path / "e.json"),
     )
-    assert exit_code == ExitCode.EVIDENCE_UNAVAILABLE == 7
+    assert exit_code == ExitCode.EVIDENCE_UNAVAILABLE.value == 7
     assert err.startswith("govgate: evidence unavailable: ")
     assert words in err
     assert f"[evidence.{code}]" in err

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from govgate.evidence.model import Snapshot
 from govgate.gate.engine import decide
+from govgate.gate.outcome import Decision, RuleResult
 from govgate.terms import Outcome, Verdict
 from tests.support.snapshots import policy, policy_set, rates, run, snapshot
 
@@ -19,7 +22,9 @@ TOX = """    - id: tox
 """
 
 
-def outcome_of(tmp_path: Path, rules: str, snap, stage: str = "canary", **kw):  # type: ignore[no-untyped-def]
+def outcome_of(
+    tmp_path: Path, rules: str, snap: Snapshot, stage: str = "canary", **kw: Any
+) -> tuple[Decision, RuleResult]:
     decision = decide(policy_set(tmp_path, policy(rules, **kw)), snap, stage=stage, now=NOW)
     return decision, decision.rules[0]
 

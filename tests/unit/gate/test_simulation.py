@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from govgate.gate.engine import decide
-from govgate.stats.bounds import ValueRange, mean
+from govgate.stats.bounds import Estimate, ValueRange, mean
 from govgate.stats.compare import paired_binary, paired_scores
-from govgate.terms import Outcome
+from govgate.terms import Outcome, RateMethod
 from tests.support.snapshots import policy, policy_set, run, snapshot
 
 NOW = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
@@ -38,6 +38,11 @@ def test_rate_ceiling_through_the_engine(tmp_path: Path) -> None:
     assert passes / draws <= 0.05, passes / draws
 
 
+def _upper(e: Estimate) -> float:
+    assert e.upper is not None  # rate() bounds every n > 0 on both sides
+    return e.upper
+
+
 def test_rate_ceiling_at_the_boundary() -> None:
     """At the threshold itself (the worst case for the guarantee), directly on the bounds."""
     from govgate.stats.bounds import rate
@@ -45,10 +50,14 @@ def test_rate_ceiling_at_the_boundary() -> None:
     rng = np.random.default_rng(7)
     # Clopper-Pearson (the default) is exact: never above 1 - confidence. Wilson is close to
     # nominal here; Jeffreys is approximately, not strictly, at level (labelled approximate).
-    limits = {"clopper-pearson": 0.05, "approximate-wilson": 0.05, "approximate-jeffreys": 0.06}
+    limits = {
+        RateMethod.CLOPPER_PEARSON: 0.05,
+        RateMethod.APPROXIMATE_WILSON: 0.05,
+        RateMethod.APPROXIMATE_JEFFREYS: 0.06,
+    }
     for method, limit in limits.items():
         events = rng.binomial(1000, 0.0105, size=20_000)
-        passes = sum(rate(int(k), 1000, 0.95, method).upper <= 0.01 for k in events)  # type: ignore[arg-type, operator]
+        passes = sum(_upper(rate(int(k), 1000, 0.95, method)) <= 0.01 for k in events)
         assert passes / 20_000 <= limit, (method, passes / 20_000)
 
 

@@ -6,21 +6,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from govgate.evidence.model import Snapshot
 from govgate.gate.engine import APPROXIMATE_LABEL, decide
+from govgate.gate.outcome import RuleResult
 from govgate.gate.samples import rate_needed
 from govgate.stats.bounds import rate
-from govgate.terms import Outcome
+from govgate.terms import Outcome, RateMethod
 from tests.support.snapshots import policy, policy_set, rates, run, snapshot
 
 NOW = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
 FLOOR = "    - id: q\n      category: quality\n      threshold: {metric: q, min: 0.5}\n"
 
 
-def one(tmp_path: Path, rules: str, snap, **kw):  # type: ignore[no-untyped-def]
+def one(tmp_path: Path, rules: str, snap: Snapshot, **kw: Any) -> RuleResult:
     return decide(policy_set(tmp_path, policy(rules, **kw)), snap, stage="canary", now=NOW).rules[0]
 
 
@@ -107,7 +110,10 @@ def test_a_variable_is_read_at_the_confidence_of_the_rule(tmp_path: Path) -> Non
     snap = snapshot(run("candidate", columns={"rate.tox": rates(1000, 3)}))
     result = one(tmp_path, rules, snap, variables=variables)
     # 3 in 1,000: the 95% upper bound (0.0078) is under 1%, the 99.9% one (0.0113) is not
-    assert rate(3, 1000, 0.95).upper < 0.01 < rate(3, 1000, 0.999).upper  # type: ignore[operator]
+    at_95, at_999 = rate(3, 1000, 0.95).upper, rate(3, 1000, 0.999).upper
+    assert at_95 is not None
+    assert at_999 is not None
+    assert at_95 < 0.01 < at_999
     assert result.outcome is Outcome.FAIL
 
 
@@ -137,15 +143,19 @@ def test_a_ratio_of_non_positive_group_values_is_an_error(tmp_path: Path) -> Non
 def test_the_rate_hint_is_the_exact_figure(
     p: float, n: int, threshold: float, at_most: bool
 ) -> None:
-    needed = rate_needed(p, n, threshold, at_most, 0.95, "clopper-pearson")
+    # the member the engine passes (a plain string once took another path through the search)
+    needed = rate_needed(p, n, threshold, at_most, 0.95, RateMethod.CLOPPER_PEARSON)
     assert needed is not None
 
     # exact: at `needed` items the bound (with the rate held) clears the threshold, one fewer not
     def settles(m: int) -> bool:
         e = rate(round(p * m), m, 0.95)
+        # rate() always gives both bounds (0 and 1 at the edges)
+        assert e.lower is not None
+        assert e.upper is not None
         if (p < threshold) == at_most:
-            return (e.upper <= threshold) if at_most else (e.lower >= threshold)  # type: ignore[operator]
-        return (e.lower > threshold) if at_most else (e.upper < threshold)  # type: ignore[operator]
+            return (e.upper <= threshold) if at_most else (e.lower >= threshold)
+        return (e.lower > threshold) if at_most else (e.upper < threshold)
 
     exact = next(m for m in range(n, 10 * needed + 10) if settles(m))
     assert abs(needed - exact) <= 0.25 * exact, (needed, exact)

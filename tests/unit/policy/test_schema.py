@@ -27,7 +27,7 @@ from tests.support.documents import parent_of, paths
 
 
 def documents(paths: list[Path]) -> list[tuple[str, Any]]:
-    out = []
+    out: list[tuple[str, Any]] = []
     for path in paths:
         docs, problems = load_yaml(path.read_bytes(), path.as_posix())
         if problems:

@@ -98,7 +98,7 @@ def test_relative_point_ratio_cost_cap() -> None:
             margin_ratio=0.1,
             basis=RelativeBasis.POINT,
         )
-    )  # type: ignore[arg-type]
+    )
     ev = {"candidate": {"metrics": {"cost": 1.10}}, "baseline": {"metrics": {"cost": 1.0}}}
     assert outcome(cel, ev) == "pass"
     ev["candidate"]["metrics"]["cost"] = 1.11

@@ -121,7 +121,7 @@ def test_a_mismatch_exits_4_and_names_rule_expectation_outcome_and_reason(tmp_pa
     )
     folder = write(tmp_path, tests)
     code, out, _ = cli("test", str(folder))
-    assert code == ExitCode.BLOCKED == 4
+    assert code == ExitCode.BLOCKED.value == 4
     assert "  ok   clean passes [offline, line 7]" in out
     assert "  FAIL claims a small sample passes [offline, line 16]" in out
     assert "verdict: expected PASS, got INCONCLUSIVE" in out
@@ -212,7 +212,7 @@ def test_a_policy_no_test_loads_counts_as_uncovered(tmp_path: Path) -> None:
 def test_no_test_files_is_invalid_not_a_pass(tmp_path: Path) -> None:
     (tmp_path / "policy.yaml").write_text(POLICY)
     code, _, err = cli("test", str(tmp_path))
-    assert code == ExitCode.POLICY_INVALID == 3
+    assert code == ExitCode.POLICY_INVALID.value == 3
     assert "no policy test files (*.test.yaml) found [test.empty]" in err
 
 

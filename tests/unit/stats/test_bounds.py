@@ -11,6 +11,7 @@ from scipy import stats as sps
 
 from govgate.stats import betting
 from govgate.stats.bounds import NO_RANGE, ValueRange, mean, quantile, rate
+from govgate.terms import MeanMethod, RateMethod
 
 UNIT = ValueRange(0.0, 1.0, "test")
 
@@ -104,28 +105,34 @@ def test_no_range_no_bound_unless_approximate_is_opted_in() -> None:
     x = np.random.default_rng(0).lognormal(0, 1, 200)
     e = mean(x, 0.95)
     assert (e.lower, e.upper, e.note, e.approximate) == (None, None, NO_RANGE, False)
-    t = mean(x, 0.95, "approximate-t")
+    t = mean(x, 0.95, MeanMethod.APPROXIMATE_T)
     assert t.approximate
     assert t.lower is not None
     assert t.upper is not None
     assert t.method == "approximate-t"
-    assert mean(x, 0.95, "approximate-bootstrap").approximate
+    assert mean(x, 0.95, MeanMethod.APPROXIMATE_BOOTSTRAP).approximate
 
 
 def test_the_bootstrap_depends_on_the_multiset_not_the_order() -> None:
     rng = np.random.default_rng(4)
     x = rng.random(120)
-    seen = {mean(rng.permutation(x), 0.95, "approximate-bootstrap").upper for _ in range(40)}
+    seen = {
+        mean(rng.permutation(x), 0.95, MeanMethod.APPROXIMATE_BOOTSTRAP).upper for _ in range(40)
+    }
     assert len(seen) == 1
 
 
 def test_wilson_and_jeffreys_are_labelled_approximate() -> None:
-    assert rate(0, 200, 0.95, "approximate-jeffreys").approximate
-    assert rate(0, 200, 0.95, "approximate-wilson").approximate
+    assert rate(0, 200, 0.95, RateMethod.APPROXIMATE_JEFFREYS).approximate
+    assert rate(0, 200, 0.95, RateMethod.APPROXIMATE_WILSON).approximate
     assert not rate(0, 200, 0.95).approximate
     # the case the issue names: 0 in 200 passes a 1% ceiling under Jeffreys, not under CP
-    assert rate(0, 200, 0.95, "approximate-jeffreys").upper <= 0.01  # type: ignore[operator]
-    assert rate(0, 200, 0.95).upper > 0.01  # type: ignore[operator]
+    jeffreys = rate(0, 200, 0.95, RateMethod.APPROXIMATE_JEFFREYS).upper
+    clopper_pearson = rate(0, 200, 0.95).upper
+    assert jeffreys is not None
+    assert clopper_pearson is not None
+    assert jeffreys <= 0.01
+    assert clopper_pearson > 0.01
 
 
 def test_quantile_bounds_are_exact_order_statistics() -> None:
@@ -133,6 +140,7 @@ def test_quantile_bounds_are_exact_order_statistics() -> None:
     n, q = 200, 0.95
     x = np.arange(n, dtype=float)
     e = quantile(x, q, 0.95)
-    u = int(e.upper) + 1  # type: ignore[arg-type]  # 1-based index of the upper bound
+    assert e.upper is not None
+    u = int(e.upper) + 1  # 1-based index of the upper bound
     assert sps.binom.cdf(u - 1, n, q) >= 0.95
     assert sps.binom.cdf(u - 2, n, q) < 0.95

@@ -31,11 +31,13 @@ def _constrained_diff_z(x1: int, n1: int, x2: int, n2: int, d: float) -> float:
 
     def nll(p2: float) -> float:
         p1 = p2 + d
-        return -(
-            x1 * np.log(p1)
-            + (n1 - x1) * np.log(1 - p1)
-            + x2 * np.log(p2)
-            + (n2 - x2) * np.log(1 - p2)
+        return float(
+            -(
+                x1 * np.log(p1)
+                + (n1 - x1) * np.log(1 - p1)
+                + x2 * np.log(p2)
+                + (n2 - x2) * np.log(1 - p2)
+            )
         )
 
     lo, hi = max(0.0, -d) + 1e-12, min(1.0, 1.0 - d) - 1e-12
@@ -82,7 +84,9 @@ def test_tango_statistic_uses_the_constrained_maximum_likelihood() -> None:
 
     def nll(p01: float) -> float:
         p10 = p01 + delta
-        return -(up * np.log(p10) + down * np.log(p01) + (n - up - down) * np.log(1 - p10 - p01))
+        return float(
+            -(up * np.log(p10) + down * np.log(p01) + (n - up - down) * np.log(1 - p10 - p01))
+        )
 
     p01 = minimize_scalar(nll, bounds=(-delta + 1e-9, (1 - delta) / 2 - 1e-9), method="bounded").x
     expected = (up - down - n * delta) / np.sqrt(n * (2 * p01 + delta * (1 - delta)))
@@ -98,7 +102,9 @@ def test_bounds_are_the_inverted_tests() -> None:
     assert float(diff_z(np.array([180]), 400, np.array([200]), 400, up, 0.5)[0]) <= -Z95 + 1e-6
 
 
-def pair_passes(x1: np.ndarray, n1: int, x2: np.ndarray, n2: int, r: float, kind: str):  # type: ignore[no-untyped-def]
+def pair_passes(
+    x1: np.ndarray, n1: int, x2: np.ndarray, n2: int, r: float, kind: str
+) -> np.ndarray:
     """Whether the gate's pass-side bound for one pair clears the threshold, for every outcome
     (x1, x2): the score bound, or Clopper-Pearson + Bonferroni when a group has few events."""
     from govgate.stats.proportions import MIN_EVENTS, TWO_GROUP_CORRECTION
@@ -168,7 +174,7 @@ def trinomial(b: np.ndarray, c: np.ndarray, n: int, p10: float, p01: float) -> n
     return np.where(rest >= 0, np.exp(log), 0.0)
 
 
-def paired_passes(b: np.ndarray, c: np.ndarray, n: int, d: float, conf: float = 0.95):  # type: ignore[no-untyped-def]
+def paired_passes(b: np.ndarray, c: np.ndarray, n: int, d: float, conf: float = 0.95) -> np.ndarray:
     """Whether the gate's paired lower bound reaches ``d``, for every outcome (b up, c down):
     Tango's corrected score bound, or exact bounds of both rates with few pairs of a kind."""
     from govgate.stats.proportions import MIN_EVENTS, PAIRED_CORRECTION
