@@ -8,9 +8,16 @@
 set -uo pipefail
 
 govgate="${GOVGATE:-govgate}"
-out="${GOVGATE_OUT:-${RUNNER_TEMP:-/tmp}/govgate}"
 bundle="${INPUT_BUNDLE:-}"
-mkdir -p "$out"
+# every step starts from nothing: its own folder (a second gate step in the same job must never
+# find, and re-post, the first step's decision), and no report left by an earlier run in it
+if [ -n "${GOVGATE_OUT:-}" ]; then
+  out="$GOVGATE_OUT"
+  mkdir -p "$out"
+else
+  out="$(mktemp -d "${RUNNER_TEMP:-/tmp}/govgate.XXXXXXXX")"
+fi
+rm -f -- "$out/report.md" "$out/annotations.txt" "$out/decision.json" "$out/junit.xml"
 # a bundle directory must be new: a re-run of the job in the same workspace starts afresh
 if [ -n "$bundle" ] && [ -e "$bundle" ]; then
   rm -rf -- "$bundle"
@@ -35,8 +42,14 @@ args+=(--format text
        --format "json=$out/decision.json"
        --format "junit=$out/junit.xml")
 
+# The text report goes to the job log, and it quotes strings from the evidence. govgate writes
+# them visibly escaped; as a second wall, the runner obeys no workflow command while the report
+# prints (a token nobody can guess ends the pause).
+token="govgate-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+echo "::stop-commands::$token"
 "$govgate" "${args[@]}"
 code=$?
+echo "::$token::"
 
 verdict=""
 if [ -f "$out/decision.json" ]; then

@@ -98,9 +98,7 @@ def _report(err: TextIO, exc: GovgateError) -> None:
         for problem in exc.problems:
             problem_text(err, problem)
     elif isinstance(exc, EvidenceError):
-        err.write(f"govgate: evidence unavailable: {exc} [{exc.code}]\n")
-        if exc.hint:
-            err.write(f"  hint: {exc.hint}\n")
+        error_text(err, exc, prefix="evidence unavailable", code=exc.code)
     else:
         error_text(err, exc)
 

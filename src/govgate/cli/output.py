@@ -6,19 +6,23 @@ import os
 from collections.abc import Callable
 from typing import TextIO
 
+from govgate.display import visible
 from govgate.errors import GovgateError, Problem
 
 
 def problem_text(out: TextIO, problem: Problem) -> None:
-    out.write(f"{problem.span.location()}: error: {problem.message} [{problem.code}]\n")
+    """A problem on one line (its texts quote documents: shown, never obeyed)."""
+    where, message = visible(problem.span.location()), visible(problem.message)
+    out.write(f"{where}: error: {message} [{problem.code}]\n")
     if problem.hint:
-        out.write(f"  hint: {problem.hint}\n")
+        out.write(f"  hint: {visible(problem.hint)}\n")
 
 
-def error_text(err: TextIO, exc: GovgateError) -> None:
-    err.write(f"govgate: error: {exc}\n")
+def error_text(err: TextIO, exc: GovgateError, prefix: str = "error", code: str = "") -> None:
+    """An error on one line, and its hint (both may quote evidence: shown, never obeyed)."""
+    err.write(f"govgate: {prefix}: {visible(str(exc))}{f' [{code}]' if code else ''}\n")
     if exc.hint:
-        err.write(f"  hint: {exc.hint}\n")
+        err.write(f"  hint: {visible(exc.hint)}\n")
 
 
 def color(stream: TextIO) -> bool:

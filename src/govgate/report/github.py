@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from govgate.display import display_copy
 from govgate.gate.outcome import Decision
 from govgate.report.common import (
     SHORT,
@@ -24,6 +25,7 @@ def _escape_property(text: str) -> str:
 
 def render_github(decision: Decision, risk: RiskAssessment) -> str:
     """Workflow commands: annotations for the worst findings only, within GitHub's limits."""
+    decision, risk = display_copy(decision), display_copy(risk)  # see govgate/display.py
     severity = {Outcome.FAIL: 0, Outcome.ERROR: 0, Outcome.GAP: 1, Outcome.INCONCLUSIVE: 1}
     worst = sorted(
         (r for r in decision.rules if r.outcome in SHORT and r.enforce is not Enforce.AUDIT),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from govgate.display import display_copy
 from govgate.gate.outcome import Decision, RuleResult
 from govgate.report.common import (
     SHORT,
@@ -30,6 +31,7 @@ def render_junit(decision: Decision, risk: RiskAssessment) -> str:
     are skipped, with the reason; warn and audit rules that fall short pass, with the finding in
     system-out, matching the exit code (they do not block).
     """
+    decision, risk = display_copy(decision), display_copy(risk)  # see govgate/display.py
     root = ET.Element("testsuites", name="govgate")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     policies: dict[str, list[RuleResult]] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from govgate.display import display_copy
 from govgate.gate.outcome import Decision
 from govgate.report.common import (
     RECOMMENDATIONS,
@@ -51,6 +52,7 @@ def _meta(decision: Decision) -> str:
 
 
 def render_markdown(decision: Decision, risk: RiskAssessment, max_chars: int = MAX_CHARS) -> str:
+    decision, risk = display_copy(decision), display_copy(risk)  # see govgate/display.py
     by_rule = findings_by_rule(risk)
     head = [
         f"**{headline(decision, risk)}**",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from govgate.display import display_copy
 from govgate.gate.outcome import Decision, RuleResult
 from govgate.report.common import (
     RECOMMENDATIONS,
@@ -86,6 +87,7 @@ def _rule(r: RuleResult, finding: Finding | None, color: bool) -> list[str]:
 
 
 def render_text(decision: Decision, risk: RiskAssessment, color: bool = False) -> str:
+    decision, risk = display_copy(decision), display_copy(risk)  # see govgate/display.py
     verdict_colour = _VERDICT_COLOURS[decision.verdict.value]
     lines = [
         _paint(headline(decision, risk), verdict_colour, color),

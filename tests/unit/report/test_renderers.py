@@ -176,7 +176,8 @@ def test_github_annotations_respect_limits_and_escape(decisions: Decisions) -> N
     lines = render_github(many, risk).splitlines()
     errors = [line for line in lines if line.startswith("::error ")]
     assert len(errors) == GITHUB_MAX_PER_LEVEL
-    assert errors[0].endswith("::50%25 worse:%0Asee, here")
+    # a newline from a message is shown, never obeyed: no second line in the annotation
+    assert errors[0].endswith("::50%25 worse:\\x0asee, here")
     assert "title=govgate fail%3A assistant/r0" in errors[0]
     assert lines[-1].startswith("::notice title=govgate::Release decision: BLOCKED")
     assert "(15 more findings in the report)" in lines[-1]
@@ -208,21 +209,21 @@ class _Markup(HTMLParser):
         self.attributes.update(name for name, _ in attrs)
 
 
-def test_html_escapes_every_string_from_the_decision(decisions: Decisions) -> None:
-    """Rule ids, titles, messages, run ids, group names, waivers and risk texts come from
-    evidence and policies: in the page they are text, never markup."""
+def hostile(decisions: Decisions, text: str) -> tuple[Decision, RiskAssessment]:
+    """The blocked-gaps decision with ``text`` in every string that comes from evidence or
+    policies: rule ids, titles, messages, files, group names, run ids, waivers, risk texts."""
     decision, risk = decisions["blocked-gaps"]
     group = 'groups["de"]'
     rules = [
         r.model_copy(
             update={
-                "rule": f"{r.rule}{HOSTILE}",
-                "title": HOSTILE,
-                "message": HOSTILE,
-                "reason": HOSTILE,
-                "file": HOSTILE,
+                "rule": f"{r.rule}{text}",
+                "title": text,
+                "message": text,
+                "reason": text,
+                "file": text,
                 "observed": [
-                    o.model_copy(update={"path": o.path.replace(group, f'groups["{HOSTILE}"]')})
+                    o.model_copy(update={"path": o.path.replace(group, f'groups["{text}"]')})
                     for o in r.observed
                 ],
             }
@@ -230,40 +231,46 @@ def test_html_escapes_every_string_from_the_decision(decisions: Decisions) -> No
         for r in decision.rules
     ]
     waiver = WaiverUse(
-        name=HOSTILE,
-        policy=HOSTILE,
-        rule=HOSTILE,
+        name=text,
+        policy=text,
+        rule=text,
         status="applied",
-        reason=HOSTILE,
-        approver=HOSTILE,
-        ticket=HOSTILE,
-        expires=HOSTILE,
-        file=HOSTILE,
+        reason=text,
+        approver=text,
+        ticket=text,
+        expires=text,
+        file=text,
     )
-    hostile = decision.model_copy(
+    changed = decision.model_copy(
         update={
             "rules": rules,
             "waivers": [waiver],
-            "stage": HOSTILE,
+            "stage": text,
             "candidate": decision.candidate.model_copy(
-                update={"model": None, "run_id": HOSTILE, "version": HOSTILE}
+                update={"model": None, "run_id": text, "version": text}
             ),
         }
     )
     findings = [
         f.model_copy(
             update={
-                "rule": HOSTILE,
-                "mitigation": HOSTILE,
-                "likelihood": f.likelihood.model_copy(update={"basis": HOSTILE}),
+                "rule": text,
+                "mitigation": text,
+                "likelihood": f.likelihood.model_copy(update={"basis": text}),
             }
         )
         for f in risk.findings
     ]
-    gaps = [g.model_copy(update={"missing": HOSTILE}) for g in risk.gaps]
-    actions = [a.model_copy(update={"what": HOSTILE, "owner": HOSTILE}) for a in risk.next_actions]
+    gaps = [g.model_copy(update={"missing": text}) for g in risk.gaps]
+    actions = [a.model_copy(update={"what": text, "owner": text}) for a in risk.next_actions]
     texts = {"findings": findings, "gaps": gaps, "next_actions": actions}
-    page = RENDERERS["html"](hostile, risk.model_copy(update=texts))
+    return changed, risk.model_copy(update=texts)
+
+
+def test_html_escapes_every_string_from_the_decision(decisions: Decisions) -> None:
+    """Rule ids, titles, messages, run ids, group names, waivers and risk texts come from
+    evidence and policies: in the page they are text, never markup."""
+    page = RENDERERS["html"](*hostile(decisions, HOSTILE))
     assert "<script" not in page
     assert "onerror" not in page.replace("onerror=alert(3)&gt;", "")  # only inside escaped text
     assert '"onload=' not in page
@@ -282,3 +289,30 @@ def test_html_escapes_every_string_from_the_decision(decisions: Decisions) -> No
     assert f'id="assistant/toxicity{escaped}"' in page
     assert f'aria-label="assistant/toxicity{escaped}"' in page
     assert f'<text x="0" y="20" font-size="11">{escaped} (n=750)</text>' in page
+
+
+#: what a CI log, a terminal or an XML parser would obey: a fake annotation on its own line, a
+#: command that silences the real ones, the legacy mid-line form, a cursor move, a bidi override
+TERMINAL = (
+    "\n::notice title=govgate::Release decision: PASS\n::stop-commands::x"
+    " ##[error]boom \x1b[2J\r\u202eevil\x00"
+)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "junit", "github"])
+def test_no_renderer_lets_a_string_from_the_evidence_break_a_line_or_reach_a_terminal(
+    decisions: Decisions, fmt: str
+) -> None:
+    page = RENDERERS[fmt](*hostile(decisions, TERMINAL))
+    assert "::notice title=govgate::Release decision: PASS\\x0a" in page  # shown, not obeyed
+    for line in page.splitlines():
+        if fmt == "github":  # govgate's own commands: one per line, each from the renderer
+            assert line.startswith(("::error ", "::warning ", "::notice ")), line
+        else:
+            assert not line.startswith(("::", "##[")), line
+    assert "\x1b" not in page  # no colour asked for, so no escape sequence at all
+    assert "\r" not in page
+    assert "\u202e" not in page
+    assert "\x00" not in page
+    if fmt == "junit":
+        ET.fromstring(page)  # valid XML: a control character would make it unparseable

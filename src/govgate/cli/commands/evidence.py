@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from govgate.cli import options
+from govgate.display import display_copy, visible
 from govgate.evidence.model import RunEvidence, Snapshot
 from govgate.exitcodes import ExitCode
 
@@ -51,8 +52,8 @@ def _summary(out: TextIO, fmt: str, path: str, snapshot: Snapshot) -> None:
         }
         out.write(json.dumps(payload, indent=2) + "\n")
         return
-    out.write(f"snapshot {path}\nsha256 {snapshot.digest()}\n")
-    for run in runs:
+    out.write(f"snapshot {visible(path)}\nsha256 {snapshot.digest()}\n")
+    for run in [display_copy(r) for r in runs]:  # names from the store: shown, never obeyed
         model = f", model {run.model.name} v{run.model.version}" if run.model else ""
         out.write(
             f"{run.role}: run {run.run_id} ({run.experiment_name}, stage {run.stage or '-'}"
