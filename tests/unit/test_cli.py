@@ -179,3 +179,21 @@ def test_console_script_runs() -> None:
     result = subprocess.run([exe, "validate", "policies"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok: ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["check", "--candidate", "x.json", "--stage", "offline"], "--policies"),
+        (["check", "--candidate", "x.json", "--stage", "offline"], "--waivers"),
+        (["evidence", "snapshot", "--candidate", "x.json", "--stage", "offline"], "--policies"),
+        (["replay", "--model", "m"], "--policies"),
+        (["eval", "run", "s", "--outputs", "o", "--model", "m", "--register"], "--policies"),
+    ],
+)
+def test_a_repeated_list_option_accumulates(argv: list[str], option: str) -> None:
+    """`--policies A --policies B` means both, never only B (argparse's default replaces)."""
+    from govgate.cli.parser import build_parser
+
+    args = build_parser().parse_args([*argv, option, "a", "b", option, "c"])
+    assert getattr(args, option.removeprefix("--")) == ["a", "b", "c"]

@@ -100,6 +100,7 @@ def build_parser() -> _Parser:
     snap.add_argument(
         "--policies",
         nargs="+",
+        action="extend",
         metavar="PATH",
         help="check first that the evidence asked for is what these policies need "
         "(a baseline when a rule compares with one)",
@@ -123,14 +124,16 @@ def build_parser() -> _Parser:
     check.add_argument(
         "--policies",
         nargs="+",
-        default=["policies"],
+        action="extend",
+        default=None,
         metavar="PATH",
         help="policy files or folders (default: policies)",
     )
     check.add_argument(
         "--waivers",
         nargs="+",
-        default=[],
+        action="extend",
+        default=None,
         metavar="PATH",
         help="waiver files or folders, in addition to those among the policies",
     )
@@ -191,7 +194,8 @@ def build_parser() -> _Parser:
     replay.add_argument(
         "--policies",
         nargs="+",
-        default=["policies"],
+        action="extend",
+        default=None,
         metavar="PATH",
         help="the policies to replay under (default: policies)",
     )
@@ -266,6 +270,7 @@ def build_parser() -> _Parser:
     run.add_argument(
         "--policies",
         nargs="*",
+        action="extend",
         metavar="PATH",
         help="policies in force, recorded by digest (default: policies/ if present)",
     )

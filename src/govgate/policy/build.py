@@ -135,6 +135,16 @@ class PolicyBuilder:
         evidence = _with_variables(expression, var_evidence)
         if violation is not None:
             evidence = _merge(evidence, _with_variables(violation, var_evidence))
+        if not evidence:
+            self._add(
+                "policy.no-evidence",
+                "the rule reads no evidence, so it would decide the same on any run "
+                "(an empty one too)",
+                doc,
+                expr_pointer,
+                "refer to what the rule judges, e.g. candidate.stats.toxicity_rate.upper <= 0.01",
+            )
+            return None
         return CompiledRule(
             policy=policy.metadata.name,
             rule=rule,

@@ -34,7 +34,7 @@ def settings(args: argparse.Namespace, out: TextIO) -> CheckSettings:
         bundle_dir=options.path(args.bundle),
         bundle_archive=options.path(args.bundle_archive),
         sign_key=options.path(args.sign_key),
-        policies=(*args.policies, *args.waivers),
+        policies=(*(args.policies or ["policies"]), *(args.waivers or [])),
         candidate=args.candidate,
         baseline=args.baseline,
         stage=args.stage,

@@ -78,7 +78,7 @@ def _show(args: argparse.Namespace, out: TextIO, outcome: HistoryOutcome) -> int
 def cmd_replay(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from govgate.usecases.history import run_replay
 
-    return _show(args, out, run_replay(settings(args), args.policies))
+    return _show(args, out, run_replay(settings(args), args.policies or ["policies"]))
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
