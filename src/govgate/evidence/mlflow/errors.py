@@ -100,6 +100,13 @@ def classify(exc: Exception) -> str:
 
 
 def require_finished(run: Any, what: str) -> None:
+    """A run counts as evidence only when it finished and was not deleted."""
+    if getattr(run.info, "lifecycle_stage", "active") != "active":
+        raise EvidenceError(
+            "evidence.run-state",
+            f"{what} is deleted",
+            hint="a deleted run is not evidence: restore it, or gate a run that stands",
+        )
     status = run.info.status
     if status != "FINISHED":
         hint = (
