@@ -143,18 +143,26 @@ class EvidenceView:
         return table if table is not None else Missing(f"the {role}'s per-item table is absent")
 
     @staticmethod
-    def _column(table: Any, name: str) -> Column | None:
-        """(role, values, quantile, column name) of the column that provides ``name``."""
+    def _column(table: Any, name: str) -> Column | Invalid | None:
+        """(role, values, quantile, column name) of the column that provides ``name``.
+
+        One name, one meaning: when two columns could provide it (``rate.x`` and ``score.x``;
+        ``score.latency_ms_p95`` and the p95 of ``latency.latency_ms``), the table is invalid
+        rather than one of them silently winning."""
+        found: list[Column] = []
         for role in ("rate", "score"):
             column = f"{role}.{name}"
             if column in table.columns:
-                return role, table.columns[column], None, column
+                found.append((role, table.columns[column], None, column))
         if (m := _PERCENTILE.match(name)) and f"latency.{m['base']}" in table.columns:
             column = f"latency.{m['base']}"
-            return "latency", table.columns[column], float(m["q"]) / 100.0, column
+            found.append(("latency", table.columns[column], float(m["q"]) / 100.0, column))
         if f"latency.{name}" in table.columns:  # the mean latency
-            return "score", table.columns[f"latency.{name}"], None, f"latency.{name}"
-        return None
+            found.append(("score", table.columns[f"latency.{name}"], None, f"latency.{name}"))
+        if len(found) > 1:
+            names = " and ".join(repr(f[3]) for f in found)
+            return Invalid(f"{names} both provide {name!r}: one name must have one meaning")
+        return found[0] if found else None
 
     @staticmethod
     def _range(
@@ -213,6 +221,8 @@ class EvidenceView:
         if isinstance(table, (Missing, Invalid)):
             return table
         found = self._column(table, name)
+        if isinstance(found, Invalid):
+            return found
         if found is None:
             result: Resolved = Missing(f"the {role}'s per-item table has no column for {name!r}")
         else:
@@ -255,6 +265,8 @@ class EvidenceView:
             if isinstance(table, (Missing, Invalid)):
                 return table
             found = self._column(table, name)
+            if isinstance(found, Invalid):
+                return found
             if found is None or found[2] is not None:
                 return Missing(f"the {role}'s per-item table has no rate or score {name!r}")
             value_range = self._range(run, name, found, settings)
@@ -328,6 +340,8 @@ class EvidenceView:
             return table
         group = table.group(column)
         found = self._column(table, name)
+        if isinstance(found, Invalid):
+            return found
         if group is None:
             return Missing(f"the candidate's per-item table has no group.{column}")
         if found is None or found[2] is not None:
