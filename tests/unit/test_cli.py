@@ -197,3 +197,17 @@ def test_a_repeated_list_option_accumulates(argv: list[str], option: str) -> Non
 
     args = build_parser().parse_args([*argv, option, "a", "b", option, "c"])
     assert getattr(args, option.removeprefix("--")) == ["a", "b", "c"]
+
+
+def test_debug_works_anywhere_on_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, repo_root: Path
+) -> None:
+    import govgate.policy.loader as loader
+
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(loader, "load_policy_set", boom)
+    code, _, err = cli("validate", "policies", "--debug")
+    assert code == ExitCode.CRASH
+    assert "Traceback" in err

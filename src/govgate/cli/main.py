@@ -57,8 +57,9 @@ def main(
     """
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args_list
+    given = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in given  # anywhere on the line: `govgate check ... --debug` works too
+    args_list = [a for a in given if a != "--debug"]
     with scoped_environ(TELEMETRY_OFF):
         try:
             parser = build_parser()
