@@ -173,7 +173,10 @@ def _read_directory(root: Path) -> dict[str, bytes]:
             continue
         if not stat.S_ISREG(mode):
             raise BundleError(f"{relative}: not a regular file (links are not followed)")
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:  # a bundle a reviewer cannot read has failed verification
+            raise BundleError(f"{relative}: cannot be read ({exc.strerror or exc})") from None
         size += len(data)
         _budget(len(files) + 1, size)
         files[str(_safe(relative))] = data

@@ -103,11 +103,20 @@ def _signature(
 def _replay(files: Mapping[str, bytes], result: Verification) -> None:
     from govgate.evidence.model import snapshot_from_bytes
     from govgate.gate.engine import decide
+    from govgate.gate.outcome import DECISION_FORMAT
     from govgate.policy.loader import load_policy_sources
     from govgate.risk.assess import assess
 
     try:
         recorded = json.loads(files["decision.json"])
+        written = recorded.get("format") if isinstance(recorded, dict) else None
+        if written != DECISION_FORMAT:
+            result.problems.append(
+                f"replay: the decision is in format {written!r}, and this govgate replays "
+                f"{DECISION_FORMAT!r}: verify it with the govgate version that wrote it "
+                f"({recorded.get('govgate_version', '?') if isinstance(recorded, dict) else '?'})"
+            )
+            return
         index = json.loads(files["policies/index.json"])
         sources = [(entry["path"], files[entry["file"]]) for entry in index]
         policy_set, problems = load_policy_sources(sources)

@@ -127,10 +127,10 @@ def run_eval(
         raise UsageError("pass --version V (an existing model version) or --register (a new one)")
     spec = suite.document.spec
     dataset_path = suite.file(spec.dataset)
-    dataset_bytes = dataset_path.read_bytes()
-    dataset_digest = hashlib.sha256(dataset_bytes).hexdigest()
+    dataset_rows = read_jsonl(dataset_path)  # a missing or unreadable dataset: exit 2, named
+    dataset_digest = hashlib.sha256(dataset_path.read_bytes()).hexdigest()
     rows, outputs, missing = align(
-        read_jsonl(dataset_path), read_jsonl(outputs_path), spec.id_field, outputs_path
+        dataset_rows, read_jsonl(outputs_path), spec.id_field, outputs_path
     )
     if not rows:
         raise UsageError(f"{outputs_path}: no output matches an item of the dataset")

@@ -15,7 +15,8 @@ from govgate import canonical
 from govgate.policy.compiled import Subject
 from govgate.terms import Category, Enforce, Outcome, Stage, Verdict
 
-DECISION_FORMAT: Final = "govgate.decision/v1"
+#: v2: a rule result carries its ``subject`` whole and ``missing`` as records
+DECISION_FORMAT: Final = "govgate.decision/v2"
 
 
 class _Frozen(BaseModel):
@@ -130,7 +131,7 @@ class RunSummary(_Frozen):
 
 
 class Decision(_Frozen):
-    format: Literal["govgate.decision/v1"] = DECISION_FORMAT
+    format: Literal["govgate.decision/v2"] = DECISION_FORMAT
     verdict: Verdict
     verdict_reason: str
     stage: str

@@ -9,8 +9,8 @@ PASS moves an alias, and only if it still points where it did when the evidence 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,8 @@ class CheckSettings:
     sign_key: Path | None = None
     log_to_mlflow: bool = True
     promote_alias: str | None = None
-    environment: Mapping[str, Any] = field(default_factory=dict)
+    #: what ran the gate, read only when a bundle is written (it runs git)
+    environment: Callable[[], Mapping[str, Any]] = dict
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,18 @@ class Promotion:
     version: str
     previous: str | None
     promoted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StdoutReport:
+    """The report for the caller's stdout, as soon as it is rendered."""
+
+    text: str
+
+
+#: told of each report and file as it is done, so a caller can show them even when a later
+#: step (the bundle, the MLflow log, the promotion) fails
+Listener = Callable[[StdoutReport | Written], None]
 
 
 @dataclass(frozen=True)
@@ -214,7 +227,7 @@ def _expected_alias(settings: CheckSettings, snapshot: Any, alias: str) -> Promo
 
 
 def _reports(
-    settings: CheckSettings, decision: Decision, risk: RiskAssessment
+    settings: CheckSettings, decision: Decision, risk: RiskAssessment, tell: Listener
 ) -> tuple[str | None, list[Written]]:
     from govgate.report import RENDERERS, render_text
 
@@ -227,9 +240,11 @@ def _reports(
             text = RENDERERS[target.format](decision, risk)
         if target.path is None:
             stdout = text
+            tell(StdoutReport(text))
         else:
             write_text(target.path, text)
             written.append(Written(target.format, target.path))
+            tell(written[-1])
     return stdout, written
 
 
@@ -240,25 +255,34 @@ def _bundle(
     policy_set: PolicySet,
     snapshot: Any,
     key: Any,
+    tell: Listener,
 ) -> list[Written]:
     from govgate.bundle import build, store
     from govgate.bundle.signing import sign
 
     signer = (lambda payload: sign(payload, key)) if key is not None else None
-    files = build.contents(decision, risk, policy_set, snapshot, dict(settings.environment), signer)
+    environment = dict(settings.environment())
+    files = build.contents(decision, risk, policy_set, snapshot, environment, signer)
     written = []
     if settings.bundle_dir is not None:
         store.write_directory(settings.bundle_dir, files)
         written.append(Written("bundle", settings.bundle_dir))
+        tell(written[-1])
     if settings.bundle_archive is not None:
         store.write_archive(settings.bundle_archive, files)
         written.append(Written("bundle archive", settings.bundle_archive))
+        tell(written[-1])
     return written
 
 
-def run_check(settings: CheckSettings) -> CheckOutcome:
+def _ignore(_: StdoutReport | Written) -> None:
+    pass
+
+
+def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome:
     """Decide one release. Raises a :class:`~govgate.errors.GovgateError` (each with its exit
-    code) for anything that keeps a decision from being made or recorded."""
+    code) for anything that keeps a decision from being made or recorded; ``tell`` has heard
+    of every report and file written before that."""
     from govgate.evidence.model import write_snapshot
     from govgate.evidence.snapshot import take_snapshot
     from govgate.gate.engine import decide
@@ -283,15 +307,16 @@ def run_check(settings: CheckSettings) -> CheckOutcome:
     if settings.snapshot_out is not None:
         write_snapshot(snapshot, settings.snapshot_out)
         written.append(Written("snapshot", settings.snapshot_out))
+        tell(written[-1])
     alias = settings.promote_alias
     promotion = _expected_alias(settings, snapshot, alias) if alias else None
     decision = decide(policy_set, snapshot, stage=settings.stage, now=now)
     risk = assess(decision)
-    stdout, reports = _reports(settings, decision, risk)
+    stdout, reports = _reports(settings, decision, risk, tell)
     written += reports
     bundled = settings.bundle_dir is not None or settings.bundle_archive is not None
     if bundled:
-        written += _bundle(settings, decision, risk, policy_set, snapshot, key)
+        written += _bundle(settings, decision, risk, policy_set, snapshot, key, tell)
     logged_to = None
     if settings.bundle_dir is not None and live and settings.log_to_mlflow:
         from govgate.evidence.mlflow.source import MlflowSource

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,8 @@ REPORTS = (
 class DemoSettings:
     out: Path
     mlflow: MlflowSettings
-    now: dt.datetime
-    environment: Mapping[str, Any] = field(default_factory=dict)
+    clock: Callable[[], dt.datetime]  # read once per check, when its evidence is read
+    environment: Callable[[], Mapping[str, Any]] = dict
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +75,12 @@ class DemoOutcome:
 
 
 def run_demo(
-    settings: DemoSettings, on_eval: Callable[[Evaluated], None] | None = None
+    settings: DemoSettings,
+    on_eval: Callable[[Evaluated], None] | None = None,
+    on_suite: Callable[[DemoSuite], None] | None = None,
 ) -> DemoOutcome:
-    """Run both examples; ``on_eval`` hears of each scored run as it is logged."""
+    """Run both examples; ``on_eval`` hears of each scored run as it is logged, ``on_suite``
+    of each example as soon as it is gated."""
     from govgate.bundle.signing import generate
     from govgate.evals.runner import run_eval
     from govgate.evals.suite import load_suite
@@ -118,7 +121,7 @@ def run_demo(
                 candidate=f"models:/{model}/{versions['candidate']}",
                 baseline=f"models:/{model}@champion",
                 stage="offline",
-                clock=settings.now,
+                clock=settings.clock(),
                 mlflow=settings.mlflow,
                 policies=policy_paths,
                 reports=tuple(ReportTarget(fmt, folder / name) for fmt, name in REPORTS),
@@ -128,4 +131,6 @@ def run_demo(
             )
         )
         suites.append(DemoSuite(suite_name, folder, expected, check))
+        if on_suite is not None:
+            on_suite(suites[-1])
     return DemoOutcome(root, tuple(suites))

@@ -41,7 +41,9 @@ CI_VARIABLES = (
 def _git(*args: str) -> str:
     """git from the user's PATH, with a fixed argv: no input reaches the command line."""
     argv = ["git", *args]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=5, check=True)  # noqa: S603
+    done = subprocess.run(  # noqa: S603
+        argv, capture_output=True, text=True, errors="replace", timeout=5, check=True
+    )
     return done.stdout.strip()
 
 

@@ -288,3 +288,17 @@ def test_links_in_a_bundle_directory_are_refused(bundle: dict[str, bytes], tmp_p
     (tmp_path / "b" / "link").symlink_to("/etc/passwd")
     with pytest.raises(store.BundleError, match="not a regular file"):
         store.read(tmp_path / "b")
+
+
+def test_a_bundle_in_an_older_decision_format_says_so(bundle: dict[str, bytes]) -> None:
+    """Not tampering: a format this govgate does not replay, named with the version to use."""
+    old = json.loads(bundle["decision.json"])
+    old["format"] = "govgate.decision/v1"
+    result = verify({**bundle, "decision.json": json.dumps(old).encode()})
+    assert not result.ok
+    assert not result.replayed
+    assert (
+        "replay: the decision is in format 'govgate.decision/v1', and this govgate replays "
+        "'govgate.decision/v2': verify it with the govgate version that wrote it "
+        f"({old['govgate_version']})"
+    ) in result.problems

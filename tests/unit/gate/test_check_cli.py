@@ -112,7 +112,7 @@ def test_json_decision_and_replay_from_the_snapshot(sqlite_store: Store, tmp_pat
     )
     decision = json.loads(out)["decision"]
     assert code == ExitCode.INCONCLUSIVE
-    assert decision["format"] == "govgate.decision/v1"
+    assert decision["format"] == "govgate.decision/v2"
     assert decision["verdict"] == "INCONCLUSIVE"
     assert {r["rule"]: r["outcome"] for r in decision["rules"]} == {
         "tox": "inconclusive",
@@ -373,3 +373,26 @@ def test_report_format_usage_errors(
 ) -> None:
     code, _, err = check(sqlite_store, write(tmp_path, tox(0.05)), *formats)
     assert code == ExitCode.USAGE, err
+
+
+def test_reports_already_written_are_shown_when_a_later_step_fails(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    report = tmp_path / "r.json"
+    code, out, err = check(
+        sqlite_store,
+        write(tmp_path, tox(0.05)),
+        "--bundle",
+        str(blocker / "bundle"),  # under a file: the bundle cannot be written
+        "--format",
+        f"json={report}",
+        "--format",
+        "text",
+    )
+    assert code == ExitCode.IO_ERROR  # a PASS, but its bundle could not be written
+    assert out.startswith("Release decision: PASS | ")  # printed before the failure
+    assert f"govgate: json report written to {report}\n" in err
+    assert "could not write the audit bundle" in err
+    assert json.loads(report.read_text())["decision"]["verdict"] == "PASS"

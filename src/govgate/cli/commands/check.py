@@ -9,7 +9,14 @@ from typing import TextIO
 from govgate.cli import options
 from govgate.cli.output import color
 from govgate.errors import UsageError
-from govgate.usecases.check import CheckOutcome, CheckSettings, ReportTarget
+from govgate.usecases.check import (
+    CheckOutcome,
+    CheckSettings,
+    Listener,
+    ReportTarget,
+    StdoutReport,
+    Written,
+)
 
 
 def report_targets(specs: list[str] | None, output: str | None) -> tuple[ReportTarget, ...]:
@@ -44,22 +51,30 @@ def settings(args: argparse.Namespace, out: TextIO) -> CheckSettings:
         snapshot_out=options.path(args.snapshot_out),
         log_to_mlflow=not args.no_mlflow_log,
         promote_alias=args.promote_alias,
-        environment=options.environment(),
+        environment=options.environment,
     )
 
 
-def tell(err: TextIO, outcome: CheckOutcome) -> None:
-    """What was written, logged and promoted, on stderr (stdout is the report's)."""
-    for written in outcome.written:
-        if written.what == "bundle":
-            signed = " (signed)" if outcome.signed else ""
-            err.write(f"govgate: audit bundle written to {written.path}{signed}\n")
-        elif written.what == "bundle archive":
-            err.write(f"govgate: audit bundle archive written to {written.path}\n")
-        elif written.what == "snapshot":
-            err.write(f"govgate: evidence snapshot written to {written.path}\n")
+def listener(out: TextIO, err: TextIO, signed: bool) -> Listener:
+    """Print each report and file as the check finishes it (stdout is the report's)."""
+
+    def tell(event: StdoutReport | Written) -> None:
+        if isinstance(event, StdoutReport):
+            out.write(event.text)
+        elif event.what == "bundle":
+            err.write(f"govgate: audit bundle written to {event.path}{' (signed)' * signed}\n")
+        elif event.what == "bundle archive":
+            err.write(f"govgate: audit bundle archive written to {event.path}\n")
+        elif event.what == "snapshot":
+            err.write(f"govgate: evidence snapshot written to {event.path}\n")
         else:
-            err.write(f"govgate: {written.what} report written to {written.path}\n")
+            err.write(f"govgate: {event.what} report written to {event.path}\n")
+
+    return tell
+
+
+def tell_after(err: TextIO, outcome: CheckOutcome) -> None:
+    """What was logged and promoted, once the check is done."""
     if outcome.logged_to is not None:
         run_id = outcome.decision.candidate.run_id
         err.write(f"govgate: bundle logged to run {run_id} at {outcome.logged_to}\n")
@@ -82,8 +97,7 @@ def tell(err: TextIO, outcome: CheckOutcome) -> None:
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from govgate.usecases.check import run_check
 
-    outcome = run_check(settings(args, out))
-    if outcome.stdout_report is not None:
-        out.write(outcome.stdout_report)
-    tell(err, outcome)
+    chosen = settings(args, out)
+    outcome = run_check(chosen, listener(out, err, signed=chosen.sign_key is not None))
+    tell_after(err, outcome)
     return outcome.exit_code

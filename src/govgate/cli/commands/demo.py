@@ -11,7 +11,7 @@ from govgate.cli import options
 
 def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from govgate.report.common import headline
-    from govgate.usecases.demo import DemoSettings, Evaluated, run_demo
+    from govgate.usecases.demo import DemoSettings, DemoSuite, Evaluated, run_demo
 
     def evaluated(e: Evaluated) -> None:
         out.write(
@@ -19,17 +19,18 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{e.items} items\n"
         )
 
-    mlflow = options.mlflow_settings(args)
-    settings = DemoSettings(
-        out=Path(args.out), mlflow=mlflow, now=options.clock(), environment=options.environment()
-    )
-    outcome = run_demo(settings, on_eval=evaluated)
-    for suite in outcome.suites:
+    def gated(suite: DemoSuite) -> None:
         check = suite.check
         out.write(
             f"\n{suite.suite}: {headline(check.decision, check.risk)}\n  exit code "
             f"{int(check.exit_code)}; reports and a signed bundle in {suite.folder}/\n\n"
         )
+
+    mlflow = options.mlflow_settings(args)
+    settings = DemoSettings(
+        out=Path(args.out), mlflow=mlflow, clock=options.clock, environment=options.environment
+    )
+    outcome = run_demo(settings, on_eval=evaluated, on_suite=gated)
     root = outcome.out
     out.write(
         f"verify a bundle: govgate verify {root}/rag-assistant/bundle --key "
