@@ -4,40 +4,10 @@ it prints cannot issue workflow commands."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
-from tests.conftest import ROOT
-from tests.unit.test_ci_files import ACTION, GOVGATE
-
-
-def run_action(
-    tmp_path: Path, **env: str
-) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    output = tmp_path / "github_output"
-    output.write_text("")
-    done = subprocess.run(
-        ["bash", str(ACTION / "run.sh")],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "GOVGATE": GOVGATE,
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
-            "INPUT_CANDIDATE": str(tmp_path / "missing.json"),
-            "INPUT_STAGE": "offline",
-            "INPUT_POLICIES": "policies/rag-assistant",
-            "INPUT_BUNDLE": "",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
-    return done, outputs
+from tests.support.action import run_action
 
 
 def test_a_second_gate_step_never_reposts_the_first_steps_decision(tmp_path: Path) -> None:

@@ -37,6 +37,14 @@ def store(tmp_path: Path) -> tuple[str, str, Path]:
     return uri, run_id, tmp_path / "p.yaml"
 
 
+def check_in_process(uri: str, run_id: str, policy_file: Path, bundle: Path) -> tuple[int, str]:
+    """``govgate check --bundle`` in this process (so a fault can be planted); (code, stderr)."""
+    err = io.StringIO()
+    argv = ["check", "--tracking-uri", uri, "--policies", str(policy_file), "--candidate",
+            f"runs:/{run_id}", "--stage", "canary", "--bundle", str(bundle)]  # fmt: skip
+    return main(argv, stdout=io.StringIO(), stderr=err), err.getvalue()
+
+
 def check(uri: str, run_id: str, policy_file: Path, bundle: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
@@ -137,26 +145,9 @@ def test_a_check_that_loses_the_rename_to_another_writer_is_refused_and_leaves_t
         real_rename(src, dst)
 
     monkeypatch.setattr(os, "rename", another_writer_first)
-    out, err = io.StringIO(), io.StringIO()
-    code = main(
-        [
-            "check",
-            "--tracking-uri",
-            uri,
-            "--policies",
-            str(policy_file),
-            "--candidate",
-            f"runs:/{run_id}",
-            "--stage",
-            "canary",
-            "--bundle",
-            str(target),
-        ],
-        stdout=out,
-        stderr=err,
-    )
+    code, err = check_in_process(uri, run_id, policy_file, target)
     assert code == ExitCode.IO_ERROR  # the decision was PASS, but its bundle could not be written
-    assert err.getvalue().splitlines()[0] == lost_the_rename(target)
+    assert err.splitlines()[0] == lost_the_rename(target)
     assert [p.name for p in target.iterdir()] == ["decision.json"]  # the winner's, untouched
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
     assert "govgate.verdict" not in MlflowClient(uri).get_run(run_id).data.tags
@@ -176,26 +167,9 @@ def test_a_disk_full_while_writing_the_bundle_leaves_no_bundle_and_no_pass(
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", full)
-    out, err = io.StringIO(), io.StringIO()
-    code = main(
-        [
-            "check",
-            "--tracking-uri",
-            uri,
-            "--policies",
-            str(policy_file),
-            "--candidate",
-            f"runs:/{run_id}",
-            "--stage",
-            "canary",
-            "--bundle",
-            str(tmp_path / "out"),
-        ],
-        stdout=out,
-        stderr=err,
-    )
+    code, err = check_in_process(uri, run_id, policy_file, tmp_path / "out")
     assert code == ExitCode.IO_ERROR  # the decision was PASS, but the command did not complete
-    assert "No space left on device" in err.getvalue()
+    assert "No space left on device" in err
     assert not (tmp_path / "out").exists()
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
     # nothing was logged to the run: no verdict tag without its bundle

@@ -17,7 +17,8 @@ import pytest
 
 from govgate.cli import main
 from tests.conftest import ROOT
-from tests.unit.test_ci_files import ACTION, GOVGATE, load
+from tests.support.action import ACTION, GOVGATE
+from tests.unit.test_ci_files import load
 
 
 def cli(*argv: str) -> tuple[int, str, str]:

@@ -14,7 +14,6 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +23,9 @@ from jsonschema import Draft7Validator
 
 from govgate.cli import main
 from tests.conftest import ROOT
+from tests.support.action import ACTION, run_action
 
-ACTION = ROOT / ".github" / "actions" / "govgate"
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-GOVGATE = str(Path(sys.executable).parent / "govgate")
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
 
@@ -132,30 +130,11 @@ def test_the_example_workflow_blocks_its_release_job_with_the_local_action() -> 
 
 
 def test_no_decision_is_reported_and_never_a_pass(tmp_path: Path) -> None:
-    output, summary = tmp_path / "out.txt", tmp_path / "summary.md"
-    done = subprocess.run(
-        ["bash", str(ACTION / "run.sh")],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "GOVGATE": GOVGATE,
-            "GOVGATE_OUT": str(tmp_path / "gate"),
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_STEP_SUMMARY": str(summary),
-            "INPUT_CANDIDATE": str(tmp_path / "missing.json"),
-            "INPUT_STAGE": "offline",
-            "INPUT_POLICIES": "policies/rag-assistant",
-            "INPUT_BUNDLE": "",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    done, outputs = run_action(tmp_path, GOVGATE_OUT=str(tmp_path / "gate"))
     assert outputs["verdict"] == ""
     assert outputs["exit-code"] == "7"  # evidence unavailable
     assert "::error title=govgate::govgate check exited 7 without a decision" in done.stdout
-    assert "This is never a pass." in summary.read_text()
+    assert "This is never a pass." in (tmp_path / "summary.md").read_text()
 
 
 @pytest.mark.parametrize(("code", "expected"), [("0", 0), ("4", 4), ("6", 6), ("", 1)])
