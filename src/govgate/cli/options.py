@@ -19,6 +19,18 @@ from govgate.evidence.refs import Ref, parse_ref
 
 def mlflow_settings(args: argparse.Namespace) -> MlflowSettings:
     uri = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    scheme = uri.split("://", 1)[0] if "://" in uri else ""
+    if not scheme and uri != "databricks":
+        raise UsageError(
+            f"--tracking-uri {uri!r} has no scheme",
+            hint="a local store is sqlite:///PATH (e.g. sqlite:///mlflow.db); a server http://HOST:PORT",
+        )
+    if scheme == "file":
+        raise UsageError(
+            f"--tracking-uri {uri!r}: govgate does not read MLflow's file store (in maintenance "
+            "mode upstream)",
+            hint="migrate it with `mlflow migrate-filestore` and pass sqlite:///mlflow.db",
+        )
     if args.mlflow_timeout < 1 or args.mlflow_retries < 0:
         raise UsageError("--mlflow-timeout must be >= 1 and --mlflow-retries >= 0")
     return MlflowSettings(

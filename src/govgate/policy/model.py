@@ -339,6 +339,8 @@ def expiry_instant(text: str) -> dt.datetime:
     """The instant a waiver stops applying: a bare date means the end of that day, UTC."""
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         day = dt.date.fromisoformat(text)
+        if day == dt.date.max:  # the last day there is: no next midnight to stop at
+            return dt.datetime.max.replace(tzinfo=dt.UTC)
         return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     value = dt.datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
     if value.tzinfo is None:

@@ -44,11 +44,14 @@ class MlflowSource:
         if self._client is None:
             if not self.create_store:
                 self._check_local_store()
-            with scoped_environ(self.settings.environment()):
-                from mlflow.tracking import MlflowClient
+            try:
+                with scoped_environ(self.settings.environment()):
+                    from mlflow.tracking import MlflowClient
 
-                _quiet_mlflow()  # after the import: importing MLflow configures its loggers
-                self._client = MlflowClient(tracking_uri=self.settings.tracking_uri)
+                    _quiet_mlflow()  # after the import: importing MLflow configures its loggers
+                    self._client = MlflowClient(tracking_uri=self.settings.tracking_uri)
+            except Exception as exc:  # a driver missing, a store MLflow refuses to open
+                raise translate(self.settings, "opening the tracking store", exc) from exc
         return self._client
 
     def _check_local_store(self) -> None:
