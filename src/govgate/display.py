@@ -6,7 +6,7 @@ newline followed by ``::notice`` posts a fake annotation and ``::stop-commands::
 real ones; in ``junit.xml`` a control character makes the file invalid XML; a Unicode bidi
 override makes a line read backwards. So every text renderer (text, markdown, junit, github)
 renders a *display copy* of the decision, in which every control, line-separator and bidi
-character of every string is written out visibly (``\\x1b``, ``\\n``, ``\\u202e``). The JSON
+character of every string is written out visibly (``\\x1b``, ``\\x0a``, ``\\u202e``). The JSON
 report, the bundle and the HTML page (escaped by its template) keep the exact strings.
 """
 

@@ -1,8 +1,9 @@
 """The one way govgate writes a file: whole or not at all, and a refusal named as such.
 
-Reports, snapshots, item tables and bundle archives all go through :func:`atomic_write`, so a
-reader (a CI step, ``govgate verify``, a reviewer) never sees half a file, and a full disk or a
-read-only mount becomes an :class:`~govgate.errors.OutputError` (exit 9) naming the path.
+Snapshots, item tables and bundle archives go through :func:`atomic_write`, and reports through
+:func:`write_text` (atomic too, unless the target is a pipe or a device), so a reader (a CI
+step, ``govgate verify``, a reviewer) never sees half a file, and a full disk or a read-only
+mount becomes an :class:`~govgate.errors.OutputError` (exit 9) naming the path.
 """
 
 from __future__ import annotations
