@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # the CLI imports this for every error line: keep pydantic off start-up
+    from pydantic import BaseModel
 
 #: C0 and C1 controls (newline and tab included), DEL, zero-width and bidi controls, the line
 #: and paragraph separators and the byte-order mark: nothing a reader should not see
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 
 def _code(match: re.Match[str]) -> str:

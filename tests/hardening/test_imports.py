@@ -40,6 +40,18 @@ def test_light_commands_import_nothing_heavy(argv: list[str]) -> None:
     assert modules == []
 
 
+def test_help_does_not_even_load_pydantic() -> None:
+    """Start-up is the parser and the error printer: models load when a command needs them."""
+    probe = (
+        "import io, sys; from govgate.cli import main; "
+        "main(['--help'], io.StringIO(), io.StringIO()); print('pydantic' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
+
+
 def test_init_imports_nothing_heavy(tmp_path: Path) -> None:
     code, modules = imported("init", str(tmp_path), "--model", "m")
     assert code == 0
