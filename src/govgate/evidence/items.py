@@ -83,12 +83,29 @@ class ItemTable:
 
 
 def _has_secret(strings: Any) -> bool:
-    """Whether any value of an Arrow string array matches a secret pattern (one RE2 pass)."""
+    """Whether any value of an Arrow string array looks like a secret.
+
+    The formats in one RE2 pass; then, for values with a long token that is not hex (so
+    ordinary ids such as ``q00017``, run ids and UUIDs are skipped in the vectorised pass), the
+    randomness check of :func:`govgate.evidence.redact.value_reason`.
+    """
     import pyarrow.compute as pc
 
-    from govgate.evidence.redact import SECRET_PATTERN
+    from govgate.evidence.redact import SECRET_PATTERN, value_reason
 
-    return bool(pc.any(pc.match_substring_regex(strings, SECRET_PATTERN)).as_py())
+    if pc.any(pc.match_substring_regex(strings, SECRET_PATTERN)).as_py():
+        return True
+    long_token = pc.match_substring_regex(strings, r"[A-Za-z0-9+/=]{24,}")
+    hex_only = pc.match_substring_regex(strings, r"^[0-9A-Fa-f\-]*$")
+    candidates = pc.filter(strings, pc.and_(long_token, pc.invert(hex_only)))
+    return any(value_reason(text) is not None for text in candidates.to_pylist())
+
+
+def _secret_named(names: list[str]) -> set[str]:
+    """Column names that look like secrets: such a column is neither used nor listed."""
+    from govgate.evidence.redact import value_reason
+
+    return {name for name in names if value_reason(name) is not None}
 
 
 def _numeric(name: str, role: str, column: Any) -> tuple[Any, str | None]:
@@ -120,10 +137,14 @@ def _group(name: str, column: Any) -> tuple[tuple[Any, tuple[str, ...]] | None, 
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from govgate.evidence.redact import value_reason
+
     values = pc.fill_null(pc.cast(column, pa.string()), "(missing)")
     encoded = pc.dictionary_encode(values).combine_chunks()
     categories = encoded.dictionary
-    if _has_secret(categories):  # distinct values only: cheap
+    if _has_secret(categories) or any(  # distinct values only: cheap
+        value_reason(category) is not None for category in categories.to_pylist()
+    ):
         return None, f"column {name!r} has values that look like secrets: not copied"
     codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
     codes.flags.writeable = False
@@ -167,6 +188,10 @@ def parse_items(data: bytes, fmt: TableFormat) -> tuple[ItemTable | None, str | 
     names = list(table.column_names)
     if len(set(names)) != len(names):
         return None, "the per-item table has duplicate column names"
+    secret = _secret_named(names)
+    if secret:
+        table = table.drop_columns(sorted(secret))
+        names = [name for name in names if name not in secret]
     if ID_COLUMN not in names:
         return None, f"the per-item table has no {ID_COLUMN!r} column"
     ids = table.column(ID_COLUMN)
@@ -182,7 +207,7 @@ def parse_items(data: bytes, fmt: TableFormat) -> tuple[ItemTable | None, str | 
     columns: dict[str, Any] = {}
     groups: dict[str, tuple[Any, tuple[str, ...]]] = {}
     roles: dict[str, str] = {}
-    ignored: list[str] = []
+    ignored: list[str] = ["[REDACTED]"] * len(secret)  # left out: the name is a secret
     for name in names:
         role = role_of(name)
         if role is None:

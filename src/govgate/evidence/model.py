@@ -61,10 +61,13 @@ class MetricPoint(_Frozen):
     value: float
 
 
+RedactionSection = Literal["params", "tags", "datasets", "model", "metrics", "items", "run"]
+
+
 class Redaction(_Frozen):
     """A value govgate removed from the snapshot, and why. The value itself is never kept."""
 
-    section: Literal["params", "tags", "datasets", "model"]
+    section: RedactionSection
     key: str
     reason: str
 
@@ -207,6 +210,28 @@ def read_snapshot(path: Path) -> Snapshot:
     return snapshot_from_bytes(where, data, table)
 
 
+def _refuse_secrets(where: str, evidence: Evidence) -> None:
+    """A snapshot file holding a string that looks like a secret is refused, never copied.
+
+    Snapshots govgate takes have every secret cut out (``evidence.redact``); one that still holds
+    one was written or edited by hand, and a bundle made from it would carry the secret.
+    """
+    from govgate.evidence.redact import redact_tree
+
+    for run in (evidence.candidate, evidence.baseline):
+        if run is None:
+            continue
+        _, found = redact_tree(run.model_dump(mode="json", exclude={"redactions"}))
+        if found:
+            path, reason = found[0]
+            raise EvidenceError(
+                "evidence.invalid",
+                f"{where}: the {run.role}'s {'/'.join(map(str, path))} holds a secret ({reason})",
+                hint="take the snapshot again with `govgate evidence snapshot`, which cuts "
+                "secrets out, or remove the secret from the file",
+            )
+
+
 def snapshot_from_bytes(where: str, data: bytes, read_table: Callable[[str], bytes]) -> Snapshot:
     """A snapshot from its evidence.json bytes and a reader of its tables by relative path."""
     try:
@@ -229,6 +254,7 @@ def snapshot_from_bytes(where: str, data: bytes, read_table: Callable[[str], byt
             f"{where} is not a govgate evidence snapshot ({exc})",
             hint="snapshots are written by `govgate evidence snapshot`",
         ) from None
+    _refuse_secrets(where, evidence)
     raw: dict[str, bytes] = {}
     tables: dict[str, ItemTable] = {}
     for run in (evidence.candidate, evidence.baseline):

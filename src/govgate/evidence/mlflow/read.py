@@ -36,11 +36,12 @@ from govgate.evidence.model import (
     MetricPoint,
     ModelInfo,
     Redaction,
+    RedactionSection,
     Resolution,
     Role,
     RunEvidence,
 )
-from govgate.evidence.redact import filter_values, scrub
+from govgate.evidence.redact import filter_values, redact_tree
 
 
 def read(
@@ -78,9 +79,6 @@ def read(
     datasets = []
     for dataset_input in getattr(run.inputs, "dataset_inputs", None) or []:
         ds = dataset_input.dataset
-        origin, reason = scrub(ds.source or "")
-        if reason:
-            redactions.append(Redaction(section="datasets", key=ds.name, reason=reason))
         context = next(
             (t.value for t in dataset_input.tags or [] if t.key == "mlflow.data.context"), None
         )
@@ -89,7 +87,7 @@ def read(
                 name=ds.name,
                 digest=ds.digest,
                 source_type=ds.source_type,
-                source=origin,
+                source=ds.source or "",
                 context=context,
             )
         )
@@ -101,7 +99,7 @@ def read(
         run_id=run_id,
         experiment_id=str(info.experiment_id),
         experiment_name=getattr(experiment, "name", None),
-        run_name=scrub(info.run_name)[0] if getattr(info, "run_name", None) else None,
+        run_name=getattr(info, "run_name", None) or None,
         status=info.status,
         start_time=info.start_time,
         end_time=info.end_time,
@@ -119,7 +117,51 @@ def read(
         items=items,
         resolution=resolution,
     )
-    return evidence, table, blob
+    return _redacted(evidence), table, blob
+
+
+def _redacted(evidence: RunEvidence) -> RunEvidence:
+    """The run with every secret cut out of every string, keys and names included.
+
+    Params and tags were filtered by key above; this pass is what guarantees that nothing else
+    (an experiment, run, model or dataset name, a dataset source, a metric name, a column name)
+    carries a secret into the snapshot, whatever field a later version adds.
+    """
+    document = evidence.model_dump(mode="json", exclude={"redactions"})
+    clean, found = redact_tree(document)
+    assert isinstance(clean, dict)
+    if not found:
+        return evidence
+    redactions = list(evidence.redactions)
+    for path, reason in found:
+        if path[0] == "datasets" and len(path) > 2 and path[2] != "name":  # by dataset name
+            path = ("datasets", clean["datasets"][int(path[1])]["name"], *path[3:])
+        section, key = _section(path)
+        redactions.append(Redaction(section=section, key=key, reason=reason))
+    return RunEvidence.model_validate({**clean, "redactions": redactions})
+
+
+_SECTIONS: dict[str, RedactionSection] = {
+    "params": "params",
+    "tags": "tags",
+    "datasets": "datasets",
+    "model": "model",
+    "metrics": "metrics",
+    "nonfinite_metrics": "metrics",
+    "metric_history": "metrics",
+    "history_omitted": "metrics",
+    "items": "items",
+}
+
+
+def _section(path: tuple[str | int, ...]) -> tuple[RedactionSection, str]:
+    """Where a redaction was made, as the snapshot's Redaction records name it."""
+    head, rest = str(path[0]), [str(part) for part in path[1:]]
+    if head == "dropped" and rest and rest[0] in ("params", "tags"):
+        return _SECTIONS[rest[0]], "/".join(["dropped", *rest[2:]])
+    if head in _SECTIONS:
+        return _SECTIONS[head], "/".join(rest) or head
+    return "run", "/".join([head, *rest])
 
 
 def _model_from_tags(source: MlflowSource, tags: dict[str, str], what: str) -> ModelInfo | None:
