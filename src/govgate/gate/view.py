@@ -364,7 +364,7 @@ class EvidenceView:
         )
         if f.small_groups:
             return Missing(
-                f"groups of {column!r} below {settings.min_group_size} scored items: "
+                f"groups of {column!r} below {f.min_group_size} scored items: "
                 + ", ".join(f.small_groups)
             )
         if len(f.groups) < 2:

@@ -30,6 +30,27 @@ from govgate.stats import betting
 from govgate.terms import MeanMethod, RateMethod
 
 BOOTSTRAP_RESAMPLES = 2_000
+
+#: The fewest scored items (pairs, for a paired comparison; per side, unpaired; per group, for
+#: fairness) a statistic is bounded from. Below it the bounds are absent, the rule reading them
+#: is inconclusive, and the note says why. The valid methods stay valid below it, but a handful
+#: of items says more about which items were picked than about the model (and the valid bounds
+#: there are too wide to pass anything but a vacuous rule); the approximate methods have no
+#: guarantee at all there: the coverage study measures them from n = 30 up, and a t or bootstrap
+#: bound on 2-3 items is far too narrow.
+MIN_ITEMS = 10
+MIN_ITEMS_APPROXIMATE = 30
+
+
+def too_few(n: int, approximate: bool) -> str | None:
+    """Why ``n`` scored items are too few to bound from, or None when they are enough."""
+    floor = MIN_ITEMS_APPROXIMATE if approximate else MIN_ITEMS
+    if n >= floor:
+        return None
+    kind = "an approximate method" if approximate else "any bound"
+    return f"n={n} is below the {floor} scored items govgate requires for {kind}"
+
+
 NO_RANGE = (
     "a mean has no valid bound without a known range: declare one (statistics.ranges in the "
     "policy, or the run's govgate.ranges tag), or opt in to an approximate method"
@@ -78,6 +99,10 @@ def rate(
         return Estimate(math.nan, 0, None, None, confidence, method.value)
     alpha = 1.0 - confidence
     p = k / n
+    exact = method is RateMethod.CLOPPER_PEARSON
+    few = too_few(n, not exact)
+    if few is not None:
+        return Estimate(p, n, None, None, confidence, method.value, not exact, few)
     if method is RateMethod.CLOPPER_PEARSON:
         lower = 0.0 if k == 0 else float(sps.beta.ppf(alpha, k, n - k + 1))
         upper = 1.0 if k == n else float(sps.beta.ppf(confidence, k + 1, n - k))
@@ -89,7 +114,6 @@ def rate(
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         lower, upper = max(0.0, centre - half), min(1.0, centre + half)
-    exact = method is RateMethod.CLOPPER_PEARSON
     return Estimate(p, n, lower, upper, confidence, method.value, approximate=not exact)
 
 
@@ -139,14 +163,16 @@ def mean(
     if n == 0:
         return Estimate(math.nan, 0, None, None, confidence, "none")
     point = float(x.mean())
+    few = too_few(n, method is not MeanMethod.BETTING)
+    if few is not None:
+        approximate = method is not MeanMethod.BETTING
+        return Estimate(point, n, None, None, confidence, method.value, approximate, few)
     if method is MeanMethod.BETTING:
         if value_range is None:
             return Estimate(point, n, None, None, confidence, method.value, note=NO_RANGE)
         lower, upper = bounded_mean_bounds(x, value_range, confidence)
         label = f"betting (hedged capital), {value_range.describe()}"
         return Estimate(point, n, lower, upper, confidence, label)
-    if n < 2:
-        return Estimate(point, n, None, None, confidence, method.value, approximate=True)
     if method is MeanMethod.APPROXIMATE_T:
         lower, upper = t_bounds(x, confidence)
         return Estimate(point, n, lower, upper, confidence, method.value, approximate=True)
@@ -170,6 +196,9 @@ def quantile(values: np.ndarray, q: float, confidence: float) -> Estimate:
     if n == 0:
         return Estimate(math.nan, 0, None, None, confidence, "order-statistic")
     point = float(np.quantile(x, q))
+    few = too_few(n, approximate=False)
+    if few is not None:
+        return Estimate(point, n, None, None, confidence, "order-statistic", note=few)
     u = int(sps.binom.ppf(confidence, n, q)) + 1  # 1-based index of the upper bound
     upper = float(x[u - 1]) if u <= n else None
     k = int(sps.binom.ppf(1.0 - confidence, n, q))  # smallest k with P(B <= k) >= 1 - c

@@ -19,6 +19,7 @@ reported beside them.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from govgate.stats.bounds import (
     bounded_mean_bounds,
     data_seed,
     rate,
+    too_few,
 )
 from govgate.stats.proportions import MIN_EVENTS, few_pairs, paired_lower, paired_upper
 from govgate.terms import MeanMethod
@@ -276,14 +278,29 @@ def compare(
     smaller = min(cand.size, base.size)
     if ci.size >= max(MIN_SHARED, MIN_SHARED_SHARE * smaller):
         if binary:
-            return paired_binary(cand[ci], base[bi], confidence)
-        return paired_scores(
-            cand[ci],
-            base[bi],
-            confidence,
-            method=method,
-            value_range=difference_range(*ranges),
-        )
+            result = paired_binary(cand[ci], base[bi], confidence)
+        else:
+            result = paired_scores(
+                cand[ci],
+                base[bi],
+                confidence,
+                method=method,
+                value_range=difference_range(*ranges),
+            )
+        return _enough(result, result.n)
     if binary:
-        return unpaired_binary(cand, base, confidence)
-    return unpaired_scores(cand, base, confidence, method=method, ranges=ranges)
+        result = unpaired_binary(cand, base, confidence)
+    else:
+        result = unpaired_scores(cand, base, confidence, method=method, ranges=ranges)
+    scored = min(int(np.count_nonzero(~np.isnan(cand))), int(np.count_nonzero(~np.isnan(base))))
+    return _enough(result, scored)
+
+
+def _enough(result: Comparison, n: int) -> Comparison:
+    """``result`` without bounds when ``n`` (pairs, or the smaller side's scored items) is
+    below the minimum (``bounds.MIN_ITEMS``), saying so."""
+    few = too_few(n, result.approximate)
+    if few is None:
+        return result
+    note = f"{few} ({'pairs' if result.paired else 'per side'})"
+    return dataclasses.replace(result, delta_lower=None, delta_upper=None, note=note)

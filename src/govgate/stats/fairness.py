@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from govgate.stats.bounds import ValueRange, mean, rate
+from govgate.stats.bounds import MIN_ITEMS, MIN_ITEMS_APPROXIMATE, ValueRange, mean, rate
 from govgate.stats.multiple import holm
 from govgate.stats.proportions import MIN_EVENTS, diff_upper_many, ratio_lower_many
 from govgate.terms import MeanMethod, RateMethod
@@ -157,6 +157,13 @@ def by_group(
 ) -> GroupFairness:
     """Per-group estimates of ``values`` (NaN = not scored) grouped by ``codes``."""
     rate_method, mean_method = RateMethod(rate_method), MeanMethod(mean_method)
+    approximate = (
+        rate_method is not RateMethod.CLOPPER_PEARSON
+        if binary
+        else mean_method is not MeanMethod.BETTING
+    )
+    # never below the floor every statistic has (bounds.MIN_ITEMS), whatever the policy says
+    min_group_size = max(min_group_size, MIN_ITEMS_APPROXIMATE if approximate else MIN_ITEMS)
     scored = ~np.isnan(values)
     vals, cods = values[scored], codes[scored]
     order = np.argsort(cods, kind="stable")
