@@ -390,7 +390,10 @@ def score(
     """Score aligned dataset rows and model outputs (same order, same ids)."""
     result = Scored()
     for group in spec.groups:
-        result.columns[f"group.{group}"] = [str(r.get(group, "(missing)")) for r in rows]
+        # no value is null, which the gate labels "(missing)" (a real value so spelled is refused)
+        result.columns[f"group.{group}"] = [
+            None if r.get(group) is None else str(r[group]) for r in rows
+        ]
     for metric_spec in spec.metrics:
         metric = metric_spec.metric
         column = column_for(metric_spec) or ""

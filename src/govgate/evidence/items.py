@@ -60,8 +60,11 @@ class ItemTable:
         for name in sorted(self.roles):
             if name in self.groups:
                 codes, categories = self.groups[name]
+                # items with no value are stored as null again, never as the text "(missing)"
+                missing = categories.index(MISSING_GROUP) if MISSING_GROUP in categories else -1
                 arrays[name] = pa.DictionaryArray.from_arrays(
-                    pa.array(codes, type=pa.int32()), pa.array(categories, type=pa.string())
+                    pa.array(codes, type=pa.int32(), mask=codes == missing),
+                    pa.array(categories, type=pa.string()),
                 )
             else:
                 arrays[name] = pa.array(self.columns[name], type=pa.float64())
@@ -131,6 +134,41 @@ def _numeric(name: str, role: str, column: Any) -> tuple[Any, str | None]:
     return array, None
 
 
+def _labels(arrow_type: Any, *, booleans: bool) -> bool:
+    """Whether a column of this Arrow type holds labels: text or whole numbers (or booleans, for
+    groups), plain or dictionary-encoded. Lists, maps, structs, bytes and floats do not."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(arrow_type):
+        arrow_type = arrow_type.value_type
+    return bool(
+        pa.types.is_string(arrow_type)
+        or pa.types.is_large_string(arrow_type)
+        or pa.types.is_integer(arrow_type)
+        or (booleans and pa.types.is_boolean(arrow_type))
+        or pa.types.is_null(arrow_type)
+    )
+
+
+def _type_name(arrow_type: Any) -> str:
+    import pyarrow as pa
+
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        return "lists"
+    if pa.types.is_struct(arrow_type) or pa.types.is_map(arrow_type):
+        return "objects"
+    if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
+        return "bytes"
+    if pa.types.is_floating(arrow_type):
+        return "decimal numbers"
+    return f"values of type {str(arrow_type)[:40]}"
+
+
+#: The label of a group's items that have no value. A real value spelled the same is refused,
+#: so that "no value" and a group of that name never merge into one.
+MISSING_GROUP = "(missing)"
+
+
 def _group(name: str, column: Any) -> tuple[tuple[Any, tuple[str, ...]] | None, str | None]:
     """A group column as (int32 codes, categories), or why it cannot be used."""
     import numpy as np
@@ -139,7 +177,16 @@ def _group(name: str, column: Any) -> tuple[tuple[Any, tuple[str, ...]] | None, 
 
     from govgate.evidence.redact import value_reason
 
-    values = pc.fill_null(pc.cast(column, pa.string()), "(missing)")
+    if not _labels(column.type, booleans=True):
+        kind = _type_name(column.type)
+        return None, f"column {name!r} must hold labels (text, whole numbers, booleans), not {kind}"
+    text = pc.cast(column, pa.string())
+    if pc.any(pc.equal(text, MISSING_GROUP)).as_py():
+        return None, (
+            f"column {name!r} has the value {MISSING_GROUP!r}, which govgate uses for items "
+            "with no value: rename that group"
+        )
+    values = pc.fill_null(text, MISSING_GROUP)
     encoded = pc.dictionary_encode(values).combine_chunks()
     categories = encoded.dictionary
     if _has_secret(categories) or any(  # distinct values only: cheap
@@ -195,6 +242,8 @@ def parse_items(data: bytes, fmt: TableFormat) -> tuple[ItemTable | None, str | 
     if ID_COLUMN not in names:
         return None, f"the per-item table has no {ID_COLUMN!r} column"
     ids = table.column(ID_COLUMN)
+    if not _labels(ids.type, booleans=False):
+        return None, f"{ID_COLUMN} must hold text or whole numbers, not {_type_name(ids.type)}"
     if ids.null_count:
         return None, f"{ids.null_count} rows have no {ID_COLUMN}"
     ids = pc.cast(ids, pa.string())

@@ -10,7 +10,7 @@ from govgate.errors import EvidenceError
 from govgate.evidence.items import ItemTable
 from govgate.evidence.mlflow.read import read
 from govgate.evidence.mlflow.resolve import resolve
-from govgate.evidence.mlflow.settings import MlflowSettings
+from govgate.evidence.mlflow.settings import TAG_STAGE, MlflowSettings
 from govgate.evidence.mlflow.source import MlflowSource
 from govgate.evidence.model import Evidence, Role, RunEvidence, Snapshot, read_snapshot
 from govgate.evidence.redact import RedactionPolicy
@@ -54,12 +54,7 @@ def take_snapshot(
         if run.items is not None and run.items.sha256 and table is not None and blob is not None:
             raw[run.items.sha256] = blob
             tables[run.items.sha256] = table
-        if stage is not None and run.stage is not None and run.stage != stage:
-            raise EvidenceError(
-                "evidence.stage-mismatch",
-                f"the {role} run {run.run_id} was evaluated for stage {run.stage!r}, not {stage!r}",
-                hint="pass the run for this stage, or the right --stage",
-            )
+        _check_stage(role, run, stage)
         runs[role] = run
         uris.append(uri)
     if "baseline" in runs and runs["baseline"].run_id == runs["candidate"].run_id:
@@ -79,6 +74,30 @@ def take_snapshot(
         baseline=runs.get("baseline"),
     )
     return Snapshot(evidence, raw, tables)
+
+
+#: Stages a run with no stage tag can stand for. An untagged run is taken as an offline
+#: evaluation; nothing says it measured shadow or canary traffic, so it never decides those.
+UNTAGGED_STAGES = frozenset({"offline"})
+
+
+def _check_stage(role: Role, run: RunEvidence, stage: str | None) -> None:
+    if stage is None:
+        return
+    if run.stage is None and stage not in UNTAGGED_STAGES:
+        raise EvidenceError(
+            "evidence.stage-mismatch",
+            f"the {role} run {run.run_id} has no {TAG_STAGE} tag, so nothing says it was "
+            f"evaluated for stage {stage!r}",
+            hint=f"tag the run {TAG_STAGE}={stage} where it is logged (`govgate eval run "
+            "--stage` does), or pass the run that was",
+        )
+    if run.stage is not None and run.stage != stage:
+        raise EvidenceError(
+            "evidence.stage-mismatch",
+            f"the {role} run {run.run_id} was evaluated for stage {run.stage!r}, not {stage!r}",
+            hint="pass the run for this stage, or the right --stage",
+        )
 
 
 def _from_snapshot(

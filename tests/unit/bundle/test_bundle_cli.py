@@ -183,8 +183,11 @@ def test_preregistration_match_and_mismatch(tmp_path: Path) -> None:
     digest = load_policy_set([folder])[0].digest()
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     b = StoreBuilder(MlflowClient(tracking_uri=uri), tmp_path)
-    same = b.run("same", tags={"govgate.policy_digest": digest}, items=items_frame(1000, 0))
-    other = b.run("other", tags={"govgate.policy_digest": "0" * 64}, items=items_frame(1000, 0))
+    tag = {"govgate.stage": "canary"}
+    same = b.run("same", tags={"govgate.policy_digest": digest, **tag}, items=items_frame(1000, 0))
+    other = b.run(
+        "other", tags={"govgate.policy_digest": "0" * 64, **tag}, items=items_frame(1000, 0)
+    )
     for run_id, status in ((same, "match"), (other, "mismatch")):
         _, out, _ = cli(
             "check",

@@ -79,10 +79,23 @@ def test_version_reference_and_run_id_forms(sqlite_store: Store) -> None:
 
 def test_version_without_eval_run_falls_back_to_its_source_run(sqlite_store: Store) -> None:
     _, ids = sqlite_store
-    run = snap(sqlite_store, "models:/fallback-model/1", stage="canary").evidence.candidate
+    run = snap(sqlite_store, "models:/fallback-model/1", stage="offline").evidence.candidate
     assert run.run_id == ids["source-only"]
     assert run.resolution.method == "model-version-source-run"
     assert "source run" in run.resolution.detail
+
+
+@pytest.mark.parametrize("stage", ["shadow", "canary"])
+def test_a_run_with_no_stage_tag_never_stands_for_a_live_stage(
+    sqlite_store: Store, stage: str
+) -> None:
+    """A training run (the version's source run) has no govgate.stage tag: nothing says it
+    measured shadow or canary traffic, so it is refused there (and is offline evidence only)."""
+    _, ids = sqlite_store
+    with pytest.raises(EvidenceError) as caught:
+        snap(sqlite_store, "models:/fallback-model/1", stage=stage)
+    assert caught.value.code == "evidence.stage-mismatch"
+    assert f"run {ids['source-only']} has no govgate.stage tag" in caught.value.message
 
 
 @pytest.mark.parametrize(
