@@ -10,6 +10,7 @@ import pytest
 
 from govgate.cli import main
 from govgate.exitcodes import ExitCode
+from govgate.policy.loader import load_policy_sources
 from govgate.policy.model import expiry_instant
 
 WAIVER = """apiVersion: govgate/v1
@@ -26,11 +27,18 @@ spec:
 
 
 def test_a_waiver_expiring_on_the_last_representable_day_loads(tmp_path: Path) -> None:
+    """It loads (there is no next midnight to stop at: no internal error), and is then refused
+    as far over the waiver lifetime limit, at its line; a bundle holding it still loads."""
     (tmp_path / "w.yaml").write_text(WAIVER)
     out, err = io.StringIO(), io.StringIO()
-    assert main(["validate", str(tmp_path / "w.yaml")], out, err) == ExitCode.OK, err.getvalue()
-    assert out.getvalue() == "ok: 0 policies (0 rules), 1 waiver in 1 file\n"
+    code = main(["validate", str(tmp_path / "w.yaml")], out, err)
+    assert code == ExitCode.POLICY_INVALID, err.getvalue()
+    assert out.getvalue().startswith(f"{(tmp_path / 'w.yaml').as_posix()}:10:12: error: ")
+    assert "[waiver.lifetime]" in out.getvalue()
+    assert "internal error" not in out.getvalue() + err.getvalue()
     assert expiry_instant("9999-12-31") == dt.datetime.max.replace(tzinfo=dt.UTC)
+    _, problems = load_policy_sources([("w.yaml", WAIVER.encode())])
+    assert problems == []
 
 
 @pytest.mark.parametrize(

@@ -119,6 +119,8 @@ class Walker:
                 name = str(node.children[0])
                 if name not in voc.GLOBAL_FUNCTIONS:
                     self._function_issue(name, node, voc.GLOBAL_FUNCTIONS, "function")
+                elif name == "has":
+                    self._has(node)
             elif kind in ("dot_ident", "dot_ident_arg"):
                 self.issues.append(
                     CelIssue("cel.unsupported", "leading-dot names are not supported", line, column)
@@ -147,6 +149,24 @@ class Walker:
                 close_match(name, allowed) + f"allowed {what}s: {voc.describe(allowed)}",
             )
         )
+
+    def _has(self, node: Any) -> None:
+        """``has()`` takes one field selection ``e.f`` (as in CEL): anything else would be
+        evaluated only to be thrown away, an error included."""
+        args = node.children[1] if len(node.children) > 1 else None
+        arg_list = [c for c in args.children if _is_tree(c)] if args is not None else []
+        if len(arg_list) != 1 or field_selection(arg_list[0]) is None:
+            line, column = _pos(node.children[0])
+            self.issues.append(
+                CelIssue(
+                    "cel.syntax",
+                    "has() takes one field selection",
+                    line,
+                    column,
+                    "write has(e.f), e.g. has(candidate.tags.team); for a key that is not a "
+                    'name use "key" in e',
+                )
+            )
 
     def _macro(
         self,
@@ -211,6 +231,19 @@ class Walker:
                 close_match(name, voc.ROOTS) + f"expressions may use: {voc.describe(voc.ROOTS)}",
             )
         )
+
+
+def field_selection(node: Any) -> Any:
+    """The ``e.f`` tree that ``node`` (a ``has()`` argument) consists of, or ``None`` when it
+    is anything else: CEL's ``has()`` takes one field selection and nothing else."""
+    while _is_tree(node):
+        if node.data == "member_dot":
+            return node
+        trees = [c for c in node.children if _is_tree(c)]
+        if len(node.children) != 1 or len(trees) != 1:
+            return None
+        node = trees[0]
+    return None
 
 
 def _bare_ident(node: Any) -> str | None:

@@ -7,28 +7,19 @@ single step cheap; together they bound evaluation.
 
 cel-python's own error texts can include the whole activation (evidence values). They are never
 shown: errors are reduced to a short, fixed vocabulary.
+
+The evaluator itself (evaluator.py) also closes the places where cel-python lets an error or
+a NaN become a boolean: comprehension elements, map literals, ``has()`` and NaN.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 from govgate.cel.expression import DEFAULT_LIMITS, CompiledExpression
 from govgate.errors import CelError
-
-
-class _BudgetExceededError(Exception):
-    pass
-
-
-class _Budget:
-    __slots__ = ("left",)
-
-    def __init__(self, steps: int) -> None:
-        self.left = steps
 
 
 def quiet_celpy() -> None:
@@ -37,36 +28,6 @@ def quiet_celpy() -> None:
     if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
         logger.addHandler(logging.NullHandler())
     logger.propagate = False
-
-
-@cache
-def _evaluator_class() -> type:
-    """Built on first use: importing celpy is not free."""
-    from celpy.evaluation import Evaluator
-
-    quiet_celpy()
-
-    class BudgetEvaluator(Evaluator):  # type: ignore[misc]
-        def __init__(self, ast: Any, activation: Any, budget: _Budget) -> None:
-            super().__init__(ast, activation)
-            self._budget = budget
-
-        def sub_evaluator(self, ast: Any) -> BudgetEvaluator:
-            return BudgetEvaluator(ast, self.activation, self._budget)
-
-        def build_ss_macro_eval(self, child: Any) -> Any:
-            # all/exists/exists_one would swallow an element's error when another element
-            # decides the result; govgate lets the error out (strict, like || and &&)
-            return self.build_macro_eval(child)
-
-        def visit(self, tree: Any) -> Any:
-            budget = self._budget
-            budget.left -= 1
-            if budget.left < 0:
-                raise _BudgetExceededError
-            return super().visit(tree)
-
-    return BudgetEvaluator
 
 
 def _sanitise(exc: BaseException) -> str:
@@ -82,6 +43,8 @@ def _sanitise(exc: BaseException) -> str:
         ("undeclared reference", "a name is not defined"),
         ("index out of range", "index out of range"),
         ("return error for overflow", "numeric overflow"),
+        ("not a number", "a value is not a number (NaN)"),
+        ("Duplicate key", "a map literal repeats a key"),
     ):
         if needle in text:
             return said
@@ -107,11 +70,14 @@ def evaluate(
     """
     from celpy.evaluation import CELEvalError
 
+    from govgate.cel.evaluator import Budget, BudgetEvaluator, BudgetExceededError
+
+    quiet_celpy()
     program = compiled.program
-    evaluator = _evaluator_class()(program.ast, program.new_activation(), _Budget(max_steps))
+    evaluator = BudgetEvaluator(program.ast, program.new_activation(), Budget(max_steps))
     try:
         return evaluator.evaluate(dict(activation))
-    except _BudgetExceededError:
+    except BudgetExceededError:
         raise CelError(
             "cel.budget",
             f"evaluation exceeded its budget of {max_steps} steps",

@@ -4,12 +4,23 @@ The pipeline, per file, is the shared one of ``document/load.py``: bytes (size-c
 YAML -> JSON Schema (every error with a pointer) -> duplicate checks -> pydantic (strict,
 frozen); then ``policy/build.py`` compiles and lints the CEL (each expression once per
 process). Then across files: duplicate policy and waiver names, waivers naming rules that do
-not exist. A stage that finds problems in a document stops later stages for
-that document only, so one run reports everything that can be known without guessing.
+not exist, waivers that stay in force longer than their policy allows. A stage that finds
+problems in a document stops later stages for that document only, so one run reports everything
+that can be known without guessing.
+
+**Waiver lifetime.** A waiver records no approval date, only when it ends, so its lifetime is
+measured from the day it is loaded (UTC): ``expires`` may be at most ``spec.waivers.max_days``
+(default 90) days after today, for the policy the waiver names. A waiver of a policy that is not
+loaded gets the strictest limit in sight (the default, or a lower one a loaded policy sets). The
+check is monotone: a waiver accepted today is accepted on every later day, so a repository's CI
+never starts failing on its own; it only refuses a waiver that would have been too long the day
+it was written or renewed. Bundles (:func:`load_policy_sources`) are records of past decisions
+and are not checked, unless a ``now`` is given.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 from collections.abc import Sequence
@@ -98,9 +109,14 @@ def load_policy_sources(
     *,
     compiler: CelCompiler | None = None,
     limits: YamlLimits = DEFAULT_LIMITS,
+    now: dt.datetime | None = None,
 ) -> tuple[PolicySet, list[Problem]]:
-    """Load policy and waiver files given as (name, bytes), e.g. from an audit bundle."""
-    loader = _Loader(compiler or default_compiler(), limits)
+    """Load policy and waiver files given as (name, bytes), e.g. from an audit bundle.
+
+    ``now``: measure waiver lifetimes from this instant; ``None`` (the default) does not check
+    them, because a bundle is verified as it was decided, on any later day.
+    """
+    loader = _Loader(compiler or default_compiler(), limits, now=now)
     for name, data in sources:
         loader.load_bytes(name, data)
     loader.cross_checks()
@@ -113,10 +129,15 @@ def load_policy_set(
     *,
     compiler: CelCompiler | None = None,
     limits: YamlLimits = DEFAULT_LIMITS,
+    now: dt.datetime | None = None,
 ) -> tuple[PolicySet, list[Problem]]:
-    """Load everything under ``paths``. The set is only safe to use when no problems came back."""
+    """Load everything under ``paths``. The set is only safe to use when no problems came back.
+
+    ``now``: the instant waiver lifetimes are measured from; default the current time.
+    """
     files = discover(paths)
-    loader = _Loader(compiler or default_compiler(), limits)
+    clock = now if now is not None else dt.datetime.now(dt.UTC)
+    loader = _Loader(compiler or default_compiler(), limits, now=clock)
     for path in files:
         loader.load_file(path)
     loader.cross_checks()
@@ -173,11 +194,16 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 
 class _Loader:
     def __init__(
-        self, compiler: CelCompiler, limits: YamlLimits, kinds: tuple[str, ...] = POLICY_KINDS
+        self,
+        compiler: CelCompiler,
+        limits: YamlLimits,
+        kinds: tuple[str, ...] = POLICY_KINDS,
+        now: dt.datetime | None = None,
     ) -> None:
         self.compiler = compiler
         self.limits = limits
         self.kinds = kinds
+        self.now = now  # waiver lifetimes are measured from it; None: not checked
         self.problems: list[Problem] = []
         self.policies: list[LoadedPolicy] = []
         self.waivers: list[LoadedWaiver] = []
@@ -186,6 +212,7 @@ class _Loader:
         self._policy_spans: dict[str, SourceSpan] = {}
         self._waiver_spans: dict[str, SourceSpan] = {}
         self._waiver_docs: list[tuple[model.Waiver, YamlDocument]] = []
+        self._waiver_days: dict[str, int] = {}  # policy name -> spec.waivers.max_days
 
     # -- files and documents ----------------------------------------------------------------
 
@@ -292,6 +319,7 @@ class _Loader:
             )
             return
         self._policy_spans[name] = span
+        self._waiver_days[name] = policy.spec.waivers.max_days  # known even if the CEL fails
         built = PolicyBuilder(self.compiler, self.problems).build(policy, doc, source)
         if built is not None:
             self.policies.append(built)
@@ -314,7 +342,12 @@ class _Loader:
         self._waiver_docs.append((waiver, doc))
 
     def cross_checks(self) -> None:
-        """Waivers must name a rule that exists, when the policy they name was loaded."""
+        """Waivers must name a rule that exists, when the policy they name was loaded, and end
+        within the lifetime their policy allows."""
+        self._waiver_rules()
+        self._waiver_lifetimes()
+
+    def _waiver_rules(self) -> None:
         rules = {p.name: {r.rule.id for r in p.rules} for p in self.policies}
         failed = set(self._policy_spans) - set(rules)  # policies with their own problems
         for waiver, doc in self._waiver_docs:
@@ -337,6 +370,35 @@ class _Loader:
                     "/spec/policy",
                     "validate waivers together with the policies they waive",
                 )
+
+    def _waiver_lifetimes(self) -> None:
+        """``expires`` at most ``spec.waivers.max_days`` days after today (see the module)."""
+        if self.now is None:
+            return
+        today = self.now.astimezone(dt.UTC).date()
+        strictest = min([model.DEFAULT_MAX_WAIVER_DAYS, *self._waiver_days.values()])
+        for waiver, doc in self._waiver_docs:
+            spec = waiver.spec
+            limit = self._waiver_days.get(spec.policy, strictest)
+            days = model.days_in_force(spec.expires, today)
+            if days <= limit:
+                continue
+            whose = (
+                f"of policy {spec.policy!r}"
+                if spec.policy in self._waiver_days
+                else f"(the strictest in sight: policy {spec.policy!r} is not loaded)"
+            )
+            self._add(
+                "waiver.lifetime",
+                f"the waiver stays in force {days} days from today ({today}), over the "
+                f"{limit}-day limit {whose}",
+                doc,
+                "/spec/expires",
+                f"set expires to {today + dt.timedelta(days=limit)} or earlier, and renew the "
+                "waiver, with a fresh approval, if it is still needed then (the limit is the "
+                "policy's spec.waivers.max_days: default "
+                f"{model.DEFAULT_MAX_WAIVER_DAYS}, at most {model.LONGEST_MAX_WAIVER_DAYS})",
+            )
 
 
 @cache

@@ -256,10 +256,28 @@ class Statistics(_Doc):
     )
 
 
+#: How many days a waiver may stay in force when its policy does not say (spec.waivers).
+DEFAULT_MAX_WAIVER_DAYS = 90
+#: The most a policy may allow: a longer exception is a standing change of the policy.
+LONGEST_MAX_WAIVER_DAYS = 365
+
+
+class WaiverLimits(_Doc):
+    """How long a waiver of this policy's rules may stay in force (checked on every load)."""
+
+    max_days: Annotated[int, Field(ge=1, le=LONGEST_MAX_WAIVER_DAYS)] = Field(
+        default=DEFAULT_MAX_WAIVER_DAYS,
+        description="A waiver of one of this policy's rules may expire at most this many days "
+        "after the day it is loaded (UTC): a later expiry is an error, never a long waiver. "
+        "Default 90, at most 365.",
+    )
+
+
 class PolicySpec(_Doc):
     stages: Annotated[list[Stage], *_NO_REPEATS, Field(min_length=1)]
     confidence: Confidence = 0.95
     statistics: Statistics = Statistics()
+    waivers: WaiverLimits = WaiverLimits()
     expects: Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], *_NO_REPEATS] = (
         Field(
             default=[],
@@ -346,6 +364,18 @@ def expiry_instant(text: str) -> dt.datetime:
     if value.tzinfo is None:
         raise ValueError("a waiver expiry date-time needs a time zone (Z or +hh:mm)")
     return value
+
+
+_DAY = dt.timedelta(days=1)
+
+
+def days_in_force(expires: str, today: dt.date) -> int:
+    """How many days after ``today`` a waiver expiring at ``expires`` is still in force at some
+    moment: a bare date D (valid through the end of D, UTC) gives D - today; a date-time counts
+    the day it falls on. 0 for a waiver that ends today, negative for one that has expired."""
+    start = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
+    remaining = expiry_instant(expires) - start
+    return -(-remaining // _DAY) - 1
 
 
 def _no_duplicates(values: list[str], what: str) -> None:

@@ -6,7 +6,8 @@ verdict and rule outcomes. Every case is decided by :func:`govgate.gate.engine.d
 policy set :func:`load_policy_set` loads: there is no second evaluator to drift from the first.
 
 Fail closed, as everywhere: no test files, a case that asserts nothing, a rule key that names
-no rule, a policy that does not load: each is a problem (exit 3), never a vacuous pass.
+no rule, a policy that does not load, a path that leads out of the test's root (``paths.py``):
+each is a problem (exit 3), never a vacuous pass.
 Coverage counts, per rule, which outcomes some case asserts; a rule is *covered* when cases
 assert both that it passes and that it fails. Rules in the tested folders that no test file
 loads count as uncovered.
@@ -33,6 +34,7 @@ from govgate.policy.loader import (
     load_policy_set,
     load_policy_tests,
 )
+from govgate.policytest.paths import OUTSIDE_HINT, Roots, confine, stray_file
 from govgate.terms import Outcome
 
 #: The instant a case decides at unless it says ``now``: fixed, so a test passes or fails
@@ -158,7 +160,8 @@ def _rule_ref(compiled: CompiledRule, file: str) -> RuleRef:
 
 
 class _Session:
-    def __init__(self) -> None:
+    def __init__(self, now: dt.datetime | None = None) -> None:
+        self.now = now  # waiver lifetimes are measured from it (None: the loader's clock)
         self.problems: list[Problem] = []
         self._sets: dict[tuple[str, ...], tuple[PolicySet, list[Problem]]] = {}
         self.coverage: dict[tuple[str, str, str], RuleCoverage] = {}
@@ -166,7 +169,7 @@ class _Session:
     def policy_set(self, paths: list[str]) -> tuple[PolicySet, list[Problem]]:
         key = tuple(sorted(str(Path(p).resolve()) for p in paths))
         if key not in self._sets:
-            self._sets[key] = load_policy_set(paths)
+            self._sets[key] = load_policy_set(paths, now=self.now)
         return self._sets[key]
 
     def count(self, policy_set: PolicySet) -> None:
@@ -186,25 +189,16 @@ class _Session:
                     return self.coverage[ident]
         raise KeyError(key)  # pragma: no cover - keys are resolved against the set first
 
-    def prepare(self, test: LoadedTest) -> _Prepared | None:
+    def outside(self, test: LoadedTest, pointer: str, why: str) -> None:
+        """A path of ``test`` that leads out of its root: refused, never read."""
+        self.problems.append(Problem("test.outside-root", why, test.span(pointer), OUTSIDE_HINT))
+
+    def prepare(self, test: LoadedTest, root: Path) -> _Prepared | None:
+        """Check ``test`` against the policies it names (inside ``root``), ready to run."""
         spec = test.document.spec
-        base = Path(test.source.path).parent
-        paths: list[str] = []
-        ok = True
-        for i, relative in enumerate(spec.policies):
-            target = base / relative
-            if not target.exists():
-                self.problems.append(
-                    Problem(
-                        "test.policy-missing",
-                        f"{relative!r}: no such file or folder (looked for {_display(target)})",
-                        test.span(f"/spec/policies/{i}"),
-                        "policy paths are relative to the test file",
-                    )
-                )
-                ok = False
-            paths.append(_display(target))
-        if not ok:
+        paths = self._policy_paths(test, root)
+        snapshots = self._snapshot_paths(test, root)
+        if paths is None or snapshots is None:
             return None
         policy_set, problems = self.policy_set(paths)
         if problems:
@@ -221,13 +215,63 @@ class _Session:
             )
             return None
         self.count(policy_set)
-        cases = [self._case(test, policy_set, i, c) for i, c in enumerate(spec.cases)]
+        cases = [
+            self._case(test, policy_set, i, c, snapshots.get(i)) for i, c in enumerate(spec.cases)
+        ]
         if any(c is None for c in cases):
             return None
         return _Prepared(test, policy_set, tuple(c for c in cases if c is not None))
 
+    def _policy_paths(self, test: LoadedTest, root: Path) -> list[str] | None:
+        """The policy files and folders ``test`` names, each inside ``root`` and there."""
+        base = Path(test.source.path).parent
+        paths: list[str] = []
+        ok = True
+        for i, relative in enumerate(test.document.spec.policies):
+            target, why = confine(relative, base, root)
+            if target is not None and target.is_dir():
+                why = stray_file(relative, target, root)
+            if target is None or why:
+                self.outside(test, f"/spec/policies/{i}", why)
+                ok = False
+                continue
+            if not target.exists():
+                self.problems.append(
+                    Problem(
+                        "test.policy-missing",
+                        f"{relative!r}: no such file or folder (looked for {_display(target)})",
+                        test.span(f"/spec/policies/{i}"),
+                        "policy paths are relative to the test file",
+                    )
+                )
+                ok = False
+            paths.append(_display(target))
+        return paths if ok else None
+
+    def _snapshot_paths(self, test: LoadedTest, root: Path) -> dict[int, Path] | None:
+        """The snapshot file of each case that names one (by case index), all inside ``root``;
+        checked whether or not the policies load, so that every such problem is reported."""
+        base = Path(test.source.path).parent
+        found: dict[int, Path] = {}
+        ok = True
+        for i, case in enumerate(test.document.spec.cases):
+            if case.snapshot is None:
+                continue
+            path, why = confine(case.snapshot, base, root)
+            if path is None:
+                self.outside(test, f"/spec/cases/{i}/snapshot", why)
+                ok = False
+            else:
+                found[i] = path
+        return found if ok else None
+
     def _case(
-        self, test: LoadedTest, policy_set: PolicySet, index: int, case: cases.PolicyTestCase
+        self,
+        test: LoadedTest,
+        policy_set: PolicySet,
+        index: int,
+        case: cases.PolicyTestCase,
+        snapshot_path: Path | None,
     ) -> _Case | None:
         keys = {r.key: r for p in policy_set.policies for r in p.rules}
         by_id: dict[str, list[str]] = {}
@@ -268,11 +312,10 @@ class _Session:
                 ok = False
             asserted[resolved] = outcome
         snapshot = None
-        if case.snapshot is not None:
+        if snapshot_path is not None:  # the case names a snapshot, inside the test's root
             pointer = f"/spec/cases/{index}/snapshot"
-            path = Path(test.source.path).parent / case.snapshot
             try:
-                snapshot = read_snapshot(Path(_display(path)))
+                snapshot = read_snapshot(Path(_display(snapshot_path)))
             except EvidenceError as exc:
                 self.problems.append(
                     Problem(
@@ -359,12 +402,16 @@ class PreparedTests:
         return TestRun(tuple(t.source.path for t in self.tests), tuple(cases), tuple(coverage))
 
 
-def prepare_policy_tests(paths: Sequence[str], *, require_tests: bool = True) -> PreparedTests:
+def prepare_policy_tests(
+    paths: Sequence[str], *, require_tests: bool = True, now: dt.datetime | None = None
+) -> PreparedTests:
     """Load every test under ``paths`` and check it against its policies, without running it:
-    test documents, the policies they name, rule keys, snapshot files. ``govgate validate``
-    stops here; ``govgate test`` goes on to :meth:`PreparedTests.run`.
+    test documents, the policies they name (inside each test's root), rule keys, snapshot
+    files. ``govgate validate`` stops here; ``govgate test`` goes on to
+    :meth:`PreparedTests.run`. ``now``: what waiver lifetimes are measured from (default the
+    current time; the cases themselves decide at their own ``now``).
     """
-    session = _Session()
+    session = _Session(now)
     tests, problems = load_policy_tests(paths, required=require_tests)
     session.problems.extend(problems)
     folders = [p for p in paths if Path(p).is_dir()]
@@ -373,13 +420,16 @@ def prepare_policy_tests(paths: Sequence[str], *, require_tests: bool = True) ->
         universe, universe_problems = session.policy_set(folders)
         session.problems.extend(universe_problems)
         session.count(universe)
-    prepared = tuple(session.prepare(t) for t in tests)
+    roots = Roots.of(paths)
+    prepared = tuple(session.prepare(t, roots.root_of(t.source.path)) for t in tests)
     return PreparedTests(tuple(tests), tuple(unique_problems(session.problems)), session, prepared)
 
 
-def run_policy_tests(paths: Sequence[str]) -> tuple[TestRun | None, list[Problem]]:
+def run_policy_tests(
+    paths: Sequence[str], *, now: dt.datetime | None = None
+) -> tuple[TestRun | None, list[Problem]]:
     """Load and run every policy test under ``paths``; problems mean nothing ran."""
-    prepared = prepare_policy_tests(paths)
+    prepared = prepare_policy_tests(paths, now=now)
     if prepared.problems:
         return None, list(prepared.problems)
     return prepared.run(), []

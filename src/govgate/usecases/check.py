@@ -113,11 +113,12 @@ class CheckOutcome:
         return for_verdict(self.decision.verdict, fail_on_warn=self.fail_on_warn)
 
 
-def load_valid(paths: Sequence[str]) -> PolicySet:
-    """Load a policy set for a command that needs a valid one; every problem is reported."""
+def load_valid(paths: Sequence[str], now: dt.datetime | None = None) -> PolicySet:
+    """Load a policy set for a command that needs a valid one; every problem is reported.
+    ``now``: the instant waiver lifetimes are measured from (default: the current time)."""
     from govgate.policy.loader import load_policy_set
 
-    policy_set, problems = load_policy_set(list(paths))
+    policy_set, problems = load_policy_set(list(paths), now=now)
     if problems:
         raise PolicyInvalidError(problems)
     return policy_set
@@ -290,7 +291,7 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
     from govgate.risk.assess import assess
 
     key = _preflight(settings)
-    policy_set = load_valid(settings.policies)
+    policy_set = load_valid(settings.policies, now=settings.clock)
     candidate = parse_ref(settings.candidate)
     baseline = parse_ref(settings.baseline) if settings.baseline else None
     live = _live(settings, candidate, baseline)

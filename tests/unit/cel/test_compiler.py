@@ -123,3 +123,15 @@ def test_limits_are_configurable() -> None:
     strict = CelCompiler(CelLimits(max_depth=3, max_comprehension_nesting=1))
     assert "cel.too-deep" in issue_codes(strict, "candidate.stats.a.upper < 1 + 2 + 3", set())
     assert "cel.too-complex" in issue_codes(strict, "[1].all(a, [1].all(b, a < b))", set())
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["has(1)", "has()", 'has(candidate.metrics["x"])', "has(candidate.metrics.x, 1)", "has([1/0])"],
+)
+def test_has_takes_one_field_selection(compiler: CelCompiler, source: str) -> None:
+    _, issues = compiler.check(source)
+    assert [(i.code, i.message, i.column) for i in issues] == [
+        ("cel.syntax", "has() takes one field selection", 1)
+    ]
+    assert '"key" in e' in issues[0].hint

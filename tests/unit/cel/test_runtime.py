@@ -101,3 +101,95 @@ def test_an_error_inside_or_is_not_swallowed_into_a_pass() -> None:
     # the missing reference is a GAP before evaluation (see the compiler's references).
     compiled = COMPILER.compile("candidate.metrics.missing <= 0.01 || true")
     assert [r.dotted() for r in compiled.evidence] == ["candidate.metrics.missing"]
+
+
+NAN = float("nan")
+EVIDENCE = {"metrics": {"x": 1.0, "zero": 0.0, "nan": NAN}, "params": {"xs": [1.0, NAN]}}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "candidate.metrics.nan > 0.5",
+        "!(candidate.metrics.nan > 0.5)",
+        "!(candidate.metrics.nan < 0.5)",
+        "!(candidate.metrics.nan >= 0.5)",
+        "!(candidate.metrics.nan <= 0.5)",
+        "!(candidate.metrics.nan == 0.5)",
+        "candidate.metrics.nan != 0.5",
+        "candidate.metrics.nan + 1.0 > 0.0 || true",
+        "-candidate.metrics.nan < 0.0",
+        "abs(candidate.metrics.nan) >= 0.0",
+        "max(candidate.metrics.nan, 1) == 1",
+        "min(1.0, candidate.metrics.nan) == 1.0",
+        "max(candidate.params.xs) == 1.0",  # a NaN inside an evidence list
+        "!(0.5 in candidate.params.xs)",
+        "candidate.params.xs != [1.0]",
+        'double("NaN") != 0.0',
+        "candidate.metrics.zero / candidate.metrics.zero > 0.0",
+        "candidate.metrics.x / 0.0 - candidate.metrics.x / 0.0 != 0.0",
+        "(candidate.metrics.x / 0.0) * 0.0 != 0.0",
+        '{"a": candidate.metrics.nan}.size() == 1',
+        "[candidate.metrics.nan].size() == 1",
+        "candidate.params.xs.exists(v, !(v < 0.0))",
+        "true ? !(candidate.metrics.nan > 0.5) : false",
+    ],
+)
+def test_any_nan_in_an_expression_is_an_error_never_a_boolean(source: str) -> None:
+    with pytest.raises(CelError) as info:
+        run(source, candidate=EVIDENCE)
+    assert (info.value.code, str(info.value)) == (
+        "cel.eval",
+        "evaluation error: a value is not a number (NaN)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("1.0 / 0.0 > 1e308", True),
+        ("-1.0 / 0.0 < -1e308", True),  # cel-python said +inf
+        ("1.0 / -0.0 < -1e308", True),
+        ("candidate.metrics.x / 0 > 1e308", True),  # double / int zero: promoted, infinite
+        ("candidate.params.xs.size() == 2", True),  # passing a list along never compares it
+        ("candidate.params.xs[0] == 1.0", True),
+        ("candidate.metrics.x == 1 && 1 == candidate.metrics.x && 2 > candidate.metrics.x", True),
+        ("candidate.metrics.x != 1.5 && !(candidate.metrics.x > 1)", True),
+    ],
+)
+def test_finite_and_infinite_doubles_still_compare(source: str, expected: bool) -> None:
+    assert bool(run(source, candidate=EVIDENCE)) is expected
+
+
+def test_integer_division_by_zero_stays_an_error() -> None:
+    with pytest.raises(CelError, match="division by zero"):
+        run("candidate.metrics.n / 0 > 1", candidate={"metrics": {"n": 1}})
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{"a": 1, "b": 1 / 0}.a == 1',
+        '{"a": 1, 1 / 0: 2}.a == 1',
+        '{"a": {"b": 1 / 0}}.size() == 1',
+        '"a" in {"a": 1, "b": 1 / 0}',
+        '[{"b": 1 / 0}].size() == 1',
+        "[1, 1 / 0][0] == 1",
+        "[1, 1 / 0].size() == 2",
+        "1 in [1, 1 / 0]",
+        '{"a": [1, 1 / 0]}.a[0] == 1',
+        '!has({"a": 1, "b": 1 / 0}.a) || true',
+        "[1].map(v, {v: v / 0}).size() == 1",
+    ],
+)
+def test_an_error_anywhere_in_a_map_or_list_literal_is_the_result(source: str) -> None:
+    with pytest.raises(CelError) as info:
+        run(source)
+    assert (info.value.code, str(info.value)) == ("cel.eval", "evaluation error: division by zero")
+
+
+def test_map_literals_still_work_and_a_repeated_key_is_an_error() -> None:
+    assert run('{"a": 1, "b": 2}.b == 2 && {"a": 1}["a"] == 1 && has({"a": 1}.a)')
+    assert run('!has({"a": 1}.b) && size({}) == 0 && "a" in {"a": 1}')
+    with pytest.raises(CelError, match="a map literal repeats a key"):
+        run('{"a": 1, "a": 2}.a == 1')
