@@ -21,7 +21,7 @@ from govgate.evidence.refs import parse_ref
 from govgate.evidence.snapshot import take_snapshot
 from govgate.exitcodes import ExitCode
 from tests.support.mlflow_store import SECRET, StoreBuilder, items_frame
-from tests.support.servers import MlflowServer, free_port
+from tests.support.servers import DripProxy, MlflowServer, free_port
 
 pytestmark = pytest.mark.integration
 CHALLENGER = "models:/rag-assistant@challenger"
@@ -205,3 +205,37 @@ def test_bundle_is_logged_to_the_candidate_run_over_http(
     # what the UI serves is the bundle that verifies
     downloaded = Path(client.download_artifacts(ids["candidate"], path, str(tmp_path / "dl")))
     assert cli("verify", str(downloaded))[0] == 0
+
+
+def test_a_server_that_sends_an_artifact_slowly_is_bounded_by_the_whole_call(
+    mlflow_server: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """Each socket read gets a byte within the 2 s timeout, so MLflow's own timeout never
+    fires; the per-item table would take hours. The whole call is bounded: evidence.timeout."""
+    from mlflow.tracking import MlflowClient
+
+    uri, _ = mlflow_server
+    client = MlflowClient(tracking_uri=uri)
+    # the server's own artifact store (mlflow-artifacts:/), so the table comes through HTTP
+    experiment = client.create_experiment("served-artifacts")
+    run_id = client.create_run(experiment, tags={"govgate.stage": "canary"}).info.run_id
+    items_frame(2000, 0).to_parquet(tmp_path / "items.parquet")
+    client.log_artifact(run_id, str(tmp_path / "items.parquet"), "govgate")
+    client.set_terminated(run_id)
+    proxy = DripProxy(uri, slow="/mlflow-artifacts/artifacts/", every_s=0.5, limit_s=90)
+    try:
+        start = time.monotonic()
+        code, _, err = cli(
+            "evidence", "snapshot", "--tracking-uri", proxy.uri, "--mlflow-retries", "0",
+            "--mlflow-timeout", "2", "--candidate", f"runs:/{run_id}",
+            "-o", str(tmp_path / "e.json"),
+        )  # fmt: skip
+        elapsed = time.monotonic() - start
+    finally:
+        proxy.stop()
+    assert code == ExitCode.EVIDENCE_UNAVAILABLE, err
+    assert "MLflow did not finish in 3 s (the whole call, retries included)" in err
+    assert "[evidence.timeout]" in err
+    assert "govgate/items.parquet" in err  # names the call that overran
+    assert elapsed < 45  # the drip alone would last 90 s (and the table hours)
+    assert not (tmp_path / "e.json").exists()

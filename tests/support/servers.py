@@ -188,3 +188,67 @@ def start_postgres(database: str = "mlflow") -> Postgres:
         run_as,
         str(bindir / "pg_ctl"),
     )
+
+
+class DripProxy:
+    """An HTTP proxy on 127.0.0.1 in front of a real server that sends the bodies of chosen
+    responses a byte at a time: every socket read succeeds within any timeout, the whole
+    response takes hours. Bounded: it drips for at most ``limit_s`` and stops with the test."""
+
+    def __init__(self, upstream: str, slow: str, *, every_s: float = 0.5, limit_s: float = 120):
+        import http.client
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import urlparse
+
+        target = urlparse(upstream)
+        stop = threading.Event()
+        self._stop = stop
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # quiet
+                return
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                conn = http.client.HTTPConnection(
+                    target.hostname or "127.0.0.1", target.port, timeout=30
+                )
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                conn.close()
+                self.send_response(response.status)
+                for key, value in response.getheaders():
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if slow not in self.path:
+                    self.wfile.write(data)
+                    return
+                deadline = time.monotonic() + limit_s
+                for i in range(len(data)):
+                    if stop.is_set() or time.monotonic() > deadline:
+                        return
+                    try:
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
+                    except OSError:  # the client gave up
+                        return
+                    stop.wait(every_s)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward  # noqa: N815
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.uri = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()

@@ -26,7 +26,9 @@ class MlflowSettings:
     """How to reach the tracking store, with a bounded retry budget.
 
     MLflow's HTTP client retries a dead server 7 times with backoff (minutes) by default;
-    govgate fails within about ``timeout_s * (max_retries + 1)`` plus small backoffs.
+    govgate fails within about ``timeout_s * (max_retries + 1)`` plus small backoffs. MLflow's
+    timeout bounds one socket read, so a server that sends a body slowly would never trip it:
+    :meth:`deadline_s` bounds each whole call (``MlflowSource.call``).
     """
 
     tracking_uri: str = DEFAULT_TRACKING_URI
@@ -46,14 +48,23 @@ class MlflowSettings:
             "MLFLOW_DISABLE_TELEMETRY": "true",
         }
 
+    @property
+    def remote(self) -> bool:
+        return urlparse(self.tracking_uri).scheme in ("http", "https")
+
+    def deadline_s(self) -> float:
+        """The most one call may take in all, retries and their backoff included."""
+        backoff = sum(self.backoff_factor * 2**attempt for attempt in range(self.max_retries))
+        return float(self.timeout_s * (self.max_retries + 1) + backoff + 1)
+
     def public_uri(self) -> str:
         return scrub(self.tracking_uri)[0]
 
     def describe(self) -> str:
-        if urlparse(self.tracking_uri).scheme in ("http", "https"):
+        if self.remote:
             return (
                 f"MLflow at {self.public_uri()}, {self.max_retries} retries, "
-                f"{self.timeout_s} s timeout per request"
+                f"{self.timeout_s} s timeout per request, {self.deadline_s():g} s per call"
             )
         return f"MLflow store {self.public_uri()}"
 

@@ -7,6 +7,7 @@ call runs with the settings' HTTP retry and timeout budget in the environment, a
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,38 @@ def _quiet_mlflow() -> None:
 
     for name in ("mlflow", "alembic", "urllib3.connectionpool"):
         logging.getLogger(name).setLevel(logging.ERROR)
+
+
+class _OverrunError(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+def _within(seconds: float, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, or ``evidence.timeout`` once ``seconds`` have passed.
+
+    The call runs in a daemon thread, since a blocking read cannot be interrupted from outside;
+    a call that overruns is abandoned (its socket closes when the process ends, and nothing it
+    returns late is used). MLflow's client is not made for cancellation, so this is the one
+    bound that holds whatever the server does.
+    """
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = fn(*args, **kwargs)
+        except BaseException as exc:  # handed to the caller as is
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="govgate-mlflow-call", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise _OverrunError(seconds)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 class MlflowSource:
@@ -68,10 +101,24 @@ class MlflowSource:
                 )
 
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Call the MLflow client, turning every failure into a documented EvidenceError."""
+        """Call the MLflow client, turning every failure into a documented EvidenceError.
+
+        Over HTTP the whole call is bounded by the settings' deadline, not only each socket
+        read: a server that sends an artifact a byte at a time ends in ``evidence.timeout``.
+        """
         try:
             with scoped_environ(self.settings.environment()):
+                if self.settings.remote:
+                    return _within(self.settings.deadline_s(), fn, *args, **kwargs)
                 return fn(*args, **kwargs)
+        except _OverrunError as overrun:
+            raise EvidenceError(
+                "evidence.timeout",
+                f"{what}: MLflow did not finish in {overrun.seconds:g} s (the whole call, "
+                "retries included)",
+                hint="check the server, or raise --mlflow-timeout",
+                tried=self.settings.describe(),
+            ) from None
         except EvidenceError:
             raise
         except Exception as exc:  # MLflow, requests and SQLAlchemy raise many types
