@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govgate import jsonsafe
 from govgate.errors import EvidenceError
 from govgate.evidence.mlflow.history import PastRun, history
 from govgate.evidence.mlflow.settings import MlflowSettings
@@ -110,7 +111,7 @@ def _bundle(
 ) -> tuple[dict[str, Any] | None, Snapshot | None, str | None]:
     """The logged decision and the snapshot it was made from, if the logged bundle verifies
     (every digest, and a byte-for-byte re-evaluation) and matches the run's digest tag."""
-    from govgate.bundle import store
+    from govgate.bundle import reader
     from govgate.bundle.verify import verify
     from govgate.errors import GovgateError
     from govgate.evidence.model import snapshot_from_bytes
@@ -119,7 +120,7 @@ def _bundle(
         return None, None, None
     with tempfile.TemporaryDirectory(prefix="govgate-history-") as tmp:
         try:
-            files = store.read(source.download(run.run_id, run.bundle, Path(tmp)))
+            files = reader.read(source.download(run.run_id, run.bundle, Path(tmp)))
         except EvidenceError as exc:
             if exc.code != "evidence.not-found":
                 raise  # the store is unwell: stop rather than report a partial history
@@ -131,7 +132,7 @@ def _bundle(
         return None, None, f"the logged bundle does not verify: {result.problems[0]}"
     if result.decision_sha256 != run.decision_digest:
         return None, None, "the logged bundle is not the decision the run's tag names"
-    decision = json.loads(files["decision.json"])
+    decision = jsonsafe.loads(files["decision.json"])  # verified above: it parses, and is an object
     snapshot = snapshot_from_bytes(
         f"{run.bundle}/evidence/evidence.json",
         files["evidence/evidence.json"],

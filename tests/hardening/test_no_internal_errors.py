@@ -12,7 +12,11 @@ from govgate.cli import main
 from govgate.exitcodes import ExitCode
 from govgate.policy.loader import load_policy_sources
 from govgate.policy.model import expiry_instant
+from tests.support.snapshots import policy
 
+POLICY = policy(
+    "    - id: tox\n      category: safety\n      threshold: {metric: toxicity_rate, max: 0.05}\n"
+)
 WAIVER = """apiVersion: govgate/v1
 kind: Waiver
 metadata: {name: far}
@@ -62,4 +66,27 @@ def test_a_tracking_uri_mlflow_cannot_open_is_named(
             "--mlflow-retries", "0", "--output", str(tmp_path / "e.json")]  # fmt: skip
     assert main(argv, io.StringIO(), err) == code, err.getvalue()
     assert said in err.getvalue()
+    assert "internal error" not in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[" * 100_000, "nested deeper than"),
+        ('{"format": "govgate.evidence/v1", "tracking_uri": "\\ud800"}', "surrogate"),
+        ('{"format": "govgate.evidence/v1", "format": "x"}', "duplicate key"),
+    ],
+)
+def test_a_hostile_snapshot_file_is_evidence_invalid(tmp_path: Path, text: str, words: str) -> None:
+    """Deep nesting (a RecursionError) and a lone surrogate (canonical JSON cannot encode it)
+    were internal errors; a duplicate key silently kept the last value."""
+    (tmp_path / "p.yaml").write_text(POLICY)
+    (tmp_path / "e.json").write_text(text)
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["check", "--policies", str(tmp_path / "p.yaml"), "--candidate",
+            str(tmp_path / "e.json"), "--stage", "canary"]  # fmt: skip
+    assert main(argv, out, err) == ExitCode.EVIDENCE_UNAVAILABLE, err.getvalue()
+    assert "is not a govgate evidence snapshot" in err.getvalue()
+    assert words in err.getvalue()
+    assert "[evidence.invalid]" in err.getvalue()
     assert "internal error" not in err.getvalue()

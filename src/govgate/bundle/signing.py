@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from govgate import canonical
+from govgate import canonical, jsonsafe
 from govgate.errors import GovgateError, UsageError
 from govgate.exitcodes import ExitCode
 
@@ -97,7 +96,7 @@ def sign(payload: bytes, key: Ed25519PrivateKey) -> bytes:
 def open_envelope(data: bytes, key: Ed25519PublicKey) -> bytes:
     """The payload of a DSSE envelope whose signature by ``key`` verifies; else raise."""
     try:
-        envelope: dict[str, Any] = json.loads(data)
+        envelope: dict[str, Any] = jsonsafe.loads(data)
         payload = base64.b64decode(envelope["payload"], validate=True)
         payload_type = envelope["payloadType"]
         signatures = envelope["signatures"]

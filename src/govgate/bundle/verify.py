@@ -10,7 +10,6 @@ recorded instant reproduces the decision, risk, reports and statement byte for b
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from govgate import jsonsafe
 from govgate.bundle.build import ENVELOPE, MANIFEST, STATEMENT, UNLISTED, derived_files, sha256
 from govgate.bundle.build import statement as build_statement
 from govgate.bundle.signing import SignatureError, open_envelope
@@ -43,23 +43,75 @@ class Verification:
         return ExitCode.OK if self.ok else ExitCode.VERIFY_FAILED
 
 
+def _json(files: Mapping[str, bytes], name: str) -> Any:
+    """The JSON value of a bundle file, read by :func:`govgate.jsonsafe.loads` (no depth, size,
+    duplicate key or number can crash the verification); ValueError names the file and why."""
+    try:
+        return jsonsafe.loads(files[name])
+    except jsonsafe.JSONInputError as exc:
+        raise ValueError(f"{name} is not valid JSON ({exc})") from None
+
+
+def _shape(value: Any) -> str:
+    """What a JSON value is, in words, for a problem that says what was found instead."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    kinds = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _manifest_entries(manifest: Any) -> dict[str, dict[str, Any]]:
+    """The manifest's ``files``, each name mapped to ``{"sha256": hex, ...}``; else ValueError
+    saying what is there instead."""
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict):
+        raise ValueError(
+            f"{MANIFEST} is not a govgate manifest (its 'files' must map file names to digests, "
+            f"and {'it holds' if isinstance(manifest, dict) else 'the file is'} "
+            f"{_shape(files if isinstance(manifest, dict) else manifest)})"
+        )
+    for name, entry in files.items():
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(digest, str):
+            raise ValueError(
+                f"{MANIFEST} is not a govgate manifest (the entry of {name!r} has no sha256 "
+                f"string: {_shape(digest if isinstance(entry, dict) else entry)})"
+            )
+    return files
+
+
 def _manifest(files: Mapping[str, bytes], result: Verification) -> dict[str, Any] | None:
     if MANIFEST not in files:
         result.problems.append(f"missing: {MANIFEST}")
         return None
     try:
-        entries: dict[str, Any] = json.loads(files[MANIFEST])["files"]
-    except (ValueError, KeyError, TypeError):
-        result.problems.append(f"modified: {MANIFEST} is not a govgate manifest")
+        entries = _manifest_entries(_json(files, MANIFEST))
+    except ValueError as exc:
+        result.problems.append(f"modified: {exc}")
         return None
     for name in sorted(entries):
         if name not in files:
             result.problems.append(f"missing: {name}")
-        elif sha256(files[name]) != entries[name].get("sha256"):
+        elif sha256(files[name]) != entries[name]["sha256"]:
             result.problems.append(f"modified: {name} (its sha256 differs from the manifest)")
     for name in sorted(set(files) - set(entries) - UNLISTED):
         result.problems.append(f"unexpected: {name} (not in the manifest)")
     return entries
+
+
+def _statement_fields(statement: Any) -> tuple[str, str | None]:
+    """The manifest digest and the verdict a statement names; else ValueError."""
+    predicate = statement.get("predicate") if isinstance(statement, dict) else None
+    fields = predicate if isinstance(predicate, dict) else {}
+    named, verdict = fields.get("manifest_sha256"), fields.get("verdict")
+    if not isinstance(named, str) or not isinstance(verdict, str | None):
+        raise ValueError(
+            f"{STATEMENT} is not a govgate statement (its predicate must name the "
+            "manifest_sha256 and the verdict as strings)"
+        )
+    return named, verdict
 
 
 def _statement(files: Mapping[str, bytes], result: Verification) -> dict[str, Any] | None:
@@ -67,15 +119,15 @@ def _statement(files: Mapping[str, bytes], result: Verification) -> dict[str, An
         result.problems.append(f"missing: {STATEMENT}")
         return None
     try:
-        statement: dict[str, Any] = json.loads(files[STATEMENT])
-        named = statement["predicate"]["manifest_sha256"]
-    except (ValueError, KeyError, TypeError):
-        result.problems.append(f"modified: {STATEMENT} is not a govgate statement")
+        statement = _json(files, STATEMENT)
+        named, verdict = _statement_fields(statement)
+    except ValueError as exc:
+        result.problems.append(f"modified: {exc}")
         return None
     if MANIFEST in files and named != sha256(files[MANIFEST]):
         result.problems.append(f"modified: {MANIFEST} (the statement names another manifest)")
-    result.verdict = statement["predicate"].get("verdict")
-    return statement
+    result.verdict = verdict
+    return dict(statement)
 
 
 def _signature(
@@ -108,7 +160,7 @@ def _replay(files: Mapping[str, bytes], result: Verification) -> None:
     from govgate.risk.assess import assess
 
     try:
-        recorded = json.loads(files["decision.json"])
+        recorded = _json(files, "decision.json")
         written = recorded.get("format") if isinstance(recorded, dict) else None
         if written != DECISION_FORMAT:
             result.problems.append(
@@ -117,19 +169,18 @@ def _replay(files: Mapping[str, bytes], result: Verification) -> None:
                 f"({recorded.get('govgate_version', '?') if isinstance(recorded, dict) else '?'})"
             )
             return
-        index = json.loads(files["policies/index.json"])
-        sources = [(entry["path"], files[entry["file"]]) for entry in index]
-        policy_set, problems = load_policy_sources(sources)
+        stage, now = _recorded(recorded)
+        policy_set, problems = load_policy_sources(_policy_sources(files))
         if problems:
             result.problems.append(f"replay: the bundled policies do not load ({problems[0]})")
             return
+        _json(files, "evidence/evidence.json")  # refused here, by name, before the loader reads it
         snapshot = snapshot_from_bytes(
             "evidence/evidence.json",
             files["evidence/evidence.json"],
             lambda relative: files[f"evidence/{relative}"],
         )
-        now = dt.datetime.fromisoformat(recorded["decided_at"].replace("Z", "+00:00"))
-        decision = decide(policy_set, snapshot, stage=recorded["stage"], now=now)
+        decision = decide(policy_set, snapshot, stage=stage, now=now)
     except (KeyError, ValueError, TypeError, GovgateError) as exc:
         result.problems.append(f"replay: cannot re-evaluate the bundle ({exc})")
         return
@@ -145,8 +196,27 @@ def _replay(files: Mapping[str, bytes], result: Verification) -> None:
     result.decision_sha256 = decision.digest()
 
 
+def _recorded(decision: dict[str, Any]) -> tuple[str, dt.datetime]:
+    """The stage and the instant a decision was made, from its JSON; else TypeError/ValueError."""
+    stage, decided_at = decision.get("stage"), decision.get("decided_at")
+    if not isinstance(stage, str) or not isinstance(decided_at, str):
+        raise TypeError("decision.json: stage and decided_at must be strings")
+    return stage, dt.datetime.fromisoformat(decided_at.replace("Z", "+00:00"))
+
+
+def _policy_sources(files: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
+    """(path as given, bytes) of every bundled policy, as policies/index.json lists them."""
+    index = _json(files, "policies/index.json")
+    if not isinstance(index, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("path"), str) and isinstance(e.get("file"), str)
+        for e in index
+    ):
+        raise TypeError("policies/index.json: must list objects with a path and a file string")
+    return [(entry["path"], files[entry["file"]]) for entry in index]
+
+
 def verify(files: Mapping[str, bytes], key: Ed25519PublicKey | None = None) -> Verification:
-    """Check a bundle's files (as read by ``store.read``); every problem is collected."""
+    """Check a bundle's files (as read by ``reader.read``); every problem is collected."""
     result = Verification()
     _manifest(files, result)
     _statement(files, result)
@@ -158,12 +228,14 @@ def verify(files: Mapping[str, bytes], key: Ed25519PublicKey | None = None) -> V
 def verify_path(path: Path, key_path: Path | None) -> Verification:
     """Read the bundle at ``path`` (directory or archive) and verify it; a bundle that cannot
     be read is a failed verification, with what made it unreadable as the problem."""
-    from govgate.bundle import store
+    from govgate.bundle import reader
+    from govgate.bundle.limits import BundleError
     from govgate.bundle.signing import load_public
 
     key = load_public(key_path) if key_path is not None else None
     try:
-        files = store.read(path)
-    except store.BundleError as exc:
-        return Verification(problems=[f"unreadable: {exc.message}"])
+        files = reader.read(path)
+    except BundleError as exc:
+        hint = f"; {exc.hint}" if exc.hint else ""
+        return Verification(problems=[f"unreadable: {exc.message}{hint}"])
     return verify(files, key)

@@ -21,7 +21,6 @@ for small tables).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -213,7 +212,9 @@ def _arrow_table(data: bytes, fmt: TableFormat) -> Any:
 
     if fmt == "parquet":
         return pq.read_table(pa.BufferReader(data))
-    doc = json.loads(data)
+    from govgate import jsonsafe
+
+    doc = jsonsafe.loads(data, max_bytes=len(data))  # a table's size is bounded where it is read
     if not isinstance(doc, dict) or not isinstance(doc.get("columns"), list):
         raise ValueError('expected {"columns": [...], "data": [[...]]}')
     names = [str(c) for c in doc["columns"]]

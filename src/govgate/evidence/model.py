@@ -12,7 +12,6 @@ to it, byte for byte as the run logged it.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from govgate import canonical
+from govgate import canonical, jsonsafe
 from govgate.errors import EvidenceError
 from govgate.evidence.items import ItemTable, parse_items
 from govgate.files import atomic_write
@@ -235,7 +234,13 @@ def _refuse_secrets(where: str, evidence: Evidence) -> None:
 def snapshot_from_bytes(where: str, data: bytes, read_table: Callable[[str], bytes]) -> Snapshot:
     """A snapshot from its evidence.json bytes and a reader of its tables by relative path."""
     try:
-        evidence = Evidence.model_validate(json.loads(data))
+        evidence = Evidence.model_validate(jsonsafe.loads(data))
+    except jsonsafe.JSONInputError as exc:
+        raise EvidenceError(
+            "evidence.invalid",
+            f"{where} is not a govgate evidence snapshot ({exc})",
+            hint="snapshots are written by `govgate evidence snapshot`",
+        ) from None
     except (ValueError, ValidationError) as exc:
         first = exc.errors()[0] if isinstance(exc, ValidationError) else None
         detail = (

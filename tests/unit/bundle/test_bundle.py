@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govgate.bundle import build, store
+from govgate.bundle import build, reader, store
+from govgate.bundle.limits import BundleError
 from govgate.bundle.signing import generate, load_private, load_public, sign
 from govgate.bundle.verify import verify
 from govgate.errors import OutputError, UsageError
@@ -196,8 +197,8 @@ def test_archives_round_trip_and_verify(
     first = target.read_bytes()
     store.write_archive(target, bundle)
     assert target.read_bytes() == first  # deterministic
-    assert store.read(target) == bundle
-    assert verify(store.read(target), load_public(keys[1])).ok
+    assert reader.read(target) == bundle
+    assert verify(reader.read(target), load_public(keys[1])).ok
 
 
 def _tar(members: list[tarfile.TarInfo], tmp_path: Path) -> Path:
@@ -219,8 +220,8 @@ def test_archives_never_escape(tmp_path: Path, kind: str) -> None:
     elif kind == "device":
         member.type, member.size = tarfile.CHRTYPE, 0
     path = _tar([member], tmp_path)
-    with pytest.raises(store.BundleError):
-        store.read(path)
+    with pytest.raises(BundleError):
+        reader.read(path)
     assert not (tmp_path.parent / "escape.txt").exists()
 
 
@@ -228,8 +229,8 @@ def test_zip_member_outside_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "evil.zip"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("../../escape.txt", b"x")
-    with pytest.raises(store.BundleError, match="unsafe member name"):
-        store.read(path)
+    with pytest.raises(BundleError, match="unsafe member name"):
+        reader.read(path)
 
 
 def test_directory_appears_whole_or_not_at_all(
@@ -273,7 +274,7 @@ def test_concurrent_writers_never_corrupt_a_bundle(
         t.join()
     assert outcomes.count("written") == 1
     assert outcomes.count("refused") == 5
-    assert verify(store.read(target), load_public(keys[1])).ok
+    assert verify(reader.read(target), load_public(keys[1])).ok
     assert [p.name for p in tmp_path.iterdir()] == ["same"]  # no partial folders left
 
 
@@ -286,8 +287,8 @@ def test_an_existing_bundle_is_never_overwritten(bundle: dict[str, bytes], tmp_p
 def test_links_in_a_bundle_directory_are_refused(bundle: dict[str, bytes], tmp_path: Path) -> None:
     store.write_directory(tmp_path / "b", bundle)
     (tmp_path / "b" / "link").symlink_to("/etc/passwd")
-    with pytest.raises(store.BundleError, match="not a regular file"):
-        store.read(tmp_path / "b")
+    with pytest.raises(BundleError, match="not a regular file"):
+        reader.read(tmp_path / "b")
 
 
 def test_a_bundle_in_an_older_decision_format_says_so(bundle: dict[str, bytes]) -> None:
