@@ -151,6 +151,23 @@ class EvidenceError(GovgateError):
         return f"{self.message} (tried: {self.tried})" if self.tried else self.message
 
 
+class PromotionError(GovgateError):
+    """The release passed, but moving the alias could not be confirmed: exit 10.
+
+    ``code`` is ``promotion.raced`` (another check claimed the alias first: nothing moved),
+    ``promotion.lost`` (this check moved it, and another writer moved it again) or
+    ``promotion.unconfirmed`` (this check moved it while another check claimed it, which may
+    move it next). MLflow has no atomic compare-and-set, so a concurrent writer is detected,
+    never prevented; the controller re-runs the gate.
+    """
+
+    exit_code = ExitCode.PROMOTION_CONFLICT
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message, None, hint)
+        self.code = code
+
+
 class OutputError(GovgateError):
     """A report, snapshot or bundle could not be written: a full disk, a read-only mount.
 

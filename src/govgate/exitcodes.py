@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     EVIDENCE_UNAVAILABLE = 7  #: MLflow unreachable, run missing, snapshot unreadable
     VERIFY_FAILED = 8  #: an audit bundle failed verification (or could not be read)
     IO_ERROR = 9  #: the machine refused: a file could not be written or read (disk, permission)
+    PROMOTION_CONFLICT = 10  #: PASS, but another writer raced for the alias: not confirmed moved
     INTERRUPTED = 130  #: Ctrl-C
 
 

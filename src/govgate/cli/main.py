@@ -19,7 +19,7 @@ from typing import TextIO
 from govgate._env import TELEMETRY_OFF, scoped_environ
 from govgate.cli.output import error_text, problem_text
 from govgate.cli.parser import build_parser
-from govgate.errors import EvidenceError, GovgateError, PolicyInvalidError
+from govgate.errors import EvidenceError, GovgateError, PolicyInvalidError, PromotionError
 from govgate.exitcodes import ExitCode
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
@@ -100,6 +100,8 @@ def _report(err: TextIO, exc: GovgateError) -> None:
             problem_text(err, problem)
     elif isinstance(exc, EvidenceError):
         error_text(err, exc, prefix="evidence unavailable", code=exc.code)
+    elif isinstance(exc, PromotionError):
+        error_text(err, exc, prefix="promotion not confirmed", code=exc.code)
     else:
         error_text(err, exc)
 

@@ -28,7 +28,7 @@ def build_parser() -> _Parser:
         description="Policy-as-code release gate for ML and LLM systems.",
         epilog="Exit codes: 0 ok/pass, 1 crash, 2 usage, 3 invalid policy, 4 blocked, "
         "5 rollback, 6 inconclusive, 7 evidence unavailable, 8 verification failed, "
-        "9 could not write an output.",
+        "9 could not write an output, 10 passed but the alias move was raced.",
     )
     parser.add_argument("--version", action="version", version=f"govgate {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")

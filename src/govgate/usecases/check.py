@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from govgate._version import __version__
 from govgate.errors import PolicyInvalidError, UsageError
 from govgate.evidence.mlflow.settings import MlflowSettings
 from govgate.evidence.model import Snapshot
@@ -280,6 +281,28 @@ def _ignore(_: StdoutReport | Written) -> None:
     pass
 
 
+def _mover(
+    settings: CheckSettings, decision: Decision, now: dt.datetime, logged_to: str | None
+) -> dict[str, Any]:
+    """Who moved an alias, and on what: recorded on the model version it now points to."""
+    import getpass
+    import platform
+
+    try:
+        user: str | None = getpass.getuser()
+    except (OSError, KeyError):  # no login name (some containers)
+        user = None
+    return {
+        "by": {"user": user, "host": platform.node() or None},
+        "ci": dict(settings.environment()).get("ci") or {},
+        "decision_sha256": decision.digest(),
+        "decided_at": _iso(now),
+        "candidate_run": decision.candidate.run_id,
+        "bundle": logged_to,
+        "tool": f"govgate {__version__}",
+    }
+
+
 def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome:
     """Decide one release. Raises a :class:`~govgate.errors.GovgateError` (each with its exit
     code) for anything that keeps a decision from being made or recorded; ``tell`` has heard
@@ -340,6 +363,7 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
             promotion.alias,
             promotion.version,
             promotion.previous,
+            record=_mover(settings, decision, now, logged_to),
         )
         promotion = Promotion(
             promotion.model, promotion.alias, promotion.version, promotion.previous, True

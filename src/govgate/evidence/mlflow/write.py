@@ -1,14 +1,19 @@
 """What govgate writes to MLflow: evaluation runs, model versions, aliases, bundles.
 
 Promotion is a compare-and-set: an alias moves only if it still points where it did when the
-evidence was read.
+evidence was read, and a concurrent writer is detected by a claim and a read-back
+(:func:`promote_alias`).
 """
 
 from __future__ import annotations
 
+import json
+import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from govgate.errors import EvidenceError
+from govgate.errors import EvidenceError, PromotionError
 from govgate.evidence.items import ITEMS_DIR
 from govgate.evidence.mlflow.settings import TAG_BUNDLE, TAG_DECISION_DIGEST, TAG_VERDICT, quote
 from govgate.evidence.mlflow.source import MlflowSource
@@ -127,14 +132,76 @@ def alias_version(source: MlflowSource, name: str, alias: str) -> str | None:
     return str(version.version)
 
 
-def promote_alias(
-    source: MlflowSource, name: str, alias: str, version: str, expected: str | None
-) -> None:
-    """Move the alias to ``version`` if it still points at ``expected`` (compare-and-set).
+#: Registered-model tag naming the check that is moving an alias now (``.<alias>`` appended).
+TAG_PROMOTING = "govgate.promoting"
+#: Model-version tag recording who moved an alias to the version (``.<alias>`` appended).
+TAG_PROMOTED = "govgate.promoted"
 
-    MLflow has no atomic compare-and-set, so the check runs immediately before the move; the
-    window between the two calls is the only one left.
+
+def promote_alias(
+    source: MlflowSource,
+    name: str,
+    alias: str,
+    version: str,
+    expected: str | None,
+    record: Mapping[str, Any] | None = None,
+) -> None:
+    """Move the alias to ``version`` if it still points at ``expected``, and confirm it.
+
+    MLflow has no atomic compare-and-set, so concurrent checks are detected, not prevented:
+
+    1. the alias must still point at ``expected`` (else ``evidence.changed``: nothing moved);
+    2. this check writes a claim (a random token) to a registered-model tag; of two checks
+       racing, the later claim wins. The alias is read again, and the claim must still be this
+       check's (else ``promotion.raced``: nothing moved);
+    3. the alias is moved, then read back: it must point at ``version`` (else
+       ``promotion.lost``: another writer moved it after this check) with this check's claim
+       still standing (else ``promotion.unconfirmed``: another check may move it next);
+    4. ``record`` (who moved it, when, on which decision) is written on the version.
     """
+    target = f"models:/{name}@{alias}"
+    _require_at(source, name, alias, expected)
+    token = secrets.token_hex(16)
+    claim_key = f"{TAG_PROMOTING}.{alias}"
+    claim = json.dumps({"token": token, "version": version, "previous": expected})
+    what = f"claiming {target}"
+    source.call(what, source.client.set_registered_model_tag, name, claim_key, claim)
+    _require_at(source, name, alias, expected)
+    if _claim_token(source, name, claim_key) != token:
+        raise PromotionError(
+            "promotion.raced",
+            f"another govgate check claimed {target} at the same time: not promoting",
+            hint="run the gate again: it decides against whatever the alias points to then",
+        )
+    set_alias(source, name, alias, version)
+    now_at = alias_version(source, name, alias)
+    if now_at != version:
+        raise PromotionError(
+            "promotion.lost",
+            f"moved {target} to version {version}, but it points to version "
+            f"{now_at or 'nothing'} now: another writer moved it right after this check",
+            hint="the promotion of this version did not hold; see who moved the alias, and "
+            "run the gate again if this version should be promoted",
+        )
+    if _claim_token(source, name, claim_key) != token:
+        raise PromotionError(
+            "promotion.unconfirmed",
+            f"moved {target} to version {version}, but another govgate check claimed it "
+            "meanwhile and may move it next",
+            hint=f"read {target} again before acting on this promotion",
+        )
+    if record is not None:
+        source.call(
+            f"recording who moved {target}",
+            source.client.set_model_version_tag,
+            name,
+            version,
+            f"{TAG_PROMOTED}.{alias}",
+            json.dumps({**record, "alias": alias, "previous": expected}, sort_keys=True),
+        )
+
+
+def _require_at(source: MlflowSource, name: str, alias: str, expected: str | None) -> None:
     current = alias_version(source, name, alias)
     if current != expected:
         raise EvidenceError(
@@ -143,10 +210,12 @@ def promote_alias(
             f"{expected or 'nothing'} when the evidence was read: not promoting",
             hint="run the gate again against the current champion",
         )
-    source.call(
-        f"moving models:/{name}@{alias}",
-        source.client.set_registered_model_alias,
-        name,
-        alias,
-        version,
-    )
+
+
+def _claim_token(source: MlflowSource, name: str, key: str) -> str | None:
+    model = source.call(f"reading models:/{name}", source.client.get_registered_model, name)
+    try:
+        token = json.loads((model.tags or {}).get(key, "")).get("token")
+    except (ValueError, AttributeError):
+        return None
+    return token if isinstance(token, str) else None
