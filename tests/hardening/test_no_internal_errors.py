@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from govgate.cli import main
+from govgate.evidence.model import write_snapshot
 from govgate.exitcodes import ExitCode
 from govgate.policy.loader import load_policy_sources
 from govgate.policy.model import expiry_instant
-from tests.support.snapshots import policy
+from tests.support.snapshots import policy, rates, run, snapshot
 
+GOVGATE = str(Path(sys.executable).parent / "govgate")
 POLICY = policy(
     "    - id: tox\n      category: safety\n      threshold: {metric: toxicity_rate, max: 0.05}\n"
 )
@@ -90,3 +96,45 @@ def test_a_hostile_snapshot_file_is_evidence_invalid(tmp_path: Path, text: str, 
     assert words in err.getvalue()
     assert "[evidence.invalid]" in err.getvalue()
     assert "internal error" not in err.getvalue()
+
+
+def test_a_reader_that_closes_stdout_and_stderr_changes_nothing_written_or_decided(
+    tmp_path: Path,
+) -> None:
+    """`govgate check ... 2>&1 | head -1` exited 1 and left the later report files unwritten.
+    Here both streams are a pipe whose reader is already gone: every write fails."""
+    write_snapshot(
+        snapshot(run("candidate", columns={"rate.toxicity_rate": rates(2000, 2)})),
+        tmp_path / "e.json",
+    )
+    (tmp_path / "p.yaml").write_text(POLICY)
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [GOVGATE, "check", "--policies", str(tmp_path / "p.yaml"), "--candidate",
+             str(tmp_path / "e.json"), "--stage", "canary", "--format", "text",
+             "--format", f"json={tmp_path / 'r.json'}", "--format", f"markdown={tmp_path / 'r.md'}",
+             "--bundle", str(tmp_path / "b")],
+            stdout=writer, stderr=writer, timeout=300, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(writer)
+    assert done.returncode == ExitCode.OK
+    assert json.loads((tmp_path / "r.json").read_text())["decision"]["verdict"] == "PASS"
+    assert (tmp_path / "r.md").read_text().startswith("**Release decision: PASS")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["verify", str(tmp_path / "b")], out, err) == ExitCode.OK, err.getvalue()
+
+
+def test_a_full_disk_under_stdout_is_still_an_io_error_not_a_closed_reader() -> None:
+    """Only a reader that went away is forgiven; any other write failure is exit 9."""
+    import errno
+
+    class Full(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    err = io.StringIO()
+    assert main(["schema"], Full(), err) == ExitCode.IO_ERROR
+    assert "No space left on device" in err.getvalue()

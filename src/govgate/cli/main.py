@@ -14,10 +14,10 @@ import importlib
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import TextIO, cast
 
 from govgate._env import TELEMETRY_OFF, scoped_environ
-from govgate.cli.output import error_text, problem_text
+from govgate.cli.output import PipeSafe, error_text, problem_text
 from govgate.cli.parser import build_parser
 from govgate.errors import EvidenceError, GovgateError, PolicyInvalidError, PromotionError
 from govgate.exitcodes import ExitCode
@@ -55,8 +55,10 @@ def main(
     Telemetry is off for the length of the call and the environment is as it was after it,
     so in-process calls (tests, a harness) do not leak settings into one another.
     """
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    # a reader may close either one early; a PipeSafe is a text stream (io.TextIOBase), which
+    # typing's TextIO protocol class does not name
+    out = cast(TextIO, PipeSafe(stdout or sys.stdout))
+    err = cast(TextIO, PipeSafe(stderr or sys.stderr))
     given = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in given  # anywhere on the line: `govgate check ... --debug` works too
     args_list = [a for a in given if a != "--debug"]

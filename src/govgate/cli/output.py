@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 from collections.abc import Callable
 from typing import TextIO
@@ -46,3 +48,56 @@ def progress(err: TextIO) -> Callable[[int, int], None] | None:
 
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+class PipeSafe(io.TextIOBase):
+    """A stream that a reader may close: ``govgate check ... 2>&1 | head -1``.
+
+    Once a write or flush meets a closed pipe, the stream is marked closed and every later
+    write is dropped, so the command goes on: the report files, the bundle and the exit code
+    still come out as without the pipe (a reader that stops reading changes what it sees, never
+    what is decided or written). The stream's descriptor, if it has one, is pointed at
+    ``/dev/null``, so Python's own flush at exit has nothing left to fail on.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                self._stream.write(text)
+                if "\n" in text:
+                    self._stream.flush()  # a closed reader is noticed here, not at exit
+            except OSError as exc:
+                self._closed_by_reader(exc)
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except OSError as exc:
+                self._closed_by_reader(exc)
+
+    def isatty(self) -> bool:
+        return not self.broken and bool(getattr(self._stream, "isatty", lambda: False)())
+
+    def writable(self) -> bool:
+        return True
+
+    def _closed_by_reader(self, exc: OSError) -> None:
+        if not isinstance(exc, BrokenPipeError) and exc.errno not in (errno.EPIPE, errno.EINVAL):
+            raise exc
+        self.broken = True
+        try:
+            fd = self._stream.fileno()
+        except (OSError, ValueError, AttributeError):
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+        finally:
+            os.close(devnull)
