@@ -138,3 +138,26 @@ def test_a_full_disk_under_stdout_is_still_an_io_error_not_a_closed_reader() -> 
     err = io.StringIO()
     assert main(["schema"], Full(), err) == ExitCode.IO_ERROR
     assert "No space left on device" in err.getvalue()
+
+
+@pytest.mark.parametrize("closed", ["1>&-", "2>&-", "1>&- 2>&-"])
+def test_a_check_started_with_stdout_or_stderr_closed_still_writes_everything(
+    tmp_path: Path, closed: str
+) -> None:
+    """With a descriptor closed before the start Python has no sys.stdout (or sys.stderr) at
+    all; that was an internal error before the bundle was written or logged."""
+    write_snapshot(
+        snapshot(run("candidate", columns={"rate.toxicity_rate": rates(2000, 2)})),
+        tmp_path / "e.json",
+    )
+    (tmp_path / "p.yaml").write_text(POLICY)
+    command = (
+        f"exec {closed}; exec {GOVGATE} check --policies {tmp_path / 'p.yaml'} --candidate "
+        f"{tmp_path / 'e.json'} --stage canary --format json={tmp_path / 'r.json'} "
+        f"--bundle {tmp_path / 'b'}"
+    )
+    done = subprocess.run(["/bin/sh", "-c", command], timeout=300, check=False)
+    assert done.returncode == ExitCode.OK
+    assert json.loads((tmp_path / "r.json").read_text())["decision"]["verdict"] == "PASS"
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["verify", str(tmp_path / "b")], out, err) == ExitCode.OK, err.getvalue()

@@ -131,6 +131,19 @@ def test_a_rival_claim_while_moving_leaves_the_promotion_unconfirmed(
     assert code == ExitCode.PROMOTION_CONFLICT, err
     assert "[promotion.unconfirmed]" in err
     assert champion(client) == "2"
+    assert "govgate.promoted.champion" in client.get_model_version("assistant", "2").tags
+
+
+def test_a_malformed_claim_tag_is_no_claim_and_never_an_internal_error(
+    store: tuple[str, MlflowClient, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uri, client, policies = store
+    after(monkeypatch, "set_registered_model_tag",
+          lambda c: c.set_registered_model_tag("assistant", CLAIM, "[" * 4000))  # fmt: skip
+    code, err = check(uri, policies, "2")
+    assert code == ExitCode.PROMOTION_CONFLICT, err
+    assert "[promotion.raced]" in err
+    assert champion(client) == "1"
 
 
 def test_two_real_checks_racing_never_both_report_a_promotion_from_one_champion(
@@ -169,3 +182,21 @@ def test_two_real_checks_racing_never_both_report_a_promotion_from_one_champion(
         at = moves.pop(at)
     assert moves == {}, done  # every promotion chains from the champion the race started from
     assert champion(client) == at
+
+
+def test_a_promotion_never_replaces_a_version_the_candidate_was_not_compared_with(
+    store: tuple[str, MlflowClient, Path],
+) -> None:
+    """The baseline named by version (not by the alias): champion moved to 3 after the
+    evidence was read would have been replaced by 2, which was compared with 1 only."""
+    uri, client, policies = store
+    client.set_registered_model_alias("assistant", "champion", "3")
+    by_version = argv(uri, policies, "2")
+    by_version[by_version.index("models:/assistant@champion")] = "models:/assistant/1"
+    err = io.StringIO()
+    assert main(by_version, io.StringIO(), err) == ExitCode.EVIDENCE_UNAVAILABLE, err.getvalue()
+    assert "points to version 3, but the candidate was compared with version 1" in err.getvalue()
+    assert champion(client) == "3"
+    client.set_registered_model_alias("assistant", "champion", "1")
+    assert main(by_version, io.StringIO(), err) == ExitCode.OK, err.getvalue()  # it is the one
+    assert champion(client) == "2"

@@ -102,3 +102,59 @@ def test_rates_and_quantiles_have_the_floor_too() -> None:
     values = np.arange(MIN_ITEMS, dtype=float)
     assert quantile(values[:-1], 0.5, 0.9).upper is None
     assert quantile(values, 0.5, 0.9).upper is not None
+
+
+def test_a_point_value_on_a_handful_of_items_never_passes(tmp_path: Path) -> None:
+    """`stats.X.value` and `compare.X.delta` are no bounds, but a rule reading them on fewer
+    items than the floor is inconclusive too (it passed on 3 items)."""
+    rules = (
+        '    - id: point\n      category: safety\n      expression: "candidate.stats.tox.value'
+        ' <= 0.01"\n'
+    )
+    snap = snapshot(run("candidate", columns={"rate.tox": rates(3, 0)}))
+    decision = decide(policy_set(tmp_path, policy(rules)), snap, stage="canary", now=NOW)
+    (rule,) = decision.rules
+    assert rule.outcome is Outcome.INCONCLUSIVE, rule.reason
+    assert "the expression holds, but on fewer items than govgate bounds any statistic" in (
+        rule.reason
+    )
+    assert "n=3 is below the 10 scored items" in rule.reason
+
+
+def test_a_compare_of_rates_with_a_side_below_the_floor_is_inconclusive(tmp_path: Path) -> None:
+    """Fewer than 10 shared ids take the unpaired path, whose per-side bounds are absent below
+    the floor: that was an internal error (an assertion)."""
+    form = "relative: {metric: tox, direction: lower_is_better, margin: 0.05}"
+    cand = run("candidate", columns={"rate.tox": rates(5, 0)})
+    base = run("baseline", columns={"rate.tox": rates(500, 5)}, run_id="d" * 32)
+    decision = decide(policy_set(tmp_path, policy(_rule(form))), snapshot(cand, base),
+                      stage="canary", now=NOW)  # fmt: skip
+    (rule,) = decision.rules
+    assert rule.outcome is Outcome.INCONCLUSIVE, rule.reason
+    assert "n=5 is below the 10 scored items govgate requires for any bound (per side)" in (
+        rule.reason
+    )
+
+
+def test_a_group_with_no_scored_item_is_a_small_group_never_left_out(tmp_path: Path) -> None:
+    """Every fr item unscored made fr vanish from the analysis and the rule pass; one fr item
+    scored made it a gap. Now both are gaps naming fr."""
+    n = 2000
+    acc = np.ones(n)
+    lang = np.array(["en", "de", "fr", "en", "de"] * (n // 5))
+    for scored_fr in (0, 1):
+        (tmp_path / str(scored_fr)).mkdir()
+        values = acc.copy()
+        fr = np.flatnonzero(lang == "fr")
+        values[fr[scored_fr:]] = np.nan
+        columns = {"rate.accuracy": values, "group.language": lang}
+        rules = (
+            "    - id: fair\n      category: fairness\n"
+            "      fairness: {group: language, metric: accuracy, max_gap: 0.05}\n"
+        )
+        decision = decide(policy_set(tmp_path / str(scored_fr), policy(rules)),
+                          snapshot(run("candidate", columns=columns)),
+                          stage="canary", now=NOW)  # fmt: skip
+        (rule,) = decision.rules
+        assert rule.outcome is Outcome.GAP, (scored_fr, rule.reason)
+        assert "groups of 'language' below 30 scored items: fr" in rule.reason

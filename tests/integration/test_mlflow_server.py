@@ -239,3 +239,35 @@ def test_a_server_that_sends_an_artifact_slowly_is_bounded_by_the_whole_call(
     assert "govgate/items.parquet" in err  # names the call that overran
     assert elapsed < 45  # the drip alone would last 90 s (and the table hours)
     assert not (tmp_path / "e.json").exists()
+
+
+def test_a_local_store_whose_artifacts_live_behind_a_slow_server_is_bounded_too(
+    mlflow_server: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """A SQLite tracking store whose experiment keeps its artifacts on an HTTP server: the
+    deadline is not only for http:// tracking URIs."""
+    from mlflow.tracking import MlflowClient
+
+    server, _ = mlflow_server
+    proxy = DripProxy(server, slow="/mlflow-artifacts/artifacts/", every_s=0.5, limit_s=90)
+    try:
+        uri = f"sqlite:///{tmp_path / 'local.db'}"
+        client = MlflowClient(tracking_uri=uri)
+        location = f"{proxy.uri}/api/2.0/mlflow-artifacts/artifacts/local-{tmp_path.name}"
+        experiment = client.create_experiment("remote-artifacts", artifact_location=location)
+        run_id = client.create_run(experiment, tags={"govgate.stage": "canary"}).info.run_id
+        items_frame(2000, 0).to_parquet(tmp_path / "items.parquet")
+        client.log_artifact(run_id, str(tmp_path / "items.parquet"), "govgate")
+        client.set_terminated(run_id)
+        start = time.monotonic()
+        code, _, err = cli(
+            "evidence", "snapshot", "--tracking-uri", uri, "--mlflow-retries", "0",
+            "--mlflow-timeout", "2", "--candidate", f"runs:/{run_id}",
+            "-o", str(tmp_path / "e.json"),
+        )  # fmt: skip
+        elapsed = time.monotonic() - start
+    finally:
+        proxy.stop()
+    assert code == ExitCode.EVIDENCE_UNAVAILABLE, err
+    assert "[evidence.timeout]" in err
+    assert elapsed < 45

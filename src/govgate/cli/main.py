@@ -57,8 +57,8 @@ def main(
     """
     # a reader may close either one early; a PipeSafe is a text stream (io.TextIOBase), which
     # typing's TextIO protocol class does not name
-    out = cast(TextIO, PipeSafe(stdout or sys.stdout))
-    err = cast(TextIO, PipeSafe(stderr or sys.stderr))
+    out = cast(TextIO, PipeSafe(stdout if stdout is not None else sys.stdout))
+    err = cast(TextIO, PipeSafe(stderr if stderr is not None else sys.stderr))
     given = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in given  # anywhere on the line: `govgate check ... --debug` works too
     args_list = [a for a in given if a != "--debug"]

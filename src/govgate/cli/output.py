@@ -60,13 +60,13 @@ class PipeSafe(io.TextIOBase):
     ``/dev/null``, so Python's own flush at exit has nothing left to fail on.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO | None) -> None:
         super().__init__()
         self._stream = stream
-        self.broken = False
+        self.broken = stream is None  # started with the descriptor closed (`2>&-`)
 
     def write(self, text: str) -> int:
-        if not self.broken:
+        if not self.broken and self._stream is not None:
             try:
                 self._stream.write(text)
                 if "\n" in text:
@@ -76,14 +76,15 @@ class PipeSafe(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
-        if not self.broken:
+        if not self.broken and self._stream is not None:
             try:
                 self._stream.flush()
             except OSError as exc:
                 self._closed_by_reader(exc)
 
     def isatty(self) -> bool:
-        return not self.broken and bool(getattr(self._stream, "isatty", lambda: False)())
+        isatty = getattr(self._stream, "isatty", None)
+        return not self.broken and bool(isatty and isatty())
 
     def writable(self) -> bool:
         return True
@@ -93,8 +94,10 @@ class PipeSafe(io.TextIOBase):
             raise exc
         self.broken = True
         try:
-            fd = self._stream.fileno()
-        except (OSError, ValueError, AttributeError):
+            fd = self._stream.fileno() if self._stream is not None else -1
+            if fd < 0:
+                return
+        except (OSError, ValueError, AttributeError):  # no descriptor: nothing to redirect
             return
         devnull = os.open(os.devnull, os.O_WRONLY)
         try:

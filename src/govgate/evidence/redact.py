@@ -109,7 +109,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
     Rule("azure-sas-signature", r"(?i:[?&;]sig=)([A-Za-z0-9%+/=]{16,})"),
-    Rule("url-credentials", r"[A-Za-z][A-Za-z0-9+.\-]*://([^/\s:@]+:[^/\s@]+)@"),
+    Rule("url-credentials", r"[A-Za-z][A-Za-z0-9+.\-]*://([^/\s:@]*:[^/\s@]+)@"),
     Rule("bearer-token", r"(?i:\bbearer\s+)([A-Za-z0-9._~+/\-]{16,}=*)"),
     Rule("basic-auth", r"(?i:\bbasic\s+)([A-Za-z0-9+/]{16,}={0,2})"),
     Rule(
@@ -245,8 +245,23 @@ def scrub(text: str) -> tuple[str, str | None]:
     """``text`` with secrets cut out (for free text such as URIs and sources), and why.
 
     Only the secret is cut where a rule says which part it is (``https://[REDACTED]@host``,
-    ``password=[REDACTED]``); otherwise the whole match.
+    ``password=[REDACTED]``); otherwise the whole match. Passes repeat until one finds nothing
+    (a cut can reveal a format, ``user:[REDACTED]@``), so the result is clean: scrubbing it
+    again changes nothing, which is what lets a snapshot govgate wrote be read back.
     """
+    first = None
+    for _ in range(_MAX_PASSES):
+        text, reason = _scrub_once(text)
+        if reason is None:
+            return text, first
+        first = first or reason
+    return REDACTED, first  # still finding secrets after every pass: keep nothing
+
+
+_MAX_PASSES = 8
+
+
+def _scrub_once(text: str) -> tuple[str, str | None]:
     reason = None
     for kind, pattern in _COMPILED:
         if pattern.search(text):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from govgate._version import __version__
@@ -59,7 +60,17 @@ def _json_value(value: Any) -> float | int | str | bool | None:
 
 #: fields of a statistic that are flags about it, not values it measured: they reach results
 #: as ``approximate`` and as the reason of an inconclusive rule, not as observations
-_NOT_OBSERVED = frozenset({"approximate", "note", "ratio_defined"})
+_NOT_OBSERVED = frozenset({"approximate", "note", "ratio_defined", "below_minimum"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    observed: list[Observation]
+    missing: list[MissingEvidence]
+    invalid: list[str]
+    approximate: list[str]
+    notes: list[str]
+    few: list[str]
 
 
 def _observations(path: str, value: Any) -> list[Observation]:
@@ -162,21 +173,14 @@ class _PolicyRun:
             raise CelError(value.code, f"variable {name}: {value.message}")
         return value
 
-    def rule(self, compiled: CompiledRule) -> RuleResult:
-        rule = compiled.rule
-        base = self._base(compiled)
-        if self.stage not in {s.value for s in compiled.stages}:
-            judged = "policy" if self.stage not in {s.value for s in self.spec.stages} else "rule"
-            return RuleResult(
-                **base,
-                outcome=Outcome.SKIPPED,
-                reason=f"the {judged} does not judge stage {self.stage}",
-            )
+    def _read(self, compiled: CompiledRule) -> _Read:
+        """Every evidence unit a rule reads: observed, missing, unusable, and flags on them."""
         observed: list[Observation] = []
         missing: list[MissingEvidence] = []
         invalid: list[str] = []
         approximate: list[str] = []
         notes: list[str] = []
+        few: list[str] = []  # units on fewer items than any statistic is bounded from
         for ref in compiled.evidence:
             keys, unit = self._unit(ref, compiled.confidence)
             whole = Reference(ref.root, ref.path[: len(keys) - 1])  # the whole unit
@@ -191,11 +195,28 @@ class _PolicyRun:
                     approximate.append(name)
                 if isinstance(unit, dict) and unit.get("note"):
                     notes.append(f"{name}: {unit['note']}")
+                if isinstance(unit, dict) and unit.get("below_minimum") is True:
+                    few.append(name)
         approximate = sorted(set(approximate))
         notes = list(dict.fromkeys(notes))
         missing = list({(m.unit, m.reason): m for m in missing}.values())
         invalid = list(dict.fromkeys(invalid))
         observed = sorted({o.path: o for o in observed}.values(), key=lambda o: o.path)
+        return _Read(observed, missing, invalid, approximate, notes, few)
+
+    def rule(self, compiled: CompiledRule) -> RuleResult:
+        rule = compiled.rule
+        base = self._base(compiled)
+        if self.stage not in {s.value for s in compiled.stages}:
+            judged = "policy" if self.stage not in {s.value for s in self.spec.stages} else "rule"
+            return RuleResult(
+                **base,
+                outcome=Outcome.SKIPPED,
+                reason=f"the {judged} does not judge stage {self.stage}",
+            )
+        read = self._read(compiled)
+        observed, missing, invalid = read.observed, read.missing, read.invalid
+        approximate, notes, few = read.approximate, read.notes, read.few
         if invalid:
             return RuleResult(
                 **base,
@@ -236,6 +257,12 @@ class _PolicyRun:
 
         try:
             if self._truth(compiled.expression, compiled.confidence, "expression"):
+                if few:  # a point value (stats.X.value, compare.X.delta) on a handful of items
+                    return result(
+                        Outcome.INCONCLUSIVE,
+                        "the expression holds, but on fewer items than govgate bounds any "
+                        f"statistic from ({'; '.join(dict.fromkeys(notes))})",
+                    )
                 return result(Outcome.PASS, "the expression holds on the evidence")
             if compiled.violation is None:
                 return result(Outcome.FAIL, "the expression is false on the evidence")

@@ -48,6 +48,7 @@ def estimate_map(e: Estimate) -> dict[str, Any]:
         "method": e.method,
         "approximate": bool(e.approximate),
         "note": e.note or "",
+        "below_minimum": bool(e.below_minimum),
     }
 
 
@@ -63,6 +64,7 @@ def comparison_map(c: Comparison) -> dict[str, Any]:
         "paired": bool(c.paired),
         "approximate": bool(c.approximate),
         "note": c.note or "",
+        "below_minimum": bool(c.below_minimum),
     }
 
 

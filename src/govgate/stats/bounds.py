@@ -81,6 +81,7 @@ class Estimate:
     method: str
     approximate: bool = False  # the bounds are not guaranteed at this n
     note: str | None = None  # why there are no bounds, when there are none
+    below_minimum: bool = False  # n is under MIN_ITEMS: no rule passes on this estimate
 
 
 def data_seed(values: np.ndarray, *parts: object) -> int:
@@ -102,7 +103,7 @@ def rate(
     exact = method is RateMethod.CLOPPER_PEARSON
     few = too_few(n, not exact)
     if few is not None:
-        return Estimate(p, n, None, None, confidence, method.value, not exact, few)
+        return Estimate(p, n, None, None, confidence, method.value, not exact, few, True)
     if method is RateMethod.CLOPPER_PEARSON:
         lower = 0.0 if k == 0 else float(sps.beta.ppf(alpha, k, n - k + 1))
         upper = 1.0 if k == n else float(sps.beta.ppf(confidence, k + 1, n - k))
@@ -166,7 +167,7 @@ def mean(
     few = too_few(n, method is not MeanMethod.BETTING)
     if few is not None:
         approximate = method is not MeanMethod.BETTING
-        return Estimate(point, n, None, None, confidence, method.value, approximate, few)
+        return Estimate(point, n, None, None, confidence, method.value, approximate, few, True)
     if method is MeanMethod.BETTING:
         if value_range is None:
             return Estimate(point, n, None, None, confidence, method.value, note=NO_RANGE)
@@ -198,7 +199,9 @@ def quantile(values: np.ndarray, q: float, confidence: float) -> Estimate:
     point = float(np.quantile(x, q))
     few = too_few(n, approximate=False)
     if few is not None:
-        return Estimate(point, n, None, None, confidence, "order-statistic", note=few)
+        return Estimate(
+            point, n, None, None, confidence, "order-statistic", note=few, below_minimum=True
+        )
     u = int(sps.binom.ppf(confidence, n, q)) + 1  # 1-based index of the upper bound
     upper = float(x[u - 1]) if u <= n else None
     k = int(sps.binom.ppf(1.0 - confidence, n, q))  # smallest k with P(B <= k) >= 1 - c

@@ -59,6 +59,7 @@ class Comparison:
     shift: float | None = None  # Hodges-Lehmann shift (unpaired scores)
     approximate: bool = False
     note: str | None = None
+    below_minimum: bool = False  # too few pairs or items per side: no rule passes on it
 
 
 def _rel(delta: float, base: float) -> float | None:
@@ -172,10 +173,16 @@ def unpaired_binary(c: np.ndarray, b: np.ndarray, confidence: float) -> Comparis
     each = 1.0 - (1.0 - confidence) / 2
     rc = rate(int(c.sum()), int(c.size), each)
     rb = rate(int(b.sum()), int(b.size), each)
-    assert None not in (rc.lower, rc.upper, rb.lower, rb.upper)
     delta = rc.value - rb.value
-    lower = float(rc.lower) - float(rb.upper)  # type: ignore[arg-type]
-    upper = float(rc.upper) - float(rb.lower)  # type: ignore[arg-type]
+    method = "unpaired: clopper-pearson bounds of each side (bonferroni); fisher exact p"
+    if rc.lower is None or rc.upper is None or rb.lower is None or rb.upper is None:
+        # a side below the minimum n (bounds.MIN_ITEMS): no bound; compare() says why
+        n = int(c.size + b.size)
+        return Comparison(
+            delta, None, None, _rel(delta, rb.value), None, n, False, method, confidence
+        )
+    lower = rc.lower - rb.upper
+    upper = rc.upper - rb.lower
     table = np.array([[c.sum(), c.size - c.sum()], [b.sum(), b.size - b.sum()]])
     p_value = float(sps.fisher_exact(table).pvalue)
     return Comparison(
@@ -186,7 +193,7 @@ def unpaired_binary(c: np.ndarray, b: np.ndarray, confidence: float) -> Comparis
         p_value,
         int(c.size + b.size),
         False,
-        "unpaired: clopper-pearson bounds of each side (bonferroni); fisher exact p",
+        method,
         confidence,
     )
 
@@ -303,4 +310,6 @@ def _enough(result: Comparison, n: int) -> Comparison:
     if few is None:
         return result
     note = f"{few} ({'pairs' if result.paired else 'per side'})"
-    return dataclasses.replace(result, delta_lower=None, delta_upper=None, note=note)
+    return dataclasses.replace(
+        result, delta_lower=None, delta_upper=None, note=note, below_minimum=True
+    )

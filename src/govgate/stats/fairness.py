@@ -164,6 +164,9 @@ def by_group(
     )
     # never below the floor every statistic has (bounds.MIN_ITEMS), whatever the policy says
     min_group_size = max(min_group_size, MIN_ITEMS_APPROXIMATE if approximate else MIN_ITEMS)
+    # every group the table names counts, scored or not: a group with no scored item is the
+    # smallest of small groups, never a group that is not there
+    named = np.flatnonzero(np.bincount(codes, minlength=len(categories)))
     scored = ~np.isnan(values)
     vals, cods = values[scored], codes[scored]
     order = np.argsort(cods, kind="stable")
@@ -171,7 +174,11 @@ def by_group(
     bounds = np.searchsorted(cods, np.arange(len(categories) + 1))
     present = [g for g in range(len(categories)) if bounds[g + 1] > bounds[g]]
     small = tuple(
-        sorted(categories[g] for g in present if bounds[g + 1] - bounds[g] < min_group_size)
+        sorted(
+            categories[int(g)]
+            for g in named
+            if bounds[int(g) + 1] - bounds[int(g)] < min_group_size
+        )
     )
     big = [g for g in present if bounds[g + 1] - bounds[g] >= min_group_size]
     g_conf = 1.0 - (1.0 - confidence) / (2 * max(len(big), 1))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from govgate._version import __version__
-from govgate.errors import PolicyInvalidError, UsageError
+from govgate.errors import EvidenceError, PolicyInvalidError, UsageError
 from govgate.evidence.mlflow.settings import MlflowSettings
 from govgate.evidence.model import Snapshot
 from govgate.evidence.refs import Ref, SnapshotRef, parse_ref
@@ -220,11 +220,28 @@ def _expected_alias(settings: CheckSettings, snapshot: Any, alias: str) -> Promo
     base = snapshot.evidence.baseline
     if base is not None and base.model and base.model.alias == alias:
         previous = base.model.version  # read once, with the evidence
-    else:
-        from govgate.evidence.mlflow.source import MlflowSource
-        from govgate.evidence.mlflow.write import alias_version
+        return Promotion(cand.model.name, alias, cand.model.version, previous, promoted=False)
+    from govgate.evidence.mlflow.source import MlflowSource
+    from govgate.evidence.mlflow.write import alias_version
 
-        previous = alias_version(MlflowSource(settings.mlflow), cand.model.name, alias)
+    previous = alias_version(MlflowSource(settings.mlflow), cand.model.name, alias)
+    if base is not None:
+        # the alias must point at what the candidate was compared with: a promotion never
+        # replaces a version the decision did not see
+        target = f"models:/{cand.model.name}@{alias}"
+        if base.model is None or base.model.name != cand.model.name or not base.model.version:
+            raise UsageError(
+                f"--promote-alias {alias} would replace {target}, but the baseline is not a "
+                f"version of {cand.model.name}",
+                hint=f"pass --baseline {target}: compare the candidate with what it replaces",
+            )
+        if previous != base.model.version:
+            raise EvidenceError(
+                "evidence.changed",
+                f"{target} points to version {previous or 'nothing'}, but the candidate was "
+                f"compared with version {base.model.version}: not promoting",
+                hint=f"pass --baseline {target}: compare the candidate with what it replaces",
+            )
     return Promotion(cand.model.name, alias, cand.model.version, previous, promoted=False)
 
 

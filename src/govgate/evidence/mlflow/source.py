@@ -103,14 +103,14 @@ class MlflowSource:
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Call the MLflow client, turning every failure into a documented EvidenceError.
 
-        Over HTTP the whole call is bounded by the settings' deadline, not only each socket
-        read: a server that sends an artifact a byte at a time ends in ``evidence.timeout``.
+        The whole call is bounded by the settings' deadline, not only each socket read: a
+        server that sends an artifact a byte at a time ends in ``evidence.timeout``. That holds
+        for a local tracking store too, whose artifacts may live behind HTTP (an experiment's
+        ``artifact_location``), S3 or any other store MLflow reads.
         """
         try:
             with scoped_environ(self.settings.environment()):
-                if self.settings.remote:
-                    return _within(self.settings.deadline_s(), fn, *args, **kwargs)
-                return fn(*args, **kwargs)
+                return _within(self.settings.deadline_s(), fn, *args, **kwargs)
         except _OverrunError as overrun:
             raise EvidenceError(
                 "evidence.timeout",

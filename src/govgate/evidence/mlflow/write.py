@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from govgate import jsonsafe
 from govgate.errors import EvidenceError, PromotionError
 from govgate.evidence.items import ITEMS_DIR
 from govgate.evidence.mlflow.settings import TAG_BUNDLE, TAG_DECISION_DIGEST, TAG_VERDICT, quote
@@ -173,7 +174,17 @@ def promote_alias(
             f"another govgate check claimed {target} at the same time: not promoting",
             hint="run the gate again: it decides against whatever the alias points to then",
         )
-    set_alias(source, name, alias, version)
+    try:
+        set_alias(source, name, alias, version)
+    except EvidenceError as exc:
+        if exc.code not in ("evidence.timeout", "evidence.unreachable", "evidence.store-error"):
+            raise  # refused (permission, not found): the alias did not move
+        raise PromotionError(
+            "promotion.unconfirmed",
+            f"moving {target} to version {version} did not finish ({exc.message}): it may "
+            "or may not have moved",
+            hint=f"read {target} before acting on this promotion",
+        ) from None
     now_at = alias_version(source, name, alias)
     if now_at != version:
         raise PromotionError(
@@ -183,14 +194,7 @@ def promote_alias(
             hint="the promotion of this version did not hold; see who moved the alias, and "
             "run the gate again if this version should be promoted",
         )
-    if _claim_token(source, name, claim_key) != token:
-        raise PromotionError(
-            "promotion.unconfirmed",
-            f"moved {target} to version {version}, but another govgate check claimed it "
-            "meanwhile and may move it next",
-            hint=f"read {target} again before acting on this promotion",
-        )
-    if record is not None:
+    if record is not None:  # it moved: who moved it is recorded, confirmed or not
         source.call(
             f"recording who moved {target}",
             source.client.set_model_version_tag,
@@ -198,6 +202,13 @@ def promote_alias(
             version,
             f"{TAG_PROMOTED}.{alias}",
             json.dumps({**record, "alias": alias, "previous": expected}, sort_keys=True),
+        )
+    if _claim_token(source, name, claim_key) != token:
+        raise PromotionError(
+            "promotion.unconfirmed",
+            f"moved {target} to version {version}, but another govgate check claimed it "
+            "meanwhile and may move it next",
+            hint=f"read {target} again before acting on this promotion",
         )
 
 
@@ -214,8 +225,8 @@ def _require_at(source: MlflowSource, name: str, alias: str, expected: str | Non
 
 def _claim_token(source: MlflowSource, name: str, key: str) -> str | None:
     model = source.call(f"reading models:/{name}", source.client.get_registered_model, name)
-    try:
-        token = json.loads((model.tags or {}).get(key, "")).get("token")
+    try:  # a tag anyone can write: read as untrusted JSON
+        token = jsonsafe.loads((model.tags or {}).get(key, "").encode()).get("token")
     except (ValueError, AttributeError):
         return None
     return token if isinstance(token, str) else None
