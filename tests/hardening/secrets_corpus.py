@@ -1272,6 +1272,53 @@ LOOKALIKES: tuple[Sample, ...] = (
 )
 
 
+#: What an independent hostile review of the detector found getting through (or wrongly
+#: caught) after it was tuned on the corpus above. Not independent of the detector any more
+#: (it was fixed to catch these), so measured and reported apart; kept so they stay fixed.
+REVIEW_SECRETS: tuple[Sample, ...] = (
+    Sample("hex-key-under-key-name", _body(32, "r-az", _HEX), "azure_openai_key"),
+    Sample("hex-key-under-key-name", _body(32, "r-az2", _HEX), "AZURE_OPENAI_KEY"),
+    Sample("hex-key-under-key-name", _body(32, "r-apim", _HEX), "Ocp-Apim-Subscription-Key"),
+    Sample("hex-key-under-key-name", _body(40, "r-wb", _HEX), "wandb_key"),
+    Sample("hex-key-under-key-name", _body(32, "r-dd", _HEX), "datadog_api"),
+    Sample("abbreviated-password-key", _password("r-pw"), "db_pw"),
+    Sample("abbreviated-password-key", _password("r-pswd"), "smtp_pswd"),
+    Sample("encoded-secret-key", _b64(_raw(12, "r-b64")), "db_password_b64"),
+    Sample("encoded-secret-key", _b64(_raw(9, "r-b64b")), "smtp_pass_b64"),
+    Sample("encoded-secret-key", "sk" + "-proj-" + _body(24, "r-val"), "openai_api_key_value"),
+    Sample("basic-auth-blob", _b64(b"admin:" + _body(10, "r-basic").encode()), "auth"),
+    Sample("url-empty-user", "redis://:" + _body(20, "r-redis") + "@redis:6379/0"),
+    Sample(
+        "url-encoded-credentials",
+        "https%3A%2F%2Fadmin%3A" + _body(10, "r-enc") + "%40db.example.com%2F",
+    ),
+    Sample("url-encoded-credentials", "a=1&api_key%3D" + _body(16, "r-enc2") + "&b=2"),
+    Sample("authorization-header", "Authorization: Token " + _body(24, "r-tok")),
+    Sample("cli-password", "curl -u admin:" + _password("r-curl") + " https://x.example"),
+    Sample("cli-password", "mysql -uadmin -p" + _password("r-mysql") + " features"),
+    Sample("oracle-jdbc", "jdbc:oracle:thin:admin/" + _password("r-ora") + "@db:1521/ORCL"),
+    Sample("glued-prefix", "MY_" + "ghp_" + _body(36, "r-glued")),
+    Sample("quoted-yaml-password", "passwd: '" + _body(8, "r-yaml", _LETTERS) + "'"),
+    Sample(
+        "url-credentials-slash-password",
+        "https://svc:" + _body(4, "r-sl1") + "/" + _body(28, "r-sl2") + "@minio:9000/data",
+    ),
+)
+REVIEW_LOOKALIKES: tuple[Sample, ...] = (
+    Sample("hf-config-string", "hub_token=None"),
+    Sample("hf-config-string", "use_auth_token=True"),
+    Sample("tokenizer-config", "eos_token=EOS1"),
+    Sample("metadata", "max_token: 4096"),
+    Sample("metadata", "latency per token: 12ms"),
+    Sample("prose", "a basic internationalization pass over the prompts"),
+    Sample("sri-digest", "sha256-" + _b64(_raw(32, "r-sri"))),
+    Sample("key-setting", "user_id", "primary_key"),
+    Sample("key-setting", "oauth", "auth"),
+    Sample("key-setting", "customer_region_v2", "partition_key"),
+    Sample("api-setting", "https://api.openai.com/v1", "openai_api"),
+)
+
+
 def _check_distinct(samples: tuple[Sample, ...], name: str) -> None:
     seen: set[str] = set()
     for sample in samples:
@@ -1282,6 +1329,8 @@ def _check_distinct(samples: tuple[Sample, ...], name: str) -> None:
 
 _check_distinct(SECRETS, "SECRETS")
 _check_distinct(LOOKALIKES, "LOOKALIKES")
+_check_distinct(REVIEW_SECRETS, "REVIEW_SECRETS")
+_check_distinct(REVIEW_LOOKALIKES, "REVIEW_LOOKALIKES")
 
 
 def kinds() -> set[str]:

@@ -22,11 +22,20 @@ from govgate.errors import EvidenceError
 from govgate.evidence.items import parse_items
 from govgate.evidence.model import read_snapshot, write_snapshot
 from govgate.evidence.redact import REDACTED, filter_values, scrub, secret_reason
-from tests.hardening.secrets_corpus import LOOKALIKES, SECRETS, Sample, kinds
+from tests.hardening.secrets_corpus import (
+    LOOKALIKES,
+    REVIEW_LOOKALIKES,
+    REVIEW_SECRETS,
+    SECRETS,
+    Sample,
+    kinds,
+)
 from tests.support.mlflow_store import StoreBuilder, items_frame
 from tests.support.snapshots import policy, run, snapshot
 
 README = Path(__file__).with_name("README.md")
+PLANTED = SECRETS + REVIEW_SECRETS
+HARMLESS = LOOKALIKES + REVIEW_LOOKALIKES
 MLFLOW_KEY = re.compile(r"^(?!.*//)[\w.\- :/]{1,250}$")  # what MLflow accepts as a name
 RULE = (
     "    - id: tox\n      category: safety\n      threshold: {metric: toxicity_rate, max: 0.05}\n"
@@ -62,6 +71,23 @@ def test_the_corpus_figures_in_the_readme_are_what_the_detector_does() -> None:
     figures = (
         f"recall {len(SECRETS) - len(missed)}/{len(SECRETS)} secrets of {len(kinds())} kinds, "
         f"false positives {len(false)}/{len(LOOKALIKES)} look-alikes"
+    )
+    assert figures in README.read_text(encoding="utf-8")
+
+
+def test_what_the_review_found_stays_fixed_and_its_figures_are_true() -> None:
+    missed = [f"{s.kind}: {s.key}" for s in REVIEW_SECRETS if not flagged(s)]
+    false = [f"{s.kind}: {s.value!r}" for s in REVIEW_LOOKALIKES if flagged(s)]
+    assert missed == []
+    assert false == []
+    for sample in REVIEW_SECRETS:
+        if sample.key is None:  # cut, and clean once cut (a snapshot must read back)
+            text, reason = scrub(sample.value)
+            assert reason is not None, sample.kind
+            assert scrub(text)[1] is None, (sample.kind, text)
+    figures = (
+        f"{len(REVIEW_SECRETS)}/{len(REVIEW_SECRETS)} of the review's secrets, "
+        f"0/{len(REVIEW_LOOKALIKES)} of its look-alikes"
     )
     assert figures in README.read_text(encoding="utf-8")
 
@@ -119,14 +145,14 @@ def test_no_planted_secret_reaches_any_file_of_a_bundle(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     client = MlflowClient(tracking_uri=uri)
     b = StoreBuilder(client, tmp_path)
-    as_keys = [s for s in SECRETS if s.key is None and MLFLOW_KEY.match(s.value)]
-    params = {s.key or f"note{i}": s.value for i, s in enumerate(SECRETS)}
+    as_keys = [s for s in PLANTED if s.key is None and MLFLOW_KEY.match(s.value)]
+    params = {s.key or f"note{i}": s.value for i, s in enumerate(PLANTED)}
     params |= {s.value: "1" for s in as_keys}
-    harmless = {s.key or f"plain{i}": s.value for i, s in enumerate(LOOKALIKES)}
+    harmless = {s.key or f"plain{i}": s.value for i, s in enumerate(HARMLESS)}
     harmless = {key: value for key, value in harmless.items() if MLFLOW_KEY.match(key)}
     params |= harmless
     # under a neutral key, only secrets their value gives away (bare hex is a digest there)
-    tags = {f"dataset.note{i}": s.value for i, s in enumerate(SECRETS) if s.key is None}
+    tags = {f"dataset.note{i}": s.value for i, s in enumerate(PLANTED) if s.key is None}
     frame = items_frame(500, 0, seed=3).assign(**{f"score.{s.value}": 0.5 for s in as_keys[:10]})
     run_id = b.eval_run(
         SECRETS[0].value,  # the run's name
@@ -156,14 +182,14 @@ def test_no_planted_secret_reaches_any_file_of_a_bundle(tmp_path: Path) -> None:
     assert {"evidence/evidence.json", "decision.json", "statement.json"} <= set(files)
     leaks = sorted(
         (name, s.kind)
-        for s in SECRETS
+        for s in PLANTED
         for n in needles(s)
         for name, data in files.items()
         if n.encode() in data
     )
     assert leaks == [], leaks
     kept = json.loads(files["evidence/evidence.json"])["candidate"]["params"]
-    assert len(harmless) >= 0.9 * len(LOOKALIKES)
+    assert len(harmless) >= 0.9 * len(HARMLESS)
     assert {key: kept.get(key) for key in harmless} == harmless
 
 

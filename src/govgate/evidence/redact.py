@@ -29,7 +29,7 @@ import fnmatch
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 REDACTED = "[REDACTED]"
@@ -79,9 +79,9 @@ _VALUE_START = r"[^\s\"'`;&,<>|$%{\[(]"
 _VALUE_CHAR = r"[^\s\"'`;&,<>|]"
 
 RULES: tuple[Rule, ...] = (
-    Rule("private-key", r"-----BEGIN[ A-Z0-9_\-]{0,40}PRIVATE KEY(?: BLOCK)?-----"),
-    Rule("aws-access-key", r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
-    Rule("github-token", r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
+    Rule("private-key", r"-----BEGIN(?:[ A-Z0-9_\-]|\\n){0,40}PRIVATE KEY(?: BLOCK)?-----"),
+    Rule("aws-access-key", r"(?:\b|_)(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?:\b|_)"),
+    Rule("github-token", r"(?:\b|_)gh[pousr]_[A-Za-z0-9]{30,}"),
     Rule("github-fine-grained-token", r"\bgithub_pat_[A-Za-z0-9_]{40,}"),
     Rule("gitlab-token", r"\bgl(?:pat|dt|ptt|rt|cbt|imt|agent|oas)-[A-Za-z0-9_\-]{20,}"),
     Rule("slack-token", r"\bxox[abposre]-[A-Za-z0-9\-]{10,}"),
@@ -89,9 +89,9 @@ RULES: tuple[Rule, ...] = (
         "slack-webhook", r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_\-]{20,}"
     ),
     Rule("stripe-key", r"\b(?:sk|rk|pk)_(?:live|test|prod)_[A-Za-z0-9]{10,}"),
-    Rule("openai-or-anthropic-key", r"\bsk-[A-Za-z0-9_\-]{16,}"),
+    Rule("openai-or-anthropic-key", r"(?:\b|_)sk-[A-Za-z0-9_\-]{16,}"),
     Rule("google-api-key", r"\bAIza[0-9A-Za-z_\-]{35}"),
-    Rule("huggingface-token", r"\bhf_[A-Za-z0-9]{30,}"),
+    Rule("huggingface-token", r"(?:\b|_)hf_[A-Za-z0-9]{30,}"),
     Rule("npm-token", r"\bnpm_[A-Za-z0-9]{36}"),
     Rule("pypi-token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{20,}"),
     Rule("langsmith-key", r"\blsv2_(?:pt|sk)_[0-9a-f]{32}_[0-9a-f]{10}\b"),
@@ -113,13 +113,20 @@ RULES: tuple[Rule, ...] = (
     Rule("bearer-token", r"(?i:\bbearer\s+)([A-Za-z0-9._~+/\-]{16,}=*)"),
     Rule("basic-auth", r"(?i:\bbasic\s+)([A-Za-z0-9+/]{16,}={0,2})"),
     Rule(
+        "authorization-header",  # Authorization: Token abc..., Authorization=Bearer ...
+        r"(?i:\bauthorization\s*[:=]\s*(?:[A-Za-z]+\s+)?)([A-Za-z0-9._~+/\-]{8,}=*)",
+    ),
+    Rule("cli-user-password", r"(?:^|\s)(?:-u|--user)\s+[^\s:]+:([^\s]+)"),  # curl -u a:b
+    Rule("mysql-password", r"\bmysql(?:dump|admin)?\b[^\n]*?\s-p([^\s]{3,})"),
+    Rule("oracle-jdbc-password", r"(?i:jdbc:oracle:[a-z]+:)[^/\s@:]+/([^@\s]+)@"),
+    Rule(
         "secret-assignment",  # password=..., AccountKey=...;, api_key => ...
         _SECRET_KEY_TEXT + r"[\"']?\s*=>?\s*[\"']?(" + _VALUE_START + _VALUE_CHAR + r"{3,})",
     ),
     Rule(
-        "secret-field",  # "api_key": "...", or password: s3cr3t (prose "password: refuse" is not)
+        "secret-field",  # "api_key": "x", passwd: 'x', password: s3cr3t; not "password: refuse"
         _SECRET_KEY_TEXT
-        + r"(?:[\"']\s*:\s*[\"']("
+        + r"(?:[\"']?\s*:\s*[\"']("
         + _VALUE_START
         + _VALUE_CHAR
         + r"{3,})"
@@ -150,6 +157,7 @@ SECRET_PATTERN = "|".join(f"(?:{rule.pattern})" for rule in RULES)
 _SECRET_LAST_WORDS = frozenset(
     {
         "password", "passwd", "passphrase", "pwd", "pass", "secret", "token", "apikey", "sk",
+        "pw", "pswd", "passcode", "passkey", "connstr", "htpasswd", "netrc",
         "credential", "credentials", "signature", "sig", "cookie", "dsn", "authorization",
         "privatekey", "pat", "jwt", "bearer",
     }
@@ -160,10 +168,11 @@ _SECRET_LAST_PAIRS = frozenset(
         ("account", "key"), ("auth", "key"), ("auth", "header"), ("connection", "string"),
         ("client", "secret"), ("session", "key"), ("signing", "key"), ("master", "key"),
         ("shared", "key"), ("encryption", "key"), ("sas", "url"), ("sas", "key"),
+        ("basic", "auth"), ("conn", "str"), ("pass", "phrase"), ("subscription", "key"),
     }
 )  # fmt: skip
 _TRIVIAL = re.compile(r"^\s*(true|false|none|null|yes|no|)\s*$", re.IGNORECASE)
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_WORD = re.compile(r"(?i:base64|b64)|[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _TOKEN = re.compile(r"[A-Za-z0-9+/=]{24,}")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 
@@ -186,19 +195,59 @@ _TOKENIZER_ROLES = frozenset(
 )
 
 
-def key_reason(key: str) -> str | None:
+#: Trailing words that say how a secret is stored, not what it is: ``db_password_b64``.
+_QUALIFIERS = frozenset(
+    {"b64", "base64", "encoded", "enc", "value", "val", "str", "raw", "hex", "plain", "text"}
+)
+#: Last words that name a secret only when the value looks like a credential: ``wandb_key``
+#: with 40 hex is one; ``primary_key: user_id`` or ``auth: oauth`` is a setting.
+_WEAK_LAST_WORDS = frozenset({"key", "auth", "pin", "seed", "api", "access"})
+_CREDENTIAL_LIKE = re.compile(r"^[A-Za-z0-9+/=_\-.~:]{12,}$")
+
+
+def _credential_like(value: str) -> bool:
+    """A single token with a long part that mixes letters and digits (a key, not a name)."""
+    if not _CREDENTIAL_LIKE.match(value):
+        return False
+    parts = re.split(r"[_\-.:/]", value)
+    return any(
+        len(part) >= 12 and re.search(r"[0-9]", part) and re.search(r"[A-Za-z]", part)
+        for part in parts
+    )
+
+
+def key_reason(key: str, value: str = "") -> str | None:
     """Why values under ``key`` are secrets (its last word names one), or None."""
     words = [w for w in _words(key) if not w.isdigit()]  # db_password_2 ends in "password"
+    if tuple(words[-2:]) not in _SECRET_LAST_PAIRS:  # connection_string is one, not "string"
+        while len(words) > 1 and words[-1] in _QUALIFIERS:
+            words.pop()
     if not words or (words[-1] == "token" and words[-2:-1] and words[-2] in _TOKENIZER_ROLES):
         return None
     if words[-1] in _SECRET_LAST_WORDS or tuple(words[-2:]) in _SECRET_LAST_PAIRS:
         return "key names a secret"
+    if words[-1] in _WEAK_LAST_WORDS and _credential_like(value.strip()):
+        return "key names a secret and the value looks like one"
     return None
 
 
 def _entropy(text: str) -> float:
     counts = Counter(text)
     return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+_DIGEST_PREFIX = re.compile(r"(?i:sha(?:1|224|256|384|512)|md5|blake2[bs]?)[-:]$")
+_PLAIN_SEGMENT = re.compile(r"[a-z0-9\-]{0,15}")
+
+
+def _secret_part(token: str) -> str:
+    """``token`` without leading path segments that are plain names (``//bucket/``): a random
+    key under a bucket is cut, the bucket kept."""
+    parts = token.split("/")
+    for index, part in enumerate(parts):
+        if not _PLAIN_SEGMENT.fullmatch(part):
+            return "/".join(parts[index:])
+    return token
 
 
 def _random_token(text: str) -> str | None:
@@ -209,8 +258,10 @@ def _random_token(text: str) -> str | None:
     or a word. What remains must mix upper case, lower case and digits with high entropy.
     """
     for match in _TOKEN.finditer(text):
-        token = match.group(0).rstrip("=")
+        token = _secret_part(match.group(0).rstrip("="))
         if len(token) < 24 or _HEX.match(token):
+            continue
+        if _DIGEST_PREFIX.search(text, 0, match.start()):  # sha256-<base64>: a digest (SRI)
             continue
         if not (any(c.isupper() for c in token) and any(c.islower() for c in token)):
             continue
@@ -223,11 +274,57 @@ def _random_token(text: str) -> str | None:
     return None
 
 
+#: Formats whose match needs a second look in Python (RE2 has no look-around): the value
+#: after ``password=`` or ``Bearer`` must not be a placeholder, a flag or a plain word.
+_CHECKED = frozenset(
+    {"secret-assignment", "secret-field", "secret-option", "basic-auth", "bearer-token"}
+)
+_NOT_A_SECRET = re.compile(
+    r"(?i)^(none|null|nil|true|false|yes|no|\*+|x+|-?\d+(\.\d+)?([a-z%]{0,3}))$"
+)
+
+
+def _real(kind: str, match: re.Match[str]) -> bool:
+    """Whether a match of ``kind`` is a secret, not a look-alike the pattern alone lets in."""
+    if kind not in _CHECKED:
+        return True
+    group = next((i for i in range(1, (match.re.groups or 0) + 1) if match.group(i)), 0)
+    value = match.group(group)
+    if _NOT_A_SECRET.match(value):  # use_auth_token=True, max_token: 4096, per token: 12ms
+        return False
+    if kind in ("basic-auth", "bearer-token"):  # "basic internationalization" is prose
+        classes = sum(bool(re.search(c, value)) for c in ("[a-z]", "[A-Z]", "[0-9]", "[+/=_.~-]"))
+        return classes >= 2
+    key = match.group(0)[: match.start(group) - match.start(0)]
+    words = [w for w in _words(key) if not w.isdigit()]
+    return not (len(words) >= 2 and words[-1] == "token" and words[-2] in _TOKENIZER_ROLES)
+
+
+def _format(text: str) -> str | None:
+    for kind, pattern in _COMPILED:
+        if any(_real(kind, match) for match in pattern.finditer(text)):
+            return kind
+    return None
+
+
+def _decoded(text: str) -> str | None:
+    """``text`` with URL escapes decoded, when it has any (``password%3Dhunter2``)."""
+    if "%" not in text:
+        return None
+    from urllib.parse import unquote
+
+    decoded = unquote(text)
+    return decoded if decoded != text else None
+
+
 def value_reason(text: str) -> str | None:
     """Why ``text`` holds a secret by its content alone, or None."""
-    for kind, pattern in _COMPILED:
-        if pattern.search(text):
-            return f"value looks like a {kind}"
+    kind = _format(text)
+    if kind is not None:
+        return f"value looks like a {kind}"
+    decoded = _decoded(text)
+    if decoded is not None and _format(decoded) is not None:
+        return f"value looks like a URL-encoded {_format(decoded)}"
     if _random_token(text) is not None:
         return "value looks like a high-entropy secret"
     return None
@@ -237,7 +334,7 @@ def secret_reason(key: str, value: str) -> str | None:
     """Why ``value`` (under ``key``) must not be copied, or None when it may be."""
     reason = value_reason(value)
     if reason is None and not _TRIVIAL.match(value):
-        reason = key_reason(key)
+        reason = key_reason(key, value)
     return reason
 
 
@@ -264,15 +361,25 @@ _MAX_PASSES = 8
 def _scrub_once(text: str) -> tuple[str, str | None]:
     reason = None
     for kind, pattern in _COMPILED:
-        if pattern.search(text):
+        if any(_real(kind, match) for match in pattern.finditer(text)):
             reason = reason or f"value looks like a {kind}"
-            text = pattern.sub(_cut, text)
+            text = pattern.sub(_cutter(kind), text)
+    decoded = _decoded(text)
+    if decoded is not None and _format(decoded) is not None:  # cannot be cut where it lies
+        return REDACTED, reason or f"value looks like a URL-encoded {_format(decoded)}"
     token = _random_token(text)
     while token is not None:
         reason = reason or "value looks like a high-entropy secret"
         text = text.replace(token, REDACTED)
         token = _random_token(text)
     return text, reason
+
+
+def _cutter(kind: str) -> Callable[[re.Match[str]], str]:
+    def cut(match: re.Match[str]) -> str:
+        return _cut(match) if _real(kind, match) else match.group(0)
+
+    return cut
 
 
 def _cut(match: re.Match[str]) -> str:
