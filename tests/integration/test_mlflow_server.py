@@ -7,6 +7,7 @@ import hashlib
 import io
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -207,6 +208,25 @@ def test_bundle_is_logged_to_the_candidate_run_over_http(
     assert cli("verify", str(downloaded))[0] == 0
 
 
+def _run_with_items(client: Any, experiment: str, tmp_path: Path) -> str:
+    """A finished canary run with a per-item table, in ``experiment``."""
+    run_id: str = client.create_run(experiment, tags={"govgate.stage": "canary"}).info.run_id
+    items_frame(2000, 0).to_parquet(tmp_path / "items.parquet")
+    client.log_artifact(run_id, str(tmp_path / "items.parquet"), "govgate")
+    client.set_terminated(run_id)
+    return run_id
+
+
+def _timed_snapshot(uri: str, run_id: str, tmp_path: Path) -> tuple[int, str, float]:
+    """`govgate evidence snapshot` with a 2 s timeout and no retries: (code, stderr, seconds)."""
+    start = time.monotonic()
+    code, _, err = cli(
+        "evidence", "snapshot", "--tracking-uri", uri, "--mlflow-retries", "0",
+        "--mlflow-timeout", "2", "--candidate", f"runs:/{run_id}", "-o", str(tmp_path / "e.json"),
+    )  # fmt: skip
+    return code, err, time.monotonic() - start
+
+
 def test_a_server_that_sends_an_artifact_slowly_is_bounded_by_the_whole_call(
     mlflow_server: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
@@ -217,20 +237,10 @@ def test_a_server_that_sends_an_artifact_slowly_is_bounded_by_the_whole_call(
     uri, _ = mlflow_server
     client = MlflowClient(tracking_uri=uri)
     # the server's own artifact store (mlflow-artifacts:/), so the table comes through HTTP
-    experiment = client.create_experiment("served-artifacts")
-    run_id = client.create_run(experiment, tags={"govgate.stage": "canary"}).info.run_id
-    items_frame(2000, 0).to_parquet(tmp_path / "items.parquet")
-    client.log_artifact(run_id, str(tmp_path / "items.parquet"), "govgate")
-    client.set_terminated(run_id)
+    run_id = _run_with_items(client, client.create_experiment("served-artifacts"), tmp_path)
     proxy = DripProxy(uri, slow="/mlflow-artifacts/artifacts/", every_s=0.5, limit_s=90)
     try:
-        start = time.monotonic()
-        code, _, err = cli(
-            "evidence", "snapshot", "--tracking-uri", proxy.uri, "--mlflow-retries", "0",
-            "--mlflow-timeout", "2", "--candidate", f"runs:/{run_id}",
-            "-o", str(tmp_path / "e.json"),
-        )  # fmt: skip
-        elapsed = time.monotonic() - start
+        code, err, elapsed = _timed_snapshot(proxy.uri, run_id, tmp_path)
     finally:
         proxy.stop()
     assert code == ExitCode.EVIDENCE_UNAVAILABLE, err
@@ -255,17 +265,8 @@ def test_a_local_store_whose_artifacts_live_behind_a_slow_server_is_bounded_too(
         client = MlflowClient(tracking_uri=uri)
         location = f"{proxy.uri}/api/2.0/mlflow-artifacts/artifacts/local-{tmp_path.name}"
         experiment = client.create_experiment("remote-artifacts", artifact_location=location)
-        run_id = client.create_run(experiment, tags={"govgate.stage": "canary"}).info.run_id
-        items_frame(2000, 0).to_parquet(tmp_path / "items.parquet")
-        client.log_artifact(run_id, str(tmp_path / "items.parquet"), "govgate")
-        client.set_terminated(run_id)
-        start = time.monotonic()
-        code, _, err = cli(
-            "evidence", "snapshot", "--tracking-uri", uri, "--mlflow-retries", "0",
-            "--mlflow-timeout", "2", "--candidate", f"runs:/{run_id}",
-            "-o", str(tmp_path / "e.json"),
-        )  # fmt: skip
-        elapsed = time.monotonic() - start
+        run_id = _run_with_items(client, experiment, tmp_path)
+        code, err, elapsed = _timed_snapshot(uri, run_id, tmp_path)
     finally:
         proxy.stop()
     assert code == ExitCode.EVIDENCE_UNAVAILABLE, err
