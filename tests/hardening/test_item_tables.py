@@ -91,3 +91,20 @@ def test_a_real_group_named_missing_never_merges_with_items_that_have_no_group()
     assert problem is None
     assert again is not None
     assert again.groups["group.lang"][1] == (MISSING_GROUP, "en")
+
+
+def test_random_looking_ids_of_an_id_scheme_are_not_taken_for_secrets() -> None:
+    """KSUID-like ids (27 random base62 characters each) are an id scheme; the same shape
+    among ordinary ids is one planted value, and refused (test_secrets.py)."""
+    import random
+    import string
+
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits
+    ids = pa.array(["".join(rng.choice(alphabet) for _ in range(27)) for _ in range(1000)])
+    table, problem = parse_items(
+        _parquet({"item_id": ids, "rate.tox": pa.array([0] * 1000)}), "parquet"
+    )
+    assert problem is None
+    assert table is not None
+    assert table.rows == 1000

@@ -90,7 +90,7 @@ class PipeSafe(io.TextIOBase):
         return True
 
     def _closed_by_reader(self, exc: OSError) -> None:
-        if not isinstance(exc, BrokenPipeError) and exc.errno not in (errno.EPIPE, errno.EINVAL):
+        if not isinstance(exc, BrokenPipeError) and exc.errno != errno.EPIPE:
             raise exc
         self.broken = True
         try:

@@ -87,20 +87,28 @@ class ItemTable:
 def _has_secret(strings: Any) -> bool:
     """Whether any value of an Arrow string array looks like a secret.
 
-    The formats in one RE2 pass; then, for values with a long token that is not hex (so
-    ordinary ids such as ``q00017``, run ids and UUIDs are skipped in the vectorised pass), the
-    randomness check of :func:`govgate.evidence.redact.value_reason`.
+    The formats in one RE2 pass; then the randomness check of
+    :func:`govgate.evidence.redact.random_token` on the few values that could fail it (a long
+    token, not hex, mixed case and digits: found in vectorised passes, so ``q00017``, run ids
+    and UUIDs never reach Python). A random-looking value among ordinary ones stands out; when
+    more than 1% of the values (and over 100) look random, they are an id scheme, not secrets.
     """
     import pyarrow.compute as pc
 
-    from govgate.evidence.redact import SECRET_PATTERN, value_reason
+    from govgate.evidence.redact import SECRET_PATTERN, random_token
 
     if pc.any(pc.match_substring_regex(strings, SECRET_PATTERN)).as_py():
         return True
-    long_token = pc.match_substring_regex(strings, r"[A-Za-z0-9+/=]{24,}")
-    hex_only = pc.match_substring_regex(strings, r"^[0-9A-Fa-f\-]*$")
-    candidates = pc.filter(strings, pc.and_(long_token, pc.invert(hex_only)))
-    return any(value_reason(text) is not None for text in candidates.to_pylist())
+    # what the randomness check needs at the least, in vectorised passes: a long token, not
+    # hex, with upper and lower case and two digits; only those values reach Python
+    needs = [r"[A-Za-z0-9+/=]{24,}", r"[A-Z]", r"[a-z]", r"[0-9].*[0-9]"]
+    mask = pc.invert(pc.match_substring_regex(strings, r"^[0-9A-Fa-f\-]*$"))
+    for pattern in needs:
+        mask = pc.and_(mask, pc.match_substring_regex(strings, pattern))
+    candidates = pc.filter(strings, mask)
+    if len(candidates) > max(100, len(strings) // 100):
+        return False  # most values look random: that is the id scheme (KSUIDs), not a secret
+    return any(random_token(text) is not None for text in candidates.to_pylist())
 
 
 def _secret_named(names: list[str]) -> set[str]:

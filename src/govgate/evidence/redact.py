@@ -250,7 +250,7 @@ def _secret_part(token: str) -> str:
     return token
 
 
-def _random_token(text: str) -> str | None:
+def random_token(text: str) -> str | None:
     """A token in ``text`` that looks randomly generated (a key, a password), or None.
 
     Hex strings are exempt (content digests, run ids, commit SHAs are hex and not secrets);
@@ -322,10 +322,10 @@ def value_reason(text: str) -> str | None:
     kind = _format(text)
     if kind is not None:
         return f"value looks like a {kind}"
-    decoded = _decoded(text)
-    if decoded is not None and _format(decoded) is not None:
-        return f"value looks like a URL-encoded {_format(decoded)}"
-    if _random_token(text) is not None:
+    encoded = _format(_decoded(text) or "")
+    if encoded is not None:
+        return f"value looks like a URL-encoded {encoded}"
+    if random_token(text) is not None:
         return "value looks like a high-entropy secret"
     return None
 
@@ -364,14 +364,14 @@ def _scrub_once(text: str) -> tuple[str, str | None]:
         if any(_real(kind, match) for match in pattern.finditer(text)):
             reason = reason or f"value looks like a {kind}"
             text = pattern.sub(_cutter(kind), text)
-    decoded = _decoded(text)
-    if decoded is not None and _format(decoded) is not None:  # cannot be cut where it lies
-        return REDACTED, reason or f"value looks like a URL-encoded {_format(decoded)}"
-    token = _random_token(text)
+    encoded = _format(_decoded(text) or "")
+    if encoded is not None:  # cannot be cut where it lies
+        return REDACTED, reason or f"value looks like a URL-encoded {encoded}"
+    token = random_token(text)
     while token is not None:
         reason = reason or "value looks like a high-entropy secret"
         text = text.replace(token, REDACTED)
-        token = _random_token(text)
+        token = random_token(text)
     return text, reason
 
 

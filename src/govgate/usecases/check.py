@@ -9,6 +9,7 @@ PASS moves an alias, and only if it still points where it did when the evidence 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -275,13 +276,14 @@ def _bundle(
     snapshot: Any,
     key: Any,
     tell: Listener,
+    environment: Callable[[], Mapping[str, Any]],
 ) -> list[Written]:
     from govgate.bundle import build, store
     from govgate.bundle.signing import sign
 
     signer = (lambda payload: sign(payload, key)) if key is not None else None
-    environment = dict(settings.environment())
-    files = build.contents(decision, risk, policy_set, snapshot, environment, signer)
+    record = dict(environment())
+    files = build.contents(decision, risk, policy_set, snapshot, record, signer)
     written = []
     if settings.bundle_dir is not None:
         store.write_directory(settings.bundle_dir, files)
@@ -299,7 +301,7 @@ def _ignore(_: StdoutReport | Written) -> None:
 
 
 def _mover(
-    settings: CheckSettings, decision: Decision, now: dt.datetime, logged_to: str | None
+    environment: Mapping[str, Any], decision: Decision, now: dt.datetime, logged_to: str | None
 ) -> dict[str, Any]:
     """Who moved an alias, and on what: recorded on the model version it now points to."""
     import getpass
@@ -311,7 +313,7 @@ def _mover(
         user = None
     return {
         "by": {"user": user, "host": platform.node() or None},
-        "ci": dict(settings.environment()).get("ci") or {},
+        "ci": environment.get("ci") or {},
         "decision_sha256": decision.digest(),
         "decided_at": _iso(now),
         "candidate_run": decision.candidate.run_id,
@@ -331,6 +333,9 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
     from govgate.risk.assess import assess
 
     key = _preflight(settings)
+    # the record of what ran the gate (git, package versions) is read at most once, and only
+    # when a bundle or a promotion needs it
+    environment = functools.cache(settings.environment)
     policy_set = load_valid(settings.policies, now=settings.clock)
     candidate = parse_ref(settings.candidate)
     baseline = parse_ref(settings.baseline) if settings.baseline else None
@@ -357,7 +362,7 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
     written += reports
     bundled = settings.bundle_dir is not None or settings.bundle_archive is not None
     if bundled:
-        written += _bundle(settings, decision, risk, policy_set, snapshot, key, tell)
+        written += _bundle(settings, decision, risk, policy_set, snapshot, key, tell, environment)
     logged_to = None
     if settings.bundle_dir is not None and live and settings.log_to_mlflow:
         from govgate.evidence.mlflow.source import MlflowSource
@@ -380,7 +385,7 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
             promotion.alias,
             promotion.version,
             promotion.previous,
-            record=_mover(settings, decision, now, logged_to),
+            record=_mover(environment(), decision, now, logged_to),
         )
         promotion = Promotion(
             promotion.model, promotion.alias, promotion.version, promotion.previous, True
