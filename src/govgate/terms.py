@@ -90,6 +90,15 @@ class MeanMethod(StrEnum):
     APPROXIMATE_BOOTSTRAP = "approximate-bootstrap"
 
 
+class Sequential(StrEnum):
+    """When bounds are confidence sequences (valid under any number of looks) rather than
+    fixed-sample bounds (valid at one look)."""
+
+    CANARY = "canary"  # on the canary stage, which a controller judges again and again
+    ALWAYS = "always"  # on every stage
+    NEVER = "never"  # fixed-sample everywhere: on a canary, labelled approximate
+
+
 class Outcome(StrEnum):
     PASS = "pass"  # the expression holds on the evidence
     FAIL = "fail"  # the violation holds: the evidence shows a breach

@@ -23,6 +23,8 @@ from tests.benchmarks import (
     bench_evidence,
     bench_many_rules,
     bench_mlflow_scale,
+    bench_serve,
+    sequential,
 )
 from tests.benchmarks.common import ROOT, machine
 
@@ -42,6 +44,8 @@ SECTIONS: list[tuple[str, Callable[[], str]]] = [
     ("check at scale", bench_check_scale.main),
     ("MLflow at scale", bench_mlflow_scale.main),
     ("snapshot at scale", _evidence),
+    ("canary looks", sequential.main),
+    ("serve under load", bench_serve.main),
 ]
 
 

@@ -4,6 +4,7 @@ in pre-commit hooks). Each command runs in a fresh interpreter."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,36 @@ def test_importing_the_engine_loads_no_mlflow_code() -> None:
     assert [m for m in loaded if m.startswith("govgate.evidence.mlflow")] == []
     assert "govgate.evidence.snapshot" not in loaded
     assert [m for m in loaded if m.split(".")[0] in ("mlflow", "ragas", "pandas")] == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["validate", "policies"],
+        ["serve", "--help"],
+        ["serve", "--host", "0.0.0.0", "--allow-model", "m"],
+    ],
+    ids=["help", "validate", "serve-help", "serve-refused"],
+)
+def test_no_command_but_a_running_server_loads_the_http_stack(argv: list[str]) -> None:
+    """starlette, uvicorn and prometheus_client load only once `govgate serve` starts: its
+    help and its refusals (a usage error, exit 2) cost no more than any light command."""
+    probe = (
+        "import io, json, sys\n"
+        "from govgate.cli import main\n"
+        "code = main(sys.argv[1:], stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "print(json.dumps([code, sorted(m for m in ('starlette', 'uvicorn', 'prometheus_client',"
+        " 'mlflow', 'pandas') if m in sys.modules)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "GOVGATE_SERVE_TOKEN"},
+    )
+    code, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    assert code == (2 if "0.0.0.0" in argv else 0)
+    assert modules == []

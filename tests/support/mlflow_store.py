@@ -25,6 +25,7 @@ def items_frame(n: int, toxic: int, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "item_id": [f"q{i:05d}" for i in range(n)],
+            "ts": 1_700_000_000.0 + np.arange(n),  # arrival, one a second: canaries need it
             "rate.toxicity_rate": rate,
             "score.answer_similarity": rng.random(n),
             "latency.latency_ms": rng.gamma(2.0, 300.0, n),
@@ -186,6 +187,7 @@ def rag_items(n: int, *, toxic: float, seed: int, quality_shift: float = 0.0) ->
     return pd.DataFrame(
         {
             "item_id": [f"rag-{i:05d}" for i in range(n)],
+            "ts": 1_700_000_000.0 + np.arange(n),  # arrival: a canary is judged in this order
             "rate.toxicity_rate": (rng.random(n) < toxic).astype(int),
             "rate.hallucination_rate": (rng.random(n) < 0.01).astype(int),
             "rate.policy_violation_rate": np.zeros(n, dtype=int),
@@ -208,6 +210,7 @@ def credit_items(n: int, *, young_penalty: float, seed: int) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "item_id": [f"app-{i:06d}" for i in range(n)],
+            "ts": 1_700_000_000.0 + np.arange(n),
             "rate.accuracy": (rng.random(n) < np.where(young, 0.93 - young_penalty, 0.93)).astype(
                 int
             ),

@@ -1,4 +1,5 @@
-"""Real services on 127.0.0.1 for tests and benchmarks: `mlflow server`, and PostgreSQL.
+"""Real services on 127.0.0.1 for tests and benchmarks: `mlflow server`, `govgate serve`, and
+PostgreSQL.
 
 PostgreSQL is Debian's (`postgresql` package; `.ci/run` installs it when missing), run from a
 fresh data directory on a free loopback port with trust auth for one local user, and stopped
@@ -8,6 +9,7 @@ with it. As root it runs as the `postgres` user the package creates (PostgreSQL 
 from __future__ import annotations
 
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -20,6 +22,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -252,3 +255,131 @@ class DripProxy:
         self._stop.set()
         self._server.shutdown()
         self._server.server_close()
+
+
+@dataclass
+class Answer:
+    """One HTTP response: status, headers (lower-case names) and body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def call(
+    url: str,
+    method: str = "GET",
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    target: str | None = None,
+    timeout: float = 60.0,
+) -> Answer:
+    """One request over a fresh connection (http.client: no redirects, no proxies, any status
+    returned, not raised); ``target`` sends a request line as given (huge or odd ones)."""
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
+    try:
+        path = target or (parts.path + (f"?{parts.query}" if parts.query else ""))
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        data = response.read()
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
+    finally:
+        conn.close()
+
+
+@dataclass
+class JudgeServer:
+    """A `govgate serve` process on 127.0.0.1, its log (stdout and stderr) and its token."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    token: str | None
+
+    def auth(self, token: str | None = None) -> dict[str, str]:
+        given = token or self.token
+        return {"Authorization": f"Bearer {given}"} if given else {}
+
+    def get(self, path: str, **fields: str) -> Answer:
+        from urllib.parse import urlencode
+
+        query = f"?{urlencode(fields)}" if fields else ""
+        return call(self.url + path + query, headers=self.auth())
+
+    def post(self, path: str, document: object) -> Answer:
+        headers = {**self.auth(), "Content-Type": "application/json"}
+        return call(self.url + path, "POST", body=json.dumps(document).encode(), headers=headers)
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Until /healthz answers; stops the server and raises if it exits or takes too long."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"govgate serve exited {self.process.returncode}: {self.log.read_text()}"
+                )
+            try:
+                if call(f"{self.url}/healthz", timeout=2).status == 200:
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"govgate serve did not start in {timeout} s: {self.log.read_text()}")
+
+    def stop(self) -> int:
+        """SIGTERM, as Kubernetes stops a pod; returns the exit code."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=20)
+        return int(self.process.returncode)
+
+
+def start_judge(root: Path, *args: str, **options: Any) -> JudgeServer:
+    """`govgate serve ARGS` on a free loopback port, once /healthz answers (see spawn_judge)."""
+    server = spawn_judge(root, *args, **options)
+    server.wait_ready()
+    return server
+
+
+def spawn_judge(
+    root: Path, *args: str, token: str | None = None, env: dict[str, str] | None = None
+) -> JudgeServer:
+    """`govgate serve ARGS` starting on a free loopback port (wait_ready waits for it, so
+    several can start at once); with ``token``, it is passed as a --token-file under root."""
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = root / f"serve-{port}.log"
+    extra: list[str] = []
+    if token is not None:
+        token_file = root / f"token-{port}"
+        token_file.write_text(token + "\n")
+        extra = ["--token-file", str(token_file)]
+    command = [str(Path(sys.executable).parent / "govgate"), "serve", "--host", "127.0.0.1"]
+    environment = {
+        **{k: v for k, v in os.environ.items() if k != "GOVGATE_SERVE_TOKEN"},
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+        **(env or {}),
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*command, "--port", str(port), *extra, *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=environment,
+            cwd=root,
+            start_new_session=True,
+        )
+    return JudgeServer(f"http://127.0.0.1:{port}", process, log, token)

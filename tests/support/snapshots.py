@@ -103,13 +103,15 @@ def policy(
     name: str = "p",
     variables: str = "",
     statistics: str = "",
+    slos: str = "",
 ) -> str:
-    """A policy document with the given rules block (YAML list items, indented by 4)."""
+    """A policy document with the given rules block (YAML list items, indented by 4); the
+    ``statistics``, ``slos`` and ``variables`` blocks go in as written (indented by 2)."""
     return f"""apiVersion: govgate/v1
 kind: Policy
 metadata: {{name: {name}, version: "1", owners: [t@example.com]}}
 spec:
   stages: {stages}
   confidence: {confidence}
-{statistics}{variables}  rules:
+{statistics}{slos}{variables}  rules:
 {rules}"""

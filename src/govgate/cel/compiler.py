@@ -40,9 +40,13 @@ class CelCompiler:
         return self._env
 
     def check(
-        self, source: str, variables: Collection[str] | None = None
+        self,
+        source: str,
+        variables: Collection[str] | None = None,
+        slos: Collection[str] | None = None,
     ) -> tuple[CompiledExpression | None, list[CelIssue]]:
-        """Compile and lint ``source``; ``variables`` are the names ``variables.X`` may use.
+        """Compile and lint ``source``; ``variables`` are the names ``variables.X`` may use,
+        ``slos`` the names ``candidate.slo.X`` may use (the policy's ``spec.slos``).
 
         Returns the compiled expression (None when it has problems) and every problem found.
         """
@@ -65,6 +69,8 @@ class CelCompiler:
                             + "define it under spec.variables, before the rules that use it",
                         )
                     )
+        if compiled is not None and slos is not None:
+            found.extend(_unknown_slos(compiled, slos))
         return (compiled if not found else None), found
 
     def compile(self, source: str, variables: Collection[str] | None = None) -> CompiledExpression:
@@ -115,6 +121,23 @@ class CelCompiler:
             first.setdefault((ref.root, ref.path), ref)  # read twice, listed once
         ordered = tuple(first.values())
         return CompiledExpression(source, ordered, program), ()
+
+
+def _unknown_slos(compiled: CompiledExpression, slos: Collection[str]) -> Iterator[CelIssue]:
+    """``candidate.slo.X`` where the policy defines no SLO ``X``."""
+    for ref in compiled.references:
+        if ref.root not in ("candidate", "baseline") or len(ref.path) < 2:
+            continue
+        if ref.path[0] == "slo" and ref.path[1] not in slos:
+            defined = ", ".join(sorted(slos)) if slos else "none"
+            yield CelIssue(
+                "cel.unknown-slo",
+                f"{ref.root}.slo.{ref.path[1]} is not an SLO of this policy",
+                ref.line,
+                ref.column,
+                close_match(ref.path[1], slos)
+                + f"define it under spec.slos (this policy defines: {defined})",
+            )
 
 
 def _dedupe(issues: list[CelIssue]) -> Iterator[CelIssue]:

@@ -396,10 +396,62 @@ class _PathCheck:
         fields = voc.RUN_SECTIONS[section]
         if fields is not None:
             return self.field(1, fields, f"{root}.{section}")
+        if section in voc.NAMED_SECTIONS:
+            return self.named(root, section)
         if section == "stats" and len(self.path) > 1:
             return self.field(2, voc.STAT_FIELDS, f"{root}.stats.{self.path[1]}")
         name = self.path[1] if len(self.path) > 1 else ""
         return self.ends(2, f"{root}.{section}.{name}")
+
+    def named(self, root: str, section: str) -> list[CelIssue]:
+        """``*.history.NAME`` (a list: nothing follows by name) and ``*.slo.NAME.FIELD``."""
+        usage = f"{root}.slo.NAME.FIELD" if section == "slo" else f"{root}.history.NAME"
+        if len(self.path) < 2:
+            return [
+                CelIssue(
+                    "cel.unknown-field",
+                    f"use {usage}, not {root}.{section} alone",
+                    *self.at(0),
+                    "the gate must know which "
+                    + ("SLO" if section == "slo" else "metric's history")
+                    + " a rule reads",
+                )
+            ]
+        where = f"{root}.{section}.{self.path[1]}"
+        if section == "history":
+            return self.ends(2, where)
+        if len(self.path) > 2:
+            name = self.path[2]
+            if name not in voc.SLO_FIELDS and voc.slo_window(name) is None:
+                attempt = voc.slo_window_attempt(name)
+                if attempt is not None:
+                    return [
+                        CelIssue(
+                            "cel.unknown-field",
+                            f"{where} has no field {name!r}: {attempt!r} is not a window",
+                            *self.at(2),
+                            "a window is a duration like 5m, 1h, 6h, 3d or 1w "
+                            "(a whole number without a leading zero and one unit: m, h, d, w)",
+                        )
+                    ]
+                windowed = ", ".join(f"{f}_<window>" for f in voc.SLO_WINDOW_FIELDS)
+                suffix = name.rsplit("_", 1)[-1] if "_" in name else ""
+                known = set(voc.SLO_FIELDS) | {
+                    f"{f}_{suffix}"
+                    for f in voc.SLO_WINDOW_FIELDS
+                    if voc.slo_window(f"{f}_{suffix}")
+                }
+                return [
+                    CelIssue(
+                        "cel.unknown-field",
+                        f"{where} has no field {name!r}",
+                        *self.at(2),
+                        close_match(name, known)
+                        + f"fields: {voc.describe(voc.SLO_FIELDS)}, and {windowed} "
+                        "(e.g. burn_rate_1h)",
+                    )
+                ]
+        return self.ends(3, f"{where}.{self.path[2]}" if len(self.path) > 2 else where)
 
     def fairness(self) -> list[CelIssue]:
         path = self.path

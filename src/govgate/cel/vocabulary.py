@@ -10,7 +10,10 @@ is fixed.
 
 from __future__ import annotations
 
+import re
 from typing import Final
+
+from govgate.durations import DURATION_BODY
 
 #: Top-level names, as DESIGN.md defines them.
 ROOTS: Final = frozenset(
@@ -35,7 +38,53 @@ RUN_SECTIONS: Final[dict[str, frozenset[str] | None]] = {
     "run": frozenset({"id", "experiment_id", "status", "start_time", "end_time", "stage"}),
     "model": frozenset({"name", "version", "alias", "digest"}),
     "dataset": frozenset({"name", "digest", "n"}),
+    "slo": None,  # candidate.slo.NAME.FIELD: an SLO the policy defines (spec.slos)
+    "history": None,  # candidate.history.NAME: a metric's logged points
 }
+
+#: Sections whose first key is a name that must be given (``candidate.slo.NAME``): the unit.
+NAMED_SECTIONS: Final = frozenset({"slo", "history"})
+
+#: Fields of ``*.slo.NAME`` that do not name a window (see policies/README.md, "SLOs").
+SLO_FIELDS: Final = frozenset(
+    {
+        "objective",
+        "window_seconds",
+        "min_events",
+        "events",
+        "bad_events",
+        "error_rate",
+        "burn_rate",
+        "budget_remaining",
+        "coverage",
+        "span_seconds",
+        "start",
+        "end",
+        "truncated",
+        "source",
+        "method",
+    }
+)
+
+#: Fields of ``*.slo.NAME`` measured over a window ending at the newest event:
+#: ``burn_rate_1h``, ``error_rate_5m``, ``events_6h``, ``bad_events_3d``.
+SLO_WINDOW_FIELDS: Final = ("burn_rate", "error_rate", "events", "bad_events")
+_WINDOWED = re.compile(rf"^(?P<field>{'|'.join(SLO_WINDOW_FIELDS)})_(?P<window>{DURATION_BODY})$")
+_WINDOWED_LOOSE = re.compile(rf"^(?P<field>{'|'.join(SLO_WINDOW_FIELDS)})_(?P<window>.*)$")
+
+
+def slo_window(field: str) -> str | None:
+    """The window a windowed SLO field names (``burn_rate_1h`` -> ``1h``), else None."""
+    match = _WINDOWED.fullmatch(field)
+    return match["window"] if match else None
+
+
+def slo_window_attempt(field: str) -> str | None:
+    """What follows a windowed field's prefix (``burn_rate_5x`` -> ``5x``), whether or not it is
+    a duration: for an error that says which part is wrong."""
+    match = _WINDOWED_LOOSE.fullmatch(field)
+    return match["window"] if match else None
+
 
 #: Fields of ``*.stats.NAME``: the point value, sample size and one-sided bounds.
 STAT_FIELDS: Final = frozenset(

@@ -35,6 +35,7 @@ COMMANDS = {
     "keygen": "keys",
     "replay": "history",
     "schema": "schema",
+    "serve": "serve",
     "test": "test",
     "validate": "validate",
     "verify": "keys",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +72,40 @@ def environment() -> dict[str, Any]:
     from govgate.usecases.environment import environment as record
 
     return record(os.environ)
+
+
+#: where ``govgate serve`` reads its bearer token when no ``--token-file`` is given
+SERVE_TOKEN_ENV = "GOVGATE_SERVE_TOKEN"
+MIN_TOKEN_CHARS = 16
+_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750's b64token: what a header can carry
+
+
+def serve_token(token_file: str | None) -> str | None:
+    """The bearer token of ``govgate serve``: ``--token-file``, else ``$GOVGATE_SERVE_TOKEN``.
+
+    Never shown: no message here quotes it, whatever is wrong with it."""
+    from_env = os.environ.get(SERVE_TOKEN_ENV)
+    if token_file and from_env:
+        raise UsageError(
+            f"the token is given twice: --token-file and ${SERVE_TOKEN_ENV}",
+            hint="give it one way",
+        )
+    if token_file:
+        try:
+            token = Path(token_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise UsageError(f"cannot read --token-file {token_file}: {reason}") from None
+        where = f"--token-file {token_file}"
+    else:
+        token = (from_env or "").strip()
+        where = f"${SERVE_TOKEN_ENV}"
+        if not token:
+            return None
+    if len(token) < MIN_TOKEN_CHARS or not _TOKEN.fullmatch(token):
+        raise UsageError(
+            f"{where}: the token must be at least {MIN_TOKEN_CHARS} characters of letters, "
+            "digits and -._~+/ (it travels in an HTTP header)",
+            hint="make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+        )
+    return token

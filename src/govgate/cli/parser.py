@@ -306,6 +306,84 @@ def build_parser() -> _Parser:
     verify.add_argument("--key", metavar="PUB", help="the signer's public key (PEM)")
     verify.add_argument("--format", choices=["text", "json"], default="text")
 
+    serve = sub.add_parser(
+        "serve",
+        help="judge canaries over HTTP for a controller (Argo Rollouts, Flagger)",
+        description="Answer GET/POST /v1/judge with the decision JSON of `check --format json` "
+        "plus verdict and exit_code, decided with the policies loaded and validated at start, "
+        "for registered versions of the allowed models only (see docs/serve.md). Also "
+        "GET /healthz and GET /metrics (Prometheus). Needs a bearer token unless it listens "
+        "on loopback only. Runs until SIGTERM (exit 0) or SIGINT (130); exits 2 on a bad "
+        "option or address, 3 on an invalid policy, 7 when the MLflow store is missing.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any free)")
+    serve.add_argument(
+        "--policies",
+        nargs="+",
+        action="extend",
+        default=None,
+        metavar="PATH",
+        help="the policy (and waiver) files or folders every decision uses (default: policies)",
+    )
+    serve.add_argument(
+        "--allow-model",
+        action="append",
+        required=True,
+        metavar="NAME",
+        help="a registered model requests may name (repeat for several; at least one)",
+    )
+    serve.add_argument(
+        "--baseline-alias",
+        default="champion",
+        metavar="ALIAS",
+        help="the baseline when a request names none: models:/NAME@ALIAS (default champion)",
+    )
+    serve.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="the bearer token requests must send (else $GOVGATE_SERVE_TOKEN); required "
+        "unless --host is a loopback address",
+    )
+    _mlflow_options(serve)
+    serve.add_argument(
+        "--max-concurrency",
+        type=int,
+        default=4,
+        metavar="N",
+        help="decisions computed at once (default 4); more requests wait in a queue",
+    )
+    serve.add_argument(
+        "--max-queue",
+        type=int,
+        default=64,
+        metavar="N",
+        help="requests that may wait for a worker (default 64); more are answered 503",
+    )
+    serve.add_argument(
+        "--request-timeout",
+        type=float,
+        default=25.0,
+        metavar="SECONDS",
+        help="the most a judge request may take, queueing included, before a 503 (default 25)",
+    )
+    serve.add_argument(
+        "--cache-entries",
+        type=int,
+        default=16,
+        metavar="N",
+        help="snapshots kept for repeated looks (default 16; 0: read the runs every time)",
+    )
+    serve.add_argument(
+        "--cache-max-age",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="read the runs again after this long even when unchanged (default 300)",
+    )
+
     inspect = ev_sub.add_parser("inspect", help="check a snapshot file and summarise it")
     inspect.add_argument("path", metavar="FILE")
     inspect.add_argument("--format", choices=["text", "json"], default="text")

@@ -6,10 +6,12 @@ than quoting a regular expression at the person who wrote the file.
 
 from __future__ import annotations
 
+from govgate.durations import DURATION_PATTERN
+
 SLUG = r"^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$"
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 METRIC_NAME = r"^[A-Za-z0-9_.\-/ ]{1,250}$"
-DURATION = r"^[1-9][0-9]{0,4}(m|h|d|w)$"
+DURATION = DURATION_PATTERN  # 30m, 4h, 2d, 1w: govgate/durations.py
 DATE_OR_DATETIME = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
     r"([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"

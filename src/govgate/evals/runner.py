@@ -19,7 +19,7 @@ from typing import Any
 from govgate.errors import UsageError
 from govgate.evals.metrics import Progress, Record, score
 from govgate.evals.suite import LoadedSuite
-from govgate.evidence.items import ID_COLUMN, parse_items
+from govgate.evidence.items import ID_COLUMN, TS_COLUMN, parse_items
 from govgate.evidence.mlflow.settings import MlflowSettings
 from govgate.evidence.mlflow.source import MlflowSource
 from govgate.evidence.mlflow.write import (
@@ -92,11 +92,36 @@ def align(
     return kept_rows, [by_id[str(r.get(id_field))] for r in kept_rows], len(rows) - len(kept_rows)
 
 
-def _items_table(ids: list[str], columns: dict[str, Any]) -> bytes:
+def arrivals(outputs: Sequence[Record], outputs_path: Path) -> list[Any] | None:
+    """Each output's ``ts`` (when it was served: a timestamp with a zone, or seconds since the
+    epoch), or None when no output has one. A canary is judged over its items in this order
+    (the per-item table's ``ts`` column), so it is all or nothing: a partial log is an error."""
+    present = [out.get("ts") is not None for out in outputs]
+    if not any(present):
+        return None
+    if not all(present):
+        number = present.index(False) + 1
+        raise UsageError(
+            f"{outputs_path}: output {number} (in dataset order) has no ts, others do",
+            hint="give every output its arrival time (ts), or none",
+        )
+    values = [out["ts"] for out in outputs]
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    if not numbers and not all(isinstance(v, str) for v in values):
+        raise UsageError(
+            f"{outputs_path}: ts must be all numbers (seconds since the epoch) or all "
+            "timestamps with a zone (2026-12-01T10:00:00Z)"
+        )
+    return values
+
+
+def _items_table(ids: list[str], columns: dict[str, Any], ts: list[Any] | None = None) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     arrays = {ID_COLUMN: pa.array(ids, type=pa.string())}
+    if ts is not None:
+        arrays[TS_COLUMN] = pa.array(ts)
     for name, values in columns.items():
         arrays[name] = pa.array(
             values, type=pa.string() if name.startswith("group.") else pa.float64()
@@ -147,7 +172,9 @@ def run_eval(
     if missing:
         scored.notes.append(f"{missing} dataset items had no output and were not scored")
     scored.metrics["missing_outputs"] = float(missing)
-    items = _items_table([str(r.get(spec.id_field)) for r in rows], scored.columns)
+    items = _items_table(
+        [str(r.get(spec.id_field)) for r in rows], scored.columns, arrivals(outputs, outputs_path)
+    )
     stage_name = stage or spec.stage.value
     tags = {
         "govgate.model.name": model,

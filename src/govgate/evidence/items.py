@@ -10,6 +10,10 @@ row per evaluated item at the artifact path ``govgate/items.parquet`` (preferred
 - ``score.NAME``: a number per item, empty when not scored; ``stats.NAME`` is a mean.
 - ``latency.NAME``: a duration per item; ``stats.NAME_p50``, ``_p90``, ``_p95``, ``_p99``.
 - ``group.NAME``: a category per item, for ``fairness.by_group("NAME")``.
+- ``ts``: when the item arrived (optional; a timestamp with a zone, or seconds since the Unix
+  epoch; a zone-less Parquet timestamp is read as UTC). A canary is judged sequentially over
+  its items in this order (confidence sequences, valid under any number of looks), and SLO
+  burn rates are measured over its windows: a table without it gives those rules a gap.
 
 Other columns are kept out of the statistics, listed as ignored, and never copied: a snapshot
 stores only the columns above, re-encoded as Parquet (:meth:`ItemTable.to_parquet`), so free
@@ -29,6 +33,9 @@ ITEMS_DIR = "govgate"
 ITEMS_PARQUET = f"{ITEMS_DIR}/items.parquet"
 ITEMS_JSON = f"{ITEMS_DIR}/items.json"
 ID_COLUMN = "item_id"
+TS_COLUMN = "ts"
+#: Seconds since the epoch above this are taken to be milliseconds by mistake (year 5138).
+_MAX_TS_SECONDS = 1e11
 ROLE_PREFIXES = {"rate.": "rate", "score.": "score", "latency.": "latency", "group.": "group"}
 TableFormat = Literal["parquet", "mlflow-table-json"]
 
@@ -49,15 +56,21 @@ class ItemTable:
     roles: Mapping[str, str]  # column -> role, for every used column
     ignored: tuple[str, ...]
     rows: int
+    #: arrival times, seconds since the epoch (UTC), read-only float64; None: no ``ts`` column
+    ts: Any = None
 
     def to_parquet(self) -> bytes:
         """The table as govgate stores it: id first, then used columns by name (deterministic)."""
+        import numpy as np
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         arrays: dict[str, Any] = {ID_COLUMN: self.ids}
         for name in sorted(self.roles):
-            if name in self.groups:
+            if name == TS_COLUMN:
+                micros = np.round(self.ts * 1e6).astype(np.int64)
+                arrays[name] = pa.array(micros, type=pa.timestamp("us", tz="UTC"))
+            elif name in self.groups:
                 codes, categories = self.groups[name]
                 # items with no value are stored as null again, never as the text "(missing)"
                 missing = categories.index(MISSING_GROUP) if MISSING_GROUP in categories else -1
@@ -205,9 +218,52 @@ def _group(name: str, column: Any) -> tuple[tuple[Any, tuple[str, ...]] | None, 
     return (codes, tuple(categories.to_pylist())), None
 
 
+def _arrival(column: Any) -> tuple[Any, str | None]:
+    """The ``ts`` column as read-only float64 seconds since the epoch, or why it cannot be."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column.null_count:
+        return None, f"{column.null_count} rows have no {TS_COLUMN}: every item needs its arrival"
+    kind = column.type
+    try:
+        if pa.types.is_timestamp(kind):
+            micros = pc.cast(column, pa.timestamp("us", tz=kind.tz)).cast(pa.int64())
+            seconds = np.asarray(micros.to_numpy(zero_copy_only=False), dtype=np.float64) / 1e6
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            stamped = pc.cast(column, pa.timestamp("us", tz="UTC")).cast(pa.int64())
+            seconds = np.asarray(stamped.to_numpy(zero_copy_only=False), dtype=np.float64) / 1e6
+        elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            seconds = np.asarray(
+                pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+            )
+        else:
+            return None, (
+                f"column {TS_COLUMN!r} must hold timestamps or seconds since the epoch, not "
+                f"{_type_name(kind)}"
+            )
+    except pa.ArrowException:  # Arrow's message quotes the value: evidence, not repeated
+        return None, (
+            f"column {TS_COLUMN!r} cannot be read as arrival times: write timestamps with a zone "
+            "(2026-12-01T10:00:00Z) or seconds since the epoch"
+        )
+    if not np.isfinite(seconds).all():
+        return None, f"column {TS_COLUMN!r} has values that are not finite"
+    if seconds.size and float(np.abs(seconds).max()) > _MAX_TS_SECONDS:
+        return None, (
+            f"column {TS_COLUMN!r} has values over {_MAX_TS_SECONDS:.0e}: these look like "
+            "milliseconds; write seconds since the epoch or a timestamp type"
+        )
+    seconds.flags.writeable = False
+    return seconds, None
+
+
 def role_of(column: str) -> str | None:
     if column == ID_COLUMN:
         return "id"
+    if column == TS_COLUMN:
+        return "ts"
     for prefix, role in ROLE_PREFIXES.items():
         if column.startswith(prefix) and len(column) > len(prefix):
             return role
@@ -230,6 +286,15 @@ def _arrow_table(data: bytes, fmt: TableFormat) -> Any:
     if any(not isinstance(r, list) or len(r) != len(names) for r in rows):
         raise ValueError("every row must have one value per column")
     return pa.table({n: pa.array([r[i] for r in rows]) for i, n in enumerate(names)})
+
+
+def _used(name: str, role: str, column: Any) -> tuple[Any, str | None]:
+    """A used column, parsed for its role, or why it cannot be used."""
+    if role == "ts":
+        return _arrival(column)
+    if role == "group":
+        return _group(name, column)
+    return _numeric(name, role, column)
 
 
 def parse_items(data: bytes, fmt: TableFormat) -> tuple[ItemTable | None, str | None]:
@@ -266,6 +331,7 @@ def parse_items(data: bytes, fmt: TableFormat) -> tuple[ItemTable | None, str | 
     groups: dict[str, tuple[Any, tuple[str, ...]]] = {}
     roles: dict[str, str] = {}
     ignored: list[str] = ["[REDACTED]"] * len(secret)  # left out: the name is a secret
+    arrival = None
     for name in names:
         role = role_of(name)
         if role is None:
@@ -273,14 +339,15 @@ def parse_items(data: bytes, fmt: TableFormat) -> tuple[ItemTable | None, str | 
             continue
         if role == "id":
             continue
-        if role == "group":
-            encoded, problem = _group(name, table.column(name))
-            if encoded is not None:
-                groups[name] = encoded
-        else:
-            array, problem = _numeric(name, role, table.column(name))
-            columns[name] = array
+        parsed, problem = _used(name, role, table.column(name))
         if problem is not None:
             return None, problem
+        if role == "ts":
+            arrival = parsed
+        elif role == "group":
+            groups[name] = parsed
+        else:
+            columns[name] = parsed
         roles[name] = role
-    return ItemTable(ids.combine_chunks(), columns, groups, roles, tuple(ignored), rows), None
+    table_ = ItemTable(ids.combine_chunks(), columns, groups, roles, tuple(ignored), rows, arrival)
+    return table_, None

@@ -125,10 +125,19 @@ class RunEvidence(_Frozen):
         default={}, description="Metrics logged as NaN or infinity: present, but not usable."
     )
     metric_history: dict[str, list[MetricPoint]] = Field(
-        default={}, description="Every logged point of metrics logged more than once."
+        default={},
+        description="The logged points of metrics logged more than once (at most the newest "
+        "MAX_HISTORY_POINTS each: history_truncated names the rest), by step then timestamp.",
     )
     history_omitted: list[str] = Field(
         default=[], description="Metrics whose history was not read (over the per-run cap)."
+    )
+    history_truncated: dict[str, int] = Field(
+        default={},
+        description="Metrics with more points than govgate reads of one history: how many "
+        "(finite) points were logged; metric_history keeps the newest (by timestamp, then "
+        "step). Left out of the snapshot when empty, so snapshots without one keep their digest.",
+        exclude_if=lambda value: not value,
     )
     params: dict[str, str] = {}
     tags: dict[str, str] = {}

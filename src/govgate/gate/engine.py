@@ -23,9 +23,11 @@ from govgate._version import __version__
 from govgate.cel import CompiledExpression, Reference, evaluate, from_cel, to_cel, truth
 from govgate.errors import CelError
 from govgate.evidence.model import RunEvidence, Snapshot
+from govgate.gate.looks import looks_of
 from govgate.gate.outcome import (
     Decision,
     ExpectedGap,
+    Looks,
     MissingEvidence,
     Observation,
     Preregistration,
@@ -34,12 +36,13 @@ from govgate.gate.outcome import (
     verdict_of,
 )
 from govgate.gate.samples import samples_needed
+from govgate.gate.slo import windows_of
 from govgate.gate.units import Invalid, Missing
 from govgate.gate.view import EvidenceView
 from govgate.gate.waivers import apply_waivers
 from govgate.policy.compiled import CompiledRule, LoadedPolicy, PolicySet, unit_depth
 from govgate.policy.model import Statistics
-from govgate.terms import OnMissing, Outcome
+from govgate.terms import OnMissing, Outcome, Sequential, Stage, Verdict
 
 #: The tag an evaluation run carries with the digest of the policies in force when it was
 #: scored (written by ``govgate eval run``): pre-registration of the release criteria.
@@ -60,7 +63,7 @@ def _json_value(value: Any) -> float | int | str | bool | None:
 
 #: fields of a statistic that are flags about it, not values it measured: they reach results
 #: as ``approximate`` and as the reason of an inconclusive rule, not as observations
-_NOT_OBSERVED = frozenset({"approximate", "note", "ratio_defined", "below_minimum"})
+_NOT_OBSERVED = frozenset({"approximate", "note", "ratio_defined", "below_minimum", "point_value"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +74,16 @@ class _Read:
     approximate: list[str]
     notes: list[str]
     few: list[str]
+    labels: list[str]  # said in the reason whatever the outcome: point values, truncation
 
 
 def _observations(path: str, value: Any) -> list[Observation]:
+    if isinstance(value, list):  # a metric history: how many points, and the newest value
+        points = [Observation(path=f"{path}.points", value=len(value))]
+        newest = max(value, key=lambda p: (p["timestamp"], p["step"]), default=None)
+        if newest is not None:
+            points.append(Observation(path=f"{path}.newest", value=_json_value(newest["value"])))
+        return points
     if isinstance(value, dict):
         out: list[Observation] = []
         for key in sorted(value):
@@ -136,18 +146,29 @@ class _PolicyRun:
         self.spec = policy.document.spec
         self.settings: Statistics = self.spec.statistics
         self.variables = dict(policy.variables)
+        self.slos = {slo.name: slo for slo in self.spec.slos}
         self._values: dict[tuple[str, float], Any] = {}
 
-    def _unit(self, ref: Reference, confidence: float) -> tuple[tuple[str, ...], Any]:
+    def _unit(
+        self, ref: Reference, confidence: float, windows: dict[str, tuple[str, ...]]
+    ) -> tuple[tuple[str, ...], Any]:
+        """The unit ``ref`` belongs to; an SLO's holds the ``windows`` the reader names."""
         depth = unit_depth(ref)
-        return (ref.root, *ref.path[:depth]), self.view.resolve(ref, confidence, self.settings)
+        keys = (ref.root, *ref.path[:depth])
+        if ref.root in ("candidate", "baseline") and ref.path[:1] == ("slo",) and depth == 2:
+            definition = self.slos.get(ref.path[1])
+            if definition is None:  # the linter refuses this: kept for hand-built policy sets
+                return keys, Missing(f"this policy defines no SLO {ref.path[1]!r}")
+            return keys, self.view.slo(ref.root, definition, windows.get(ref.path[1], ()))
+        return keys, self.view.resolve(ref, confidence, self.settings)
 
     def _activation(self, compiled: CompiledExpression, confidence: float) -> dict[str, Any]:
         tree: dict[str, Any] = {}
+        windows = windows_of(compiled.references)
         for ref in compiled.references:
             if ref.root == "variables":
                 continue
-            keys, value = self._unit(ref, confidence)
+            keys, value = self._unit(ref, confidence, windows)
             if ref.root == "fairness":  # by_group("COL") is a method: fairness["COL"]...
                 keys = (keys[0], *keys[2:])
             _put(tree, keys, value)
@@ -181,8 +202,10 @@ class _PolicyRun:
         approximate: list[str] = []
         notes: list[str] = []
         few: list[str] = []  # units on fewer items than any statistic is bounded from
+        labels: list[str] = []
+        windows = windows_of(compiled.evidence)
         for ref in compiled.evidence:
-            keys, unit = self._unit(ref, compiled.confidence)
+            keys, unit = self._unit(ref, compiled.confidence, windows)
             whole = Reference(ref.root, ref.path[: len(keys) - 1])  # the whole unit
             name = whole.dotted()
             if isinstance(unit, Missing):
@@ -197,12 +220,24 @@ class _PolicyRun:
                     notes.append(f"{name}: {unit['note']}")
                 if isinstance(unit, dict) and unit.get("below_minimum") is True:
                     few.append(name)
+                if isinstance(unit, dict) and unit.get("point_value") is True:
+                    labels.append(str(unit["method"]))
+                if isinstance(unit, list) and (cut := self._truncated(whole)) is not None:
+                    labels.append(cut)
         approximate = sorted(set(approximate))
         notes = list(dict.fromkeys(notes))
         missing = list({(m.unit, m.reason): m for m in missing}.values())
         invalid = list(dict.fromkeys(invalid))
         observed = sorted({o.path: o for o in observed}.values(), key=lambda o: o.path)
-        return _Read(observed, missing, invalid, approximate, notes, few)
+        return _Read(observed, missing, invalid, approximate, notes, few, _unique(labels))
+
+    def _truncated(self, unit: Reference) -> str | None:
+        """What a rule reading a truncated metric history is told, or None."""
+        found = self.view.history_truncated(unit.root, unit.path[1])
+        if found is None:
+            return None
+        kept, logged = found
+        return f"{unit.dotted()}: the newest {kept:,} of {logged:,} points (history truncated)"
 
     def rule(self, compiled: CompiledRule) -> RuleResult:
         rule = compiled.rule
@@ -217,6 +252,7 @@ class _PolicyRun:
         read = self._read(compiled)
         observed, missing, invalid = read.observed, read.missing, read.invalid
         approximate, notes, few = read.approximate, read.notes, read.few
+        labels = read.labels
         if invalid:
             return RuleResult(
                 **base,
@@ -245,6 +281,8 @@ class _PolicyRun:
         def result(outcome: Outcome, reason: str, **extra: Any) -> RuleResult:
             if approximate:  # an opt-in the policy made: said wherever the reason is shown
                 reason += f"; {APPROXIMATE_LABEL} ({', '.join(approximate)})"
+            for label in labels:  # point values (no bound) and truncated histories
+                reason += f"; {label}"
             return RuleResult(
                 **base,
                 outcome=outcome,
@@ -258,10 +296,14 @@ class _PolicyRun:
         try:
             if self._truth(compiled.expression, compiled.confidence, "expression"):
                 if few:  # a point value (stats.X.value, compare.X.delta) on a handful of items
+                    floor = (
+                        "fewer items than govgate bounds any statistic from"
+                        if all(".slo." not in name for name in few)
+                        else "too few items or events to pass"
+                    )
                     return result(
                         Outcome.INCONCLUSIVE,
-                        "the expression holds, but on fewer items than govgate bounds any "
-                        f"statistic from ({'; '.join(dict.fromkeys(notes))})",
+                        f"the expression holds, but on {floor} ({'; '.join(notes)})",
                     )
                 return result(Outcome.PASS, "the expression holds on the evidence")
             if compiled.violation is None:
@@ -293,7 +335,8 @@ class _PolicyRun:
         """The policy's ``expects`` that this evidence lacks (or holds unusable)."""
         out = []
         for item in self.policy.expects:
-            _, unit = self._unit(item.reference, self.spec.confidence)
+            windows = windows_of([item.reference])
+            _, unit = self._unit(item.reference, self.spec.confidence, windows)
             if isinstance(unit, Missing | Invalid):
                 out.append(
                     ExpectedGap(
@@ -350,6 +393,10 @@ class _PolicyRun:
         }
 
 
+def _unique(texts: list[str]) -> list[str]:
+    return list(dict.fromkeys(texts))
+
+
 def _replace_placeholder(text: str, source: str, value: str) -> str:
     import re
 
@@ -400,6 +447,36 @@ def decide(policy_set: PolicySet, snapshot: Snapshot, *, stage: str, now: dt.dat
         waivers=uses,
         expected_gaps=expected,
         preregistration=prereg,
+        looks=_looks(policy_set, evidence, results, verdict, now, stage, snapshot),
+    )
+
+
+def _looks(
+    policy_set: PolicySet,
+    evidence: Any,
+    results: list[RuleResult],
+    verdict: Verdict,
+    now: dt.datetime,
+    stage: str,
+    snapshot: Snapshot,
+) -> Looks | None:
+    """On the canary stage, this look and the looks recorded on the candidate's run."""
+    if stage != Stage.CANARY:
+        return None
+    judging = [p for p in policy_set.policies if stage in {s.value for s in p.document.spec.stages}]
+    sequential = all(p.document.spec.statistics.sequential is not Sequential.NEVER for p in judging)
+    table = snapshot.items("candidate")
+    last = None
+    if table is not None and table.ts is not None and table.rows > 0:
+        last = float(table.ts.max())
+    return looks_of(
+        evidence.candidate,
+        results,
+        verdict,
+        now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        table.rows if table is not None else None,
+        last,
+        sequential=sequential,
     )
 
 

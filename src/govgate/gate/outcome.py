@@ -130,6 +130,40 @@ class RunSummary(_Frozen):
     model_digest: str | None = None
 
 
+class LookBound(_Frozen):
+    """One structured rule's bounds at this look, against its threshold (for the chart)."""
+
+    rule: str  # POLICY/RULE
+    path: str  # the evidence unit decided on
+    threshold: float  # what the bound is compared with (a comparison's signed margin)
+    at_most: bool
+    lower: float | None
+    upper: float | None
+
+
+class Look(_Frozen):
+    """One look at a canary: recorded on its run (earlier looks) or this decision (the last)."""
+
+    number: int
+    at: str | None  # the instant it was decided, when recorded
+    items: int | None  # the candidate's per-item rows at that look
+    #: the latest arrival (``ts``, seconds) among them: the next look checks that nothing was
+    #: inserted before it, which would make it a different sequence
+    last_arrival: float | None = None
+    verdict: Verdict | None
+    bounds: dict[str, dict[str, float]] = {}  # POLICY/RULE -> {"lower": .., "upper": ..}
+
+
+class Looks(_Frozen):
+    """The looks at a canary, this one last (``gate/looks.py``)."""
+
+    number: int  # this look's number: 1 + the highest recorded
+    previous: int  # looks recorded before this one
+    sequential: bool  # every statistical bound on this stage is a confidence sequence
+    rules: list[LookBound] = []
+    history: list[Look] = []
+
+
 class Decision(_Frozen):
     format: Literal["govgate.decision/v2"] = DECISION_FORMAT
     verdict: Verdict
@@ -146,6 +180,8 @@ class Decision(_Frozen):
     waivers: list[WaiverUse] = []
     expected_gaps: list[ExpectedGap] = []
     preregistration: Preregistration | None = None
+    #: on the canary stage: this look's number and the looks recorded before it
+    looks: Looks | None = None
 
     def canonical_json(self) -> bytes:
         return canonical.dumps(self.model_dump(mode="json"))

@@ -4,7 +4,8 @@
   observed rate ``p`` held fixed, the smallest ``n`` at which the deciding bound of ``p * n``
   events in ``n`` items clears the threshold, found by search on the same bound function the
   gate uses. At zero events the bound shrinks like ``1 / n`` (not ``1 / sqrt(n)``): 0 events
-  against a 1% ceiling at 95% needs 299 items, which this finds.
+  against a 1% ceiling at 95% needs 299 items, which this finds. The same search runs on the
+  canary's confidence sequence (``stats/sequential.py``), which needs more: 442 items there.
 * **Means, paired differences and fairness gaps/ratios**: a one-sided bound's distance from the
   point value shrinks like ``1 / sqrt(n)``, so the bound reaches the threshold at about
   ``n * (distance / gap)**2`` items, where ``gap`` is the value's distance from the threshold.
@@ -20,6 +21,7 @@ import math
 from scipy import stats as sps
 
 from govgate.policy.compiled import CompiledRule, Subject
+from govgate.stats import sequential as seq
 from govgate.stats.bounds import Estimate, rate
 from govgate.terms import RateMethod, SubjectKind
 
@@ -46,16 +48,29 @@ def _needed(
 
 
 def rate_needed(
-    p: float, n: int, threshold: float, at_most: bool, confidence: float, method: RateMethod
+    p: float,
+    n: int,
+    threshold: float,
+    at_most: bool,
+    confidence: float,
+    method: RateMethod,
+    *,
+    sequential: bool = False,
 ) -> int | None:
-    """The smallest item count at which ``p * n`` events would settle the rule (exact search)."""
+    """The smallest item count at which ``p * n`` events would settle the rule (exact search;
+    ``sequential``: on the confidence sequence)."""
     if not (0.0 <= p <= 1.0) or p == threshold or n <= 0:
         return None
     below = p < threshold
 
     def settled(m: int) -> bool:
         k = p * m
-        est = rate(0, m, confidence, method) if k == 0 else None
+        est: Estimate | None
+        if sequential:  # the mixture is continuous in k: fractional counts need no rounding
+            lower, upper = seq.rate_bounds(k, m, 1.0 - confidence)
+            est = Estimate(p, m, lower, upper, confidence, seq.RATE_METHOD)
+        else:
+            est = rate(0, m, confidence, method) if k == 0 else None
         if est is None:  # a fractional event count: the bound is continuous in k
             est = _rate_real(k, m, confidence, method)
         if below == at_most:  # the pass side: the bound on the far side must clear T
@@ -124,9 +139,17 @@ def samples_needed(rule: CompiledRule, observed: Observed) -> int | None:
         case SubjectKind.STAT:
             method = observed.get(f"{base}.method")
             value, n = _num(observed, f"{base}.value"), _num(observed, f"{base}.n")
-            if method in RATE_METHODS and value is not None and n is not None:
+            sequential = method == seq.RATE_METHOD
+            if (method in RATE_METHODS or sequential) and value is not None and n is not None:
+                rate_method = RateMethod(RateMethod.CLOPPER_PEARSON if sequential else str(method))
                 return rate_needed(
-                    value, int(n), float(limit), at_most, rule.confidence, RateMethod(method)
+                    value,
+                    int(n),
+                    float(limit),
+                    at_most,
+                    rule.confidence,
+                    rate_method,
+                    sequential=sequential,
                 )
             fields = ("value", "lower", "upper", "n")
         case SubjectKind.DELTA:

@@ -4,6 +4,11 @@
 there: a GAP) or :class:`Invalid` (it is there but unusable, e.g. a NaN metric or a broken
 table: an ERROR). Statistics are computed on first use and cached by role, name, confidence
 and settings, so a policy that never asks for a bound never pays for one.
+
+On the canary stage (``statistics.sequential``, default ``canary``) every bound is a confidence
+sequence over the items in arrival order (the table's ``ts`` column, ties broken by the id
+hash): valid under any number of looks. A table without ``ts`` cannot be judged that way, and
+the statistic is Missing, saying so.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import numpy as np
 from govgate.cel import Reference
 from govgate.evidence.model import RunEvidence, Snapshot
 from govgate.evidence.redact import REDACTED
+from govgate.gate.looks import rewritten
+from govgate.gate.slo import Events, history_events, item_events, measure, no_history
 from govgate.gate.units import (
     RANGES_TAG,
     Column,
@@ -29,11 +36,15 @@ from govgate.gate.units import (
     estimate_map,
     fairness_map,
 )
-from govgate.policy.model import Statistics
-from govgate.stats.bounds import ValueRange, mean, quantile, rate
+from govgate.policy.model import Slo, Statistics
+from govgate.stats.bounds import FIXED_SAMPLE, ValueRange, mean, quantile, rate
 from govgate.stats.compare import compare
 from govgate.stats.fairness import by_group
 from govgate.stats.order import id_order
+from govgate.terms import Sequential
+
+#: Where a canary's bounds were asked to be fixed-sample (``statistics.sequential: never``).
+FIXED_ON_CANARY = f"{FIXED_SAMPLE} (statistics.sequential: never, on the canary stage)"
 
 _PERCENTILE = re.compile(r"^(?P<base>.+)_p(?P<q>[0-9]{1,2}(?:\.[0-9]+)?)$")
 
@@ -85,6 +96,10 @@ class EvidenceView:
             if not rest:
                 return Missing("a statistic must be named")
             return self._stat(role, run, rest[0], confidence, settings)
+        if section == "history":
+            return self._history(run, rest)
+        if section == "slo":  # measured for the policy that defines it: the engine asks slo()
+            return Missing(f"SLO {rest[0] if rest else ''!r} is read through its policy")
         if section in ("params", "tags"):
             values = run.params if section == "params" else run.tags
             if not rest:
@@ -211,6 +226,46 @@ class EvidenceView:
         order: np.ndarray = self._cache[key]
         return order
 
+    def sequential(self, settings: Statistics) -> bool:
+        """Are this stage's bounds confidence sequences (valid under any number of looks)?"""
+        mode = settings.sequential
+        return mode is Sequential.ALWAYS or (mode is Sequential.CANARY and self.stage == "canary")
+
+    def _arrival(self, role: str, table: Any) -> np.ndarray | Missing | Invalid:
+        """Row indices in arrival order (``ts``; equal times in id-hash order, so the order
+        never depends on the table's row order), or Missing when the table has no ``ts``."""
+        if table.ts is None:
+            return Missing(
+                f"the {role}'s per-item table has no ts column: on this stage bounds are "
+                "confidence sequences over the items in arrival order (statistics.sequential); "
+                "log each item's arrival time as ts"
+            )
+        if role == "candidate" and self.stage == "canary":
+            run = self.snapshot.evidence.candidate
+            if (why := rewritten(run, table.ts)) is not None:
+                return Invalid(why)
+        key = ("arrival", id(table))
+        if key not in self._cache:
+            ties = _positions(self._order(table))
+            self._cache[key] = np.lexsort((ties, table.ts))
+        order: np.ndarray = self._cache[key]
+        return order
+
+    def _ordered(
+        self, role: str, table: Any, settings: Statistics
+    ) -> np.ndarray | Missing | Invalid:
+        """The order this stage's statistics read a table in: arrival when sequential."""
+        if self.sequential(settings):
+            return self._arrival(role, table)
+        return self._order(table)
+
+    def _labelled(self, unit: dict[str, Any], settings: Statistics) -> dict[str, Any]:
+        """A unit computed fixed-sample on the canary stage, which looks again and again:
+        labelled approximate, with the reason in its method (``sequential: never``)."""
+        if settings.sequential is Sequential.NEVER and self.stage == "canary":
+            return {**unit, "approximate": True, "method": f"{unit['method']}; {FIXED_ON_CANARY}"}
+        return unit
+
     def _stat(
         self, role: str, run: RunEvidence, name: str, confidence: float, settings: Statistics
     ) -> Resolved:
@@ -223,26 +278,36 @@ class EvidenceView:
         found = self._column(table, name)
         if isinstance(found, Invalid):
             return found
+        order = self._ordered(role, table, settings)
+        sequential = self.sequential(settings)
         if found is None:
             result: Resolved = Missing(f"the {role}'s per-item table has no column for {name!r}")
+        elif isinstance(order, (Missing, Invalid)):
+            result = order
         else:
             kind, values, q, _ = found
             if kind == "rate":
                 present = values[~np.isnan(values)]
-                est = rate(int(present.sum()), int(present.size), confidence, settings.rates)
+                k, n = int(present.sum()), int(present.size)
+                est = rate(k, n, confidence, settings.rates, sequential=sequential)
             elif q is not None:
-                est = quantile(values, q, confidence)
+                est = quantile(values, q, confidence, sequential=sequential)
             else:
                 value_range = self._range(run, name, found, settings)
                 if isinstance(value_range, Invalid):
                     self._cache[key] = value_range
                     return value_range
-                ordered = values[self._order(table)]
-                est = mean(ordered, confidence, settings.means, value_range=value_range)
+                est = mean(
+                    values[order],
+                    confidence,
+                    settings.means,
+                    value_range=value_range,
+                    sequential=sequential,
+                )
             result = (
                 Missing(f"no {role} item was scored for {name!r}")
                 if est.n == 0
-                else estimate_map(est)
+                else self._labelled(estimate_map(est), settings)
             )
         self._cache[key] = result
         return result
@@ -278,11 +343,22 @@ class EvidenceView:
             return Invalid(
                 f"{name!r} is a {ckind} for the candidate but a {bkind} for the baseline"
             )
-        # both tables in their ids' hash order; pairs in the candidate ids' hash order
-        corder, border = self._order(ct), self._order(bt)
+        # both tables in their ids' hash order (sequential: in arrival order); pairs in the
+        # candidate's order
+        corder = self._ordered("candidate", ct, settings)
+        border = self._ordered("baseline", bt, settings)
+        if isinstance(corder, (Missing, Invalid)):
+            return corder
+        if isinstance(border, (Missing, Invalid)):
+            return border
         ci, bi = self._shared(ct, bt)
         cpos, bpos = _positions(corder)[ci], _positions(border)[bi]
-        pairs = np.argsort(cpos, kind="stable")
+        if self.sequential(settings):
+            # a pair is complete when its later side has arrived: the pairs' sequence grows by
+            # appending, look after look, even when the baseline lags the candidate
+            pairs = np.lexsort((cpos, np.maximum(ct.ts[ci], bt.ts[bi])))
+        else:
+            pairs = np.argsort(cpos, kind="stable")
         comparison = compare(
             cvals[corder],
             bvals[border],
@@ -291,11 +367,12 @@ class EvidenceView:
             confidence=confidence,
             method=settings.means,
             ranges=(crange, brange),
+            sequential=self.sequential(settings),
         )
         result: Resolved = (
             Missing(f"no scored items to compare for {name!r}")
             if comparison.n == 0 or math.isnan(comparison.delta)
-            else comparison_map(comparison)
+            else self._labelled(comparison_map(comparison), settings)
         )
         self._cache[key] = result
         return result
@@ -350,7 +427,9 @@ class EvidenceView:
         if isinstance(value_range, Invalid):
             return value_range
         codes, categories = group
-        order = self._order(table)
+        order = self._ordered("candidate", table, settings)
+        if isinstance(order, (Missing, Invalid)):
+            return order
         f = by_group(
             found[1][order],
             codes[order],
@@ -361,6 +440,7 @@ class EvidenceView:
             rate_method=settings.rates,
             mean_method=settings.means,
             value_range=value_range,
+            sequential=self.sequential(settings),
         )
         if f.small_groups:
             return Missing(
@@ -369,7 +449,80 @@ class EvidenceView:
             )
         if len(f.groups) < 2:
             return Missing(f"fewer than two groups of {column!r} have scored items")
-        return fairness_map(f)
+        return self._labelled(fairness_map(f), settings)
+
+    # -- SLOs and metric histories -------------------------------------------------------------
+
+    def slo(self, role: str, definition: Slo, windows: tuple[str, ...]) -> Resolved:
+        """The unit ``ROLE.slo.NAME`` of one policy's SLO, with the windows ``windows`` (every
+        window the expression or rule reading it names): ``gate/slo.py``."""
+        key = ("slo", role, definition.model_dump_json(), windows)
+        if key not in self._cache:
+            events = self._slo_events(role, definition)
+            self._cache[key] = (
+                events
+                if isinstance(events, Missing | Invalid)
+                else measure(events, definition, windows, role)
+            )
+        return self._cache[key]
+
+    def _slo_events(self, role: str, definition: Slo) -> Events | Missing | Invalid:
+        key = ("slo-events", role, definition.model_dump_json(exclude={"description"}))
+        if key not in self._cache:
+            run = self._run(role)
+            found: Events | Missing | Invalid
+            if isinstance(run, Missing):
+                found = run
+            elif definition.history is not None:
+                found = history_events(run, definition)
+            else:
+                table = self._table(role, run)
+                if isinstance(table, Missing):
+                    found = Missing(
+                        f"{table.reason}: SLO {definition.name!r} counts its events in the "
+                        "per-item table (a rate column and ts)"
+                    )
+                elif isinstance(table, Invalid):
+                    found = table
+                else:
+                    found = item_events(table, definition, role)
+            self._cache[key] = found
+        events: Events | Missing | Invalid = self._cache[key]
+        return events
+
+    @staticmethod
+    def _history(run: RunEvidence, rest: tuple[str, ...]) -> Resolved:
+        """``ROLE.history.NAME``: the metric's points in step order, ``{step, timestamp,
+        value}`` (an int, a timestamp, a double); at most the newest ``MAX_HISTORY_POINTS``."""
+        if not rest:
+            return Missing("a metric history must be named: ROLE.history.NAME")
+        name = rest[0]
+        points = run.metric_history.get(name)
+        if points is None:
+            why = no_history(run, name)
+            return Missing(
+                f"the {run.role} has no history of metric {name!r}: {why}; log it at every step"
+            )
+        return [
+            {
+                "step": int(p.step),
+                "timestamp": _from_ms(p.timestamp),
+                "value": float(p.value),
+            }
+            for p in points
+        ]
+
+    def history_truncated(self, role: str, name: str) -> tuple[int, int] | None:
+        """``(kept, logged)`` when the run logged more points of ``name`` than were read."""
+        run = self._run(role)
+        if isinstance(run, Missing) or name not in run.history_truncated:
+            return None
+        return len(run.metric_history.get(name, [])), run.history_truncated[name]
+
+
+def _from_ms(millis: int) -> dt.datetime:
+    """An MLflow timestamp (milliseconds since the epoch) as a UTC datetime, exactly."""
+    return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=millis)
 
 
 def _positions(order: np.ndarray) -> np.ndarray:

@@ -8,10 +8,12 @@ file, through the YAML source map. The compiled rule carries its :class:`Subject
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from govgate.cel import CelCompiler, CompiledExpression, Reference
+from govgate.cel.lint import close_match
 from govgate.document.nodes import YamlDocument
+from govgate.durations import seconds as duration_seconds
 from govgate.errors import Problem
 from govgate.policy import model
 from govgate.policy.compiled import (
@@ -47,9 +49,14 @@ class PolicyBuilder:
         ok = True
         variables: list[tuple[str, CompiledExpression]] = []
         var_evidence: dict[str, tuple[Reference, ...]] = {}
+        slos = [s.name for s in spec.slos]
         for i, var in enumerate(spec.variables):
             compiled = self._cel(
-                var.expression, [n for n, _ in variables], doc, f"/spec/variables/{i}/expression"
+                var.expression,
+                [n for n, _ in variables],
+                doc,
+                f"/spec/variables/{i}/expression",
+                slos=slos,
             )
             if compiled is None:
                 ok = False
@@ -64,17 +71,19 @@ class PolicyBuilder:
                 ok = False
             else:
                 rules.append(compiled_rule)
-        expects = self._expects(spec.expects, doc)
+        expects = self._expects(spec.expects, doc, slos)
         if ok and expects is not None:
             return LoadedPolicy(policy, source, span, tuple(variables), tuple(rules), expects)
         return None
 
-    def _expects(self, items: list[str], doc: YamlDocument) -> tuple[Expectation, ...] | None:
+    def _expects(
+        self, items: list[str], doc: YamlDocument, slos: list[str]
+    ) -> tuple[Expectation, ...] | None:
         out: list[Expectation] = []
         ok = True
         for i, text in enumerate(items):
             pointer = f"/spec/expects/{i}"
-            compiled = self._cel(text, [], doc, pointer)
+            compiled = self._cel(text, [], doc, pointer, slos=slos)
             if compiled is None:
                 ok = False
                 continue
@@ -116,18 +125,23 @@ class PolicyBuilder:
                     "a rule can only narrow the stages of its policy",
                 )
                 ok = False
+        slos = {s.name: s for s in spec.slos}
+        if rule.slo is not None and not self._slo_rule(rule.slo, slos, doc, f"{base}/slo"):
+            return None  # its CEL would only repeat the problem, at a worse place
         cel = rule_cel(rule)
         form_pointer = f"{base}/{rule.form}"
         expr_pointer = f"{base}/expression" if rule.form == "expression" else form_pointer
-        expression = self._cel(cel.expression, variables, doc, expr_pointer)
+        expression = self._cel(cel.expression, variables, doc, expr_pointer, slos=slos)
         violation = None
         if cel.violation is not None:
             viol_pointer = f"{base}/violation" if rule.form == "expression" else form_pointer
-            violation = self._cel(cel.violation, variables, doc, viol_pointer)
+            violation = self._cel(cel.violation, variables, doc, viol_pointer, slos=slos)
             ok = ok and violation is not None
         message: list[tuple[str, CompiledExpression]] = []
         if rule.message is not None:
-            placeholders = self._placeholders(rule.message, variables, doc, f"{base}/message")
+            placeholders = self._placeholders(
+                rule.message, variables, doc, f"{base}/message", list(slos)
+            )
             ok = ok and placeholders is not None
             message = placeholders or []
         if not ok or expression is None:
@@ -159,8 +173,43 @@ class PolicyBuilder:
             subject=subject_of(rule, evidence),
         )
 
+    def _slo_rule(
+        self, rule: model.SloRule, slos: dict[str, model.Slo], doc: YamlDocument, pointer: str
+    ) -> bool:
+        """An ``slo`` shorthand names an SLO of this policy, with windows inside its window."""
+        slo = slos.get(rule.name)
+        if slo is None:
+            defined = ", ".join(sorted(slos)) or "none"
+            self._add(
+                "policy.slo",
+                f"the rule names SLO {rule.name!r}, which this policy does not define",
+                doc,
+                f"{pointer}/name",
+                close_match(rule.name, slos)
+                + f"define it under spec.slos (this policy defines: {defined})",
+            )
+            return False
+        long_s, window_s = duration_seconds(rule.burn_rate.long), duration_seconds(slo.window)
+        if long_s is not None and window_s is not None and long_s > window_s:
+            self._add(
+                "policy.slo",
+                f"the long window ({rule.burn_rate.long}) is longer than the window of SLO "
+                f"{rule.name!r} ({slo.window})",
+                doc,
+                f"{pointer}/burn_rate/long",
+                "a burn rate is measured over part of the SLO window: shorten the long window "
+                "(the SRE workbook's tiers for a 30d SLO: 1h/5m, 6h/30m, 3d/6h)",
+            )
+            return False
+        return True
+
     def _placeholders(
-        self, text: str, variables: list[str], doc: YamlDocument, pointer: str
+        self,
+        text: str,
+        variables: list[str],
+        doc: YamlDocument,
+        pointer: str,
+        slos: list[str],
     ) -> list[tuple[str, CompiledExpression]] | None:
         out: list[tuple[str, CompiledExpression]] = []
         ok = True
@@ -168,7 +217,7 @@ class PolicyBuilder:
             source = match.group(1).strip()
             inner = match.group(1)
             start = match.start(1) + len(inner) - len(inner.lstrip())
-            compiled = self._cel(source, variables, doc, pointer, offset=start)
+            compiled = self._cel(source, variables, doc, pointer, offset=start, slos=slos)
             if compiled is None:
                 ok = False
             else:
@@ -194,9 +243,11 @@ class PolicyBuilder:
         doc: YamlDocument,
         pointer: str,
         offset: int = 0,
+        slos: Collection[str] = (),
     ) -> CompiledExpression | None:
-        """Compile ``source``, which starts at character ``offset`` of the scalar at pointer."""
-        compiled, issues = self.compiler.check(source, variables)
+        """Compile ``source``, which starts at character ``offset`` of the scalar at pointer;
+        ``slos`` are the names the policy defines (``candidate.slo.NAME``)."""
+        compiled, issues = self.compiler.check(source, variables, slos)
         for issue in issues:
             at = offset + _offset_of(source, issue.line, issue.column)
             self.problems.append(

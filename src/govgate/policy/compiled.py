@@ -30,8 +30,10 @@ class Subject(BaseModel):
     """What a rule decides on: the observed path of the evidence unit (``compare.quality``),
     its kind, whether the value must stay at most the threshold, and the threshold itself with
     its name in the shorthand (``max``, ``margin_ratio``, ``min_ratio`` ...). A ``margin_ratio``
-    is relative to the baseline unit at ``baseline``. Custom expressions over one statistic
-    have a path and kind but no threshold; other expressions have none.
+    is relative to the baseline unit at ``baseline``. An ``slo`` burn-rate rule decides on
+    point values: its path is the long window's burn rate (``candidate.slo.NAME.burn_rate_1h``).
+    Custom expressions over one statistic have a path and kind but no threshold; other
+    expressions have none.
 
     Built once, when the rule is compiled; carried on the compiled rule and on every result,
     so the engine, sample-size hints, risk and reports never re-derive it from rule forms."""
@@ -92,6 +94,15 @@ def subject_of(rule: model.Rule, evidence: tuple[Reference, ...]) -> Subject:
             at_most=gap,
             threshold=limit,
             threshold_kind=name,
+        )
+    if (s := rule.slo) is not None:  # a point value: the long window's burn rate
+        path = Reference("candidate", ("slo", s.name, f"burn_rate_{s.burn_rate.long}"))
+        return Subject(
+            path=path.dotted(),
+            kind=SubjectKind.POINT,
+            at_most=True,
+            threshold=s.burn_rate.max,
+            threshold_kind="max",
         )
     # a custom expression over one statistic: shown in reports (no threshold is known)
     units = {(ref.root, ref.path[: unit_depth(ref)]) for ref in evidence}

@@ -410,13 +410,14 @@ def _validator(kind: str) -> Any:
 
 
 def _duplicates(value: dict[str, Any], doc: YamlDocument) -> list[Problem]:
-    """Ids that must be unique within a document (rules, variables, test cases)."""
+    """Ids that must be unique within a document (rules, variables, SLOs, test cases)."""
     spec = value.get("spec", {})
     problems: list[Problem] = []
     lists = {
         "Policy": (
             ("rules", "id", "rule id", "policy"),
             ("variables", "name", "variable", "policy"),
+            ("slos", "name", "SLO name", "policy"),
         ),
         "PolicyTest": (("cases", "name", "case name", "test file"),),
     }

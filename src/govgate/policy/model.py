@@ -22,6 +22,7 @@ from govgate.document.patterns import (
     METRIC_NAME,
     SLUG,
 )
+from govgate.durations import seconds as duration_seconds
 from govgate.terms import (
     Basis,
     Category,
@@ -32,6 +33,7 @@ from govgate.terms import (
     OnMissing,
     RateMethod,
     RelativeBasis,
+    Sequential,
     Stage,
 )
 
@@ -169,7 +171,103 @@ class Fairness(_Doc):
         return self
 
 
-RULE_FORMS = ("expression", "threshold", "relative", "fairness")
+Window = Annotated[str, Field(pattern=DURATION)]
+
+
+class SloHistory(_Doc):
+    """An SLO's events from MLflow metric histories: counts per logged step, at the same steps."""
+
+    requests: Annotated[str, Field(pattern=METRIC_NAME)] = Field(
+        description="Metric logged at every step with the number of events (requests) since "
+        "the step before."
+    )
+    errors: Annotated[str, Field(pattern=METRIC_NAME)] = Field(
+        description="Metric logged at the same steps with how many of those events were bad "
+        "(errors): 0 when none, never left out."
+    )
+
+
+SLO_SOURCES = ("good", "bad", "history")
+
+
+class Slo(_Doc):
+    """A service level objective over the evidence's events, with its error budget.
+
+    The events are the per-item table's rows with a value in one rate column (``good`` or
+    ``bad``), at their arrival times (the ``ts`` column), or the counts of two metric
+    histories (``history``). Rules read it as ``candidate.slo.NAME.FIELD``: burn rates and
+    error rates over windows ending at the newest event, and the budget left."""
+
+    name: Annotated[
+        str, Field(pattern=IDENTIFIER, description="Its name in CEL: candidate.slo.NAME.")
+    ]
+    description: Text | None = None
+    objective: Annotated[float, Field(gt=0, lt=1)] = Field(
+        description="The share of events that must be good over the window: 0.995 is 99.5%, "
+        "an error budget of 0.5% of the events."
+    )
+    window: Window = Field(
+        description="The SLO window the error budget is measured over, e.g. 30d (a duration: "
+        "m, h, d or w)."
+    )
+    good: Annotated[str, Field(pattern=METRIC_NAME)] | None = Field(
+        default=None,
+        description="A per-item rate column, rate.NAME: 1 for a good event, 0 for a bad one. "
+        "Items with no value are not events.",
+    )
+    bad: Annotated[str, Field(pattern=METRIC_NAME)] | None = Field(
+        default=None,
+        description="A per-item rate column, rate.NAME: 1 for a bad event, 0 for a good one.",
+    )
+    history: SloHistory | None = None
+    min_events: Annotated[int, Field(ge=1, le=1_000_000_000)] = Field(
+        default=10,
+        description="A window read with fewer events than this says too little: a rule that "
+        "holds on it is inconclusive, not a pass (a breach still fails).",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Slo:
+        given = [s for s in SLO_SOURCES if getattr(self, s) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "an SLO needs exactly one of good, bad, history"
+                + (f" (found {', '.join(given)})" if given else "")
+            )
+        return self
+
+
+class BurnRate(_Doc):
+    """The multiwindow burn-rate alert of the SRE workbook: a breach when the error budget
+    burns faster than ``max`` times the sustainable rate over both windows."""
+
+    long: Window = Field(description="The long window, e.g. 1h: shows the burn is sustained.")
+    short: Window = Field(
+        description="The short window, e.g. 5m: shows it is still going on (shorter than long)."
+    )
+    max: Annotated[float, Field(gt=0)] = Field(
+        description="The largest tolerated burn rate: 14.4 spends 2% of a 30-day budget in an "
+        "hour; 1 spends the budget exactly over the SLO window."
+    )
+
+    @model_validator(mode="after")
+    def _short_is_shorter(self) -> BurnRate:
+        long_s, short_s = duration_seconds(self.long), duration_seconds(self.short)
+        if long_s is not None and short_s is not None and short_s >= long_s:
+            raise ValueError(
+                f"the short window ({self.short}) must be shorter than the long one ({self.long})"
+            )
+        return self
+
+
+class SloRule(_Doc):
+    """A burn-rate rule on one of the policy's SLOs (``spec.slos``)."""
+
+    name: Annotated[str, Field(pattern=IDENTIFIER, description="An SLO in spec.slos.")]
+    burn_rate: BurnRate
+
+
+RULE_FORMS = ("expression", "threshold", "relative", "fairness", "slo")
 
 
 class Rule(_Doc):
@@ -192,6 +290,7 @@ class Rule(_Doc):
     threshold: Threshold | None = None
     relative: Relative | None = None
     fairness: Fairness | None = None
+    slo: SloRule | None = None
     message: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
         default=None, description="Shown when the rule does not pass; {{ CEL }} placeholders."
     )
@@ -204,7 +303,7 @@ class Rule(_Doc):
         given = [f for f in RULE_FORMS if getattr(self, f) is not None]
         if len(given) != 1:
             raise ValueError(
-                "a rule needs exactly one of expression, threshold, relative, fairness"
+                f"a rule needs exactly one of {', '.join(RULE_FORMS)}"
                 + (f" (found {', '.join(given)})" if given else "")
             )
         if self.violation is not None and self.expression is None:
@@ -254,6 +353,14 @@ class Statistics(_Doc):
         default=30,
         description="Groups with fewer scored items make a fairness result incomplete (a gap).",
     )
+    sequential: Sequential = Field(
+        default=Sequential.CANARY,
+        description="When bounds are confidence sequences over the items in arrival order (the "
+        "per-item table's ts column), valid under any number of looks and any stopping rule: "
+        "canary (default: on the canary stage, which a controller judges repeatedly), always, "
+        "or never (fixed-sample bounds; on a canary they are labelled approximate, since "
+        "repeated looks inflate their error).",
+    )
 
 
 #: How many days a waiver may stay in force when its policy does not say (spec.waivers).
@@ -286,6 +393,11 @@ class PolicySpec(_Doc):
             "Its absence is reported as an observability gap even when no rule reads it.",
         )
     )
+    slos: list[Slo] = Field(
+        default=[],
+        description="Service level objectives rules read as candidate.slo.NAME (and the "
+        "slo shorthand): an objective, its window, and where the events come from.",
+    )
     variables: list[Variable] = []
     rules: Annotated[
         list[Rule], Field(min_length=1, description="At least one: a policy with none is invalid.")
@@ -293,6 +405,7 @@ class PolicySpec(_Doc):
 
     @model_validator(mode="after")
     def _unique(self) -> PolicySpec:
+        _no_duplicates([s.name for s in self.slos], "SLO name")
         _no_duplicates([v.name for v in self.variables], "variable name")
         _no_duplicates([r.id for r in self.rules], "rule id")
         return self

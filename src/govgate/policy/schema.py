@@ -7,7 +7,8 @@ differ; ``python -m tests.support.regenerate`` regenerates it.
 
 Generation differs from pydantic's default in two ways: optional fields do not admit ``null``
 (a YAML ``key:`` with no value is a mistake, not "use the default"), and a rule must have
-exactly one of its forms (expression, threshold, relative, fairness).
+exactly one of its forms (expression, threshold, relative, fairness, slo), and an SLO exactly
+one source of events (good, bad, history).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def generate_for(kinds: dict[str, type[BaseModel]], schema_id: str, title: str) 
             ("Fairness", ("max_gap", "min_ratio")),
         ):
             defs[shorthand]["oneOf"] = [{"required": [side]} for side in pair]
+        defs["Slo"]["oneOf"] = [{"required": [source]} for source in model.SLO_SOURCES]
     if "FixtureColumn" in defs:
         defs["FixtureColumn"]["oneOf"] = [{"required": [form]} for form in cases.COLUMN_FORMS]
         defs["FixtureColumn"]["dependentRequired"] = {

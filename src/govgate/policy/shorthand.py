@@ -10,6 +10,12 @@ The full table is in policies/README.md ("Shorthands"). In short, for ``threshol
 ``candidate.stats.M.lower > T``; for ``relative`` with ``higher_is_better``, margin ``m`` and
 basis ``paired``: pass ``compare.M.delta_lower >= -(m)``, fail ``compare.M.delta_upper < -(m)``;
 for ``fairness`` with ``max_gap: g``: pass ``...max_gap_upper <= g``, fail ``...max_gap_lower > g``.
+
+``slo`` (the SRE workbook's multiwindow burn-rate alert) fails when the burn rate exceeds ``max``
+over both windows, and passes when it does not over at least one: ``S.burn_rate_1h > 14.4 &&
+S.burn_rate_5m > 14.4`` and its negation ``S.burn_rate_1h <= 14.4 || S.burn_rate_5m <= 14.4``.
+Burn rates are point values, so there is no inconclusive zone between the two, except the one the
+engine makes when a window holds fewer events than the SLO's ``min_events``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from govgate.policy.model import Fairness, Relative, Rule, Threshold
+from govgate.policy.model import Fairness, Relative, Rule, SloRule, Threshold
 from govgate.terms import Basis, Direction, RelativeBasis
 
 
@@ -97,6 +103,14 @@ def fairness(f: Fairness) -> RuleCel:
     return RuleCel(f"{stat}.min_ratio_lower >= {r}", f"{stat}.min_ratio_upper < {r}")
 
 
+def slo(s: SloRule) -> RuleCel:
+    unit = _named("candidate.slo", s.name)
+    b = s.burn_rate
+    m = _num(b.max)
+    long_, short = f"{unit}.burn_rate_{b.long}", f"{unit}.burn_rate_{b.short}"
+    return RuleCel(f"{long_} <= {m} || {short} <= {m}", f"{long_} > {m} && {short} > {m}")
+
+
 def rule_cel(rule: Rule) -> RuleCel:
     """The CEL for any rule: as written, or generated from its shorthand."""
     if rule.threshold is not None:
@@ -105,5 +119,7 @@ def rule_cel(rule: Rule) -> RuleCel:
         return relative(rule.relative)
     if rule.fairness is not None:
         return fairness(rule.fairness)
+    if rule.slo is not None:
+        return slo(rule.slo)
     assert rule.expression is not None
     return RuleCel(rule.expression, rule.violation)

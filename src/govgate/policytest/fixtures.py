@@ -99,8 +99,13 @@ def fill_column(column: FixtureColumn, n: int, seed: str, groups: Mapping[str, n
     return out
 
 
+#: When a fixture's first item arrives (2026-01-01T00:00:00Z); the rest follow a second apart.
+FIXTURE_EPOCH = 1_767_225_600.0
+
+
 def items_table(columns: Mapping[str, Any]) -> tuple[ItemTable, bytes, ItemsInfo]:
-    """A per-item table from columns (``item_id`` defaults to q0..qN), through the real parser.
+    """A per-item table from columns (``item_id`` defaults to q0..qN, ``ts`` to one item a
+    second from :data:`FIXTURE_EPOCH`; ``ts: None`` leaves it out), through the real parser.
 
     Returns the parsed table, the bytes govgate stores, and the ``ItemsInfo`` that names them.
     """
@@ -108,7 +113,10 @@ def items_table(columns: Mapping[str, Any]) -> tuple[ItemTable, bytes, ItemsInfo
     import pyarrow.parquet as pq
 
     n = len(next(iter(columns.values())))
-    data = {"item_id": [f"q{i}" for i in range(n)], **columns}
+    # items arrive one a second, in row order, so a canary fixture can be judged sequentially
+    data = {"item_id": [f"q{i}" for i in range(n)], "ts": FIXTURE_EPOCH + np.arange(n), **columns}
+    if data["ts"] is None:  # a table that logged no arrival times
+        del data["ts"]
     buffer = io.BytesIO()
     pq.write_table(pa.table(data), buffer)
     parsed, problem = parse_items(buffer.getvalue(), "parquet")

@@ -87,6 +87,25 @@ def preregistration(decision: Decision) -> str:
     )
 
 
+def looks_line(decision: Decision) -> str | None:
+    """How many times this canary has been judged, and what that does to the bounds."""
+    looks = decision.looks
+    if looks is None:
+        return None
+    before = (
+        "the first recorded on its run"
+        if looks.previous == 0
+        else f"{looks.previous} recorded before it on its run"
+    )
+    how = (
+        "every bound is a confidence sequence, valid under any number of looks"
+        if looks.sequential
+        else "bounds are fixed-sample (statistics.sequential: never): repeated looks inflate "
+        "their error"
+    )
+    return f"Looks: look {looks.number} at this canary ({before}); {how}"
+
+
 def num(value: float | int | None, digits: int = 4) -> str:
     if value is None:
         return "n/a"

@@ -23,6 +23,7 @@ from govgate.report.common import (
     VERDICT_WORDS,
     findings_by_rule,
     headline,
+    looks_line,
     num,
     ordered,
     pct,
@@ -70,6 +71,79 @@ class GroupChart:
     groups: list[GroupRow]
 
 
+@dataclass(frozen=True)
+class LookChart:
+    """One rule's bounds over the looks at a canary, against its threshold (SVG units)."""
+
+    label: str
+    subject: str
+    passing: str  # polyline points of the bound a pass reads
+    failing: str  # polyline points of the bound a breach reads
+    threshold_y: float
+    threshold: str
+    top: str  # axis labels
+    bottom: str
+    first: int  # the look numbers at the ends of the axis
+    last: int
+
+
+LOOK_H = 120
+
+
+def _look_charts(decision: Decision) -> list[LookChart]:
+    """A chart per structured rule of a canary decision: the passing bound (upper for a ceiling)
+    and the failing bound (lower) at every recorded look and this one. Unbounded sides are
+    left out of the line (a gap), never drawn at the edge."""
+    looks = decision.looks
+    if looks is None or not looks.history:
+        return []
+    charts = []
+    first, last = looks.history[0].number, looks.history[-1].number
+    span = max(last - first, 1)
+
+    def x(number: int) -> float:
+        return PAD + (number - first) / span * (W - 2 * PAD)
+
+    for b in looks.rules:
+        series = [(look.number, look.bounds.get(b.rule, {})) for look in looks.history]
+        values = [
+            v
+            for _, sides in series
+            for v in sides.values()
+            if isinstance(v, int | float) and math.isfinite(v)
+        ]
+        lo, hi = min([*values, b.threshold]), max([*values, b.threshold])
+        if hi <= lo:
+            lo, hi = lo - 1.0, hi + 1.0
+
+        def y(value: float, lo: float = lo, hi: float = hi) -> float:
+            return 10 + (hi - value) / (hi - lo) * (LOOK_H - 30)
+
+        def line(side: str, series: list[tuple[int, dict[str, float]]] = series) -> str:
+            return " ".join(
+                f"{x(n):.1f},{y(s[side]):.1f}"
+                for n, s in series
+                if side in s and math.isfinite(s[side])
+            )
+
+        passing, failing = ("upper", "lower") if b.at_most else ("lower", "upper")
+        charts.append(
+            LookChart(
+                b.rule,
+                b.path,
+                line(passing),
+                line(failing),
+                y(b.threshold),
+                num(b.threshold),
+                num(hi),
+                num(lo),
+                first,
+                last,
+            )
+        )
+    return charts
+
+
 @functools.cache
 def _template() -> Template:
     """Loaded on the first HTML report only: commands that render no HTML never import Jinja."""
@@ -84,7 +158,7 @@ def _template() -> Template:
         lstrip_blocks=True,
     )
     env.filters["pct"] = pct
-    env.globals.update(W=W, H=H, PAD=PAD)
+    env.globals.update(W=W, H=H, PAD=PAD, LOOK_H=LOOK_H)
     return env.get_template("report.html.j2")
 
 
@@ -226,4 +300,6 @@ def render_html(decision: Decision, risk: RiskAssessment) -> str:
         headline=headline(decision, risk),
         recommendation=RECOMMENDATIONS[decision.verdict],
         preregistration=preregistration(decision),
+        looks=looks_line(decision),
+        look_charts=_look_charts(decision),
     )

@@ -15,6 +15,7 @@ from govgate.report.common import (
     RECOMMENDATIONS,
     findings_by_rule,
     headline,
+    looks_line,
     ordered,
     pct,
     preregistration,
@@ -63,6 +64,7 @@ def render_markdown(decision: Decision, risk: RiskAssessment, max_chars: int = M
         "",
         preregistration(decision),
         "",
+        *([looked, ""] if (looked := looks_line(decision)) is not None else []),
     ]
     findings = []
     for r in ordered(decision):

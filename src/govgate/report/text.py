@@ -8,6 +8,7 @@ from govgate.report.common import (
     RECOMMENDATIONS,
     findings_by_rule,
     headline,
+    looks_line,
     num,
     ordered,
     pct,
@@ -107,6 +108,8 @@ def render_text(decision: Decision, risk: RiskAssessment, color: bool = False) -
         )
     lines.append(f"stage {decision.stage}, evidence sha256 {decision.evidence_digest}")
     lines.append(preregistration(decision))
+    if (looked := looks_line(decision)) is not None:
+        lines.append(looked)
     lines.append("")
     by_rule = findings_by_rule(risk)
     for r in ordered(decision):

@@ -11,6 +11,7 @@ from govgate.gate.outcome import RuleResult
 from govgate.policy.compiled import NO_SUBJECT
 from govgate.risk.matrix import band
 from govgate.risk.model import Likelihood
+from govgate.stats.sequential import RATE_METHOD as RATE_CS
 from govgate.terms import Outcome, SubjectKind
 
 
@@ -68,7 +69,9 @@ def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
         facts = {"observed": value, "lower": lower, "upper": upper, "n": n}
         if value is None or n is None or threshold is None:
             return Likelihood(probability=None, band=None, basis="no estimate"), facts
-        if method in ("clopper-pearson", "approximate-wilson", "approximate-jeffreys"):
+        # a rate, however its bounds were computed (a canary's confidence sequence too): the
+        # likelihood is the posterior's, which does not depend on how often it was looked at
+        if method in ("clopper-pearson", "approximate-wilson", "approximate-jeffreys", RATE_CS):
             k = round(float(value) * int(n))
             posterior = sps.beta(k + 1, int(n) - k + 1)
             p = float(posterior.sf(threshold) if at_most else posterior.cdf(threshold))

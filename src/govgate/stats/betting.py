@@ -39,8 +39,11 @@ _ITERATIONS = 64
 _TOLERANCE = 1e-10  # of the range: the bound is rounded up (outward) to this
 
 
-def _bets(y: np.ndarray, alpha: float, horizon: int) -> np.ndarray:
-    """Predictable plug-in bets: ``sqrt(2 log(1/alpha) / (n * var_{t-1}))``, before truncation.
+def _bets(y: np.ndarray, alpha: float, horizon: int | None) -> np.ndarray:
+    """Predictable plug-in bets, before truncation: ``sqrt(2 log(1/alpha) / (n var_{t-1}))``
+    tuned to the sample size ``n = horizon`` at hand, or, with no horizon (a confidence
+    sequence, for any number of looks), ``sqrt(2 log(1/alpha) / (t log(1 + t) var_{t-1}))``,
+    the paper's choice for a bound that tightens at every t rather than at one n.
 
     ``var_{t-1}`` is the regularised running variance of the items before ``t`` (``1/4`` with
     none), with the running mean ``(1/2 + sum y) / (t + 1)``, as in the paper.
@@ -49,7 +52,8 @@ def _bets(y: np.ndarray, alpha: float, horizon: int) -> np.ndarray:
     mu = (0.5 + np.cumsum(y)) / (t + 1.0)
     var = (0.25 + np.cumsum((y - mu) ** 2)) / (t + 1.0)
     prev = np.concatenate(([0.25], var[:-1]))
-    return np.sqrt(2.0 * math.log(1.0 / alpha) / (horizon * prev))
+    scale = t * np.log1p(t) if horizon is None else float(horizon)
+    return np.sqrt(2.0 * math.log(1.0 / alpha) / (scale * prev))
 
 
 def _excess(y: np.ndarray, bets: np.ndarray, m: float, threshold: float) -> float:
@@ -63,8 +67,9 @@ def _excess(y: np.ndarray, bets: np.ndarray, m: float, threshold: float) -> floa
     return float(np.cumsum(log_factors).max(initial=-math.inf)) - threshold
 
 
-def upper_unit(y: np.ndarray, alpha: float) -> float:
-    """Upper bound on the mean of ``y`` (values in [0, 1], already ordered) at level alpha.
+def upper_unit(y: np.ndarray, alpha: float, *, sequential: bool = False) -> float:
+    """Upper bound on the mean of ``y`` (values in [0, 1], already ordered) at level alpha;
+    with ``sequential``, a confidence sequence: valid at every prefix of ``y`` at once.
 
     The rejected values form an interval ``[U, 1]``; U is found by the Illinois variant of
     regula falsi on a bracket that always keeps a rejected upper end, which is what is
@@ -73,7 +78,7 @@ def upper_unit(y: np.ndarray, alpha: float) -> float:
     n = y.size
     if n == 0:
         return 1.0
-    bets = _bets(y, alpha, n)
+    bets = _bets(y, alpha, None if sequential else n)
     threshold = math.log(1.0 / alpha)
     top = 1.0 - 1e-12
     f_top = _excess(y, bets, top, threshold)
@@ -116,15 +121,16 @@ def upper_unit(y: np.ndarray, alpha: float) -> float:
 
 
 def mean_bounds(
-    values: np.ndarray, lo: float, hi: float, alpha: float
+    values: np.ndarray, lo: float, hi: float, alpha: float, *, sequential: bool = False
 ) -> tuple[float | None, float | None]:
     """One-sided (lower, upper) bounds, each at level ``alpha``, for values in ``[lo, hi]``
-    given in an exchangeable order."""
+    given in an exchangeable order, or (``sequential``) in arrival order: then each bound is
+    a confidence sequence, valid at every prefix at once, so under any number of looks."""
     x = np.asarray(values, dtype=np.float64)
     if x.size == 0 or not hi > lo:
         return None, None
     y = np.clip((x - lo) / (hi - lo), 0.0, 1.0)  # rounding only: the gate refuses values outside
-    upper = upper_unit(y, alpha)
-    lower = 1.0 - upper_unit(1.0 - y, alpha)
+    upper = upper_unit(y, alpha, sequential=sequential)
+    lower = 1.0 - upper_unit(1.0 - y, alpha, sequential=sequential)
     scale = hi - lo
     return lo + scale * lower, lo + scale * upper

@@ -13,8 +13,16 @@ at every sample size, for the methods that are not labelled approximate:
   unless the policy opts in to ``approximate-t`` or ``approximate-bootstrap``;
 * quantiles: order statistics (exact, distribution-free).
 
-Pure numpy/scipy, no I/O. Nothing depends on the order of the values: the betting order and
-the bootstrap seed come from a digest of the sorted values.
+With ``sequential=True`` (the canary stage, by default) each valid method is replaced by its
+confidence sequence (``stats/sequential.py``, ``stats/betting.py``): a bound that holds at every
+n at once, so a canary judged after every batch of traffic, and promoted or rolled back at the
+first decisive look, keeps its error at ``1 - confidence``. The values must then come in arrival
+order. The approximate opt-ins have no sequential form: they stay fixed-sample, and their label
+says that repeated looks void even the approximation.
+
+Pure numpy/scipy, no I/O. The betting bound depends on the order of the values it is given:
+the gate gives them in the order of a hash of the item ids (``stats/order.py``), or in arrival
+order on the canary; the bootstrap seed comes from a digest of the sorted values.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import numpy as np
 from scipy import stats as sps
 
 from govgate.stats import betting
+from govgate.stats import sequential as seq
 from govgate.terms import MeanMethod, RateMethod
 
 BOOTSTRAP_RESAMPLES = 2_000
@@ -91,19 +100,35 @@ def data_seed(values: np.ndarray, *parts: object) -> int:
     return int.from_bytes(digest.digest()[:8], "big")
 
 
+#: Appended to the label of an approximate method used where a confidence sequence was asked.
+FIXED_SAMPLE = "fixed-sample: repeated looks inflate its error"
+
+
 def rate(
-    k: int, n: int, confidence: float, method: RateMethod = RateMethod.CLOPPER_PEARSON
+    k: int,
+    n: int,
+    confidence: float,
+    method: RateMethod = RateMethod.CLOPPER_PEARSON,
+    *,
+    sequential: bool = False,
 ) -> Estimate:
-    """``k`` events in ``n`` trials: the rate with one-sided bounds."""
+    """``k`` events in ``n`` trials: the rate with one-sided bounds (``sequential``: the
+    confidence sequence, valid under any number of looks)."""
     method = RateMethod(method)  # a plain string names a member too
+    exact = method is RateMethod.CLOPPER_PEARSON
+    label = seq.RATE_METHOD if sequential and exact else method.value
+    if sequential and not exact:
+        label = f"{method.value} ({FIXED_SAMPLE})"
     if n <= 0:
-        return Estimate(math.nan, 0, None, None, confidence, method.value)
+        return Estimate(math.nan, 0, None, None, confidence, label)
     alpha = 1.0 - confidence
     p = k / n
-    exact = method is RateMethod.CLOPPER_PEARSON
     few = too_few(n, not exact)
     if few is not None:
-        return Estimate(p, n, None, None, confidence, method.value, not exact, few, True)
+        return Estimate(p, n, None, None, confidence, label, not exact, few, True)
+    if sequential and exact:
+        lower, upper = seq.rate_bounds(k, n, alpha)
+        return Estimate(p, n, lower, upper, confidence, label)
     if method is RateMethod.CLOPPER_PEARSON:
         lower = 0.0 if k == 0 else float(sps.beta.ppf(alpha, k, n - k + 1))
         upper = 1.0 if k == n else float(sps.beta.ppf(confidence, k + 1, n - k))
@@ -115,7 +140,7 @@ def rate(
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         lower, upper = max(0.0, centre - half), min(1.0, centre + half)
-    return Estimate(p, n, lower, upper, confidence, method.value, approximate=not exact)
+    return Estimate(p, n, lower, upper, confidence, label, approximate=not exact)
 
 
 def t_bounds(values: np.ndarray, confidence: float) -> tuple[float, float]:
@@ -143,10 +168,18 @@ def bootstrap_means(values: np.ndarray, resamples: int, seed: int) -> np.ndarray
 
 
 def bounded_mean_bounds(
-    x: np.ndarray, value_range: ValueRange, confidence: float
+    x: np.ndarray, value_range: ValueRange, confidence: float, *, sequential: bool = False
 ) -> tuple[float | None, float | None]:
-    """Betting bounds, each one-sided at ``confidence``, for values inside ``value_range``."""
-    return betting.mean_bounds(x, value_range.lo, value_range.hi, 1.0 - confidence)
+    """Betting bounds, each one-sided at ``confidence``, for values inside ``value_range``
+    (``sequential``: confidence sequences over ``x`` in arrival order)."""
+    return betting.mean_bounds(
+        x, value_range.lo, value_range.hi, 1.0 - confidence, sequential=sequential
+    )
+
+
+def betting_label(value_range: ValueRange, *, sequential: bool) -> str:
+    kind = "betting confidence sequence (anytime-valid)" if sequential else "betting"
+    return f"{kind} (hedged capital), {value_range.describe()}"
 
 
 def mean(
@@ -156,8 +189,10 @@ def mean(
     *,
     value_range: ValueRange | None = None,
     resamples: int = BOOTSTRAP_RESAMPLES,
+    sequential: bool = False,
 ) -> Estimate:
-    """The mean of the non-missing values, with one-sided bounds."""
+    """The mean of the non-missing values, with one-sided bounds (``sequential``: values in
+    arrival order, confidence sequences for the valid method)."""
     method = MeanMethod(method)  # a plain string names a member too
     x = values[~np.isnan(values)]
     n = int(x.size)
@@ -171,21 +206,26 @@ def mean(
     if method is MeanMethod.BETTING:
         if value_range is None:
             return Estimate(point, n, None, None, confidence, method.value, note=NO_RANGE)
-        lower, upper = bounded_mean_bounds(x, value_range, confidence)
-        label = f"betting (hedged capital), {value_range.describe()}"
+        lower, upper = bounded_mean_bounds(x, value_range, confidence, sequential=sequential)
+        label = betting_label(value_range, sequential=sequential)
         return Estimate(point, n, lower, upper, confidence, label)
+    fixed = f" ({FIXED_SAMPLE})" if sequential else ""
     if method is MeanMethod.APPROXIMATE_T:
         lower, upper = t_bounds(x, confidence)
-        return Estimate(point, n, lower, upper, confidence, method.value, approximate=True)
+        label = method.value + fixed
+        return Estimate(point, n, lower, upper, confidence, label, approximate=True)
     boot = bootstrap_means(x, resamples, data_seed(x, "mean"))
     lower = float(np.quantile(boot, 1.0 - confidence))
     upper = float(np.quantile(boot, confidence))
-    label = f"approximate-bootstrap ({resamples} resamples)"
+    label = f"approximate-bootstrap ({resamples} resamples){fixed}"
     return Estimate(point, n, lower, upper, confidence, label, approximate=True)
 
 
-def quantile(values: np.ndarray, q: float, confidence: float) -> Estimate:
-    """The ``q`` quantile with distribution-free order-statistic bounds.
+def quantile(
+    values: np.ndarray, q: float, confidence: float, *, sequential: bool = False
+) -> Estimate:
+    """The ``q`` quantile with distribution-free order-statistic bounds (``sequential``: the
+    order-statistic confidence sequence of ``stats/sequential.py``).
 
     With n sorted values, the count at or below the true quantile is Binomial(n, q), so
     ``x[u]`` bounds it from above with probability ``P(B <= u - 1)`` and ``x[l]`` from below
@@ -194,14 +234,16 @@ def quantile(values: np.ndarray, q: float, confidence: float) -> Estimate:
     """
     x = np.sort(values[~np.isnan(values)])
     n = int(x.size)
+    label = seq.QUANTILE_METHOD if sequential else "order-statistic"
     if n == 0:
-        return Estimate(math.nan, 0, None, None, confidence, "order-statistic")
+        return Estimate(math.nan, 0, None, None, confidence, label)
     point = float(np.quantile(x, q))
     few = too_few(n, approximate=False)
     if few is not None:
-        return Estimate(
-            point, n, None, None, confidence, "order-statistic", note=few, below_minimum=True
-        )
+        return Estimate(point, n, None, None, confidence, label, note=few, below_minimum=True)
+    if sequential:
+        low, high = seq.quantile_bounds(x, q, 1.0 - confidence)
+        return Estimate(point, n, low, high, confidence, label)
     u = int(sps.binom.ppf(confidence, n, q)) + 1  # 1-based index of the upper bound
     upper = float(x[u - 1]) if u <= n else None
     k = int(sps.binom.ppf(1.0 - confidence, n, q))  # smallest k with P(B <= k) >= 1 - c

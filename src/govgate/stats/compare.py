@@ -15,6 +15,15 @@ Clopper-Pearson bounds of each side at ``1 - (1 - c) / 2``, combined (Bonferroni
 construction); for scores the betting bounds of each side, combined the same way (or Welch,
 labelled approximate, on opt-in); the Mann-Whitney p-value and the Hodges-Lehmann shift are
 reported beside them.
+
+Sequential (``sequential=True``, the canary stage by default; items in arrival order): every
+valid bound is a confidence sequence, valid under any number of looks. Paired 0/1 outcomes and
+paired scores: the betting confidence sequence on the per-item differences (0/1 differences lie
+in ``[-1, 1]``); unpaired: each side's confidence sequence at ``1 - (1 - c) / 2``, combined.
+Since the design (paired or not) is chosen at each look from the ids shared so far, each design
+gets half the error (Bonferroni across the two): a canary that switches design between looks
+keeps its error at ``1 - c``. The p-values of the fixed-sample tests are not valid under
+repeated looks and are left out.
 """
 
 from __future__ import annotations
@@ -28,8 +37,10 @@ from scipy import stats as sps
 
 from govgate.stats.bounds import (
     BOOTSTRAP_RESAMPLES,
+    FIXED_SAMPLE,
     NO_RANGE,
     ValueRange,
+    betting_label,
     bootstrap_means,
     bounded_mean_bounds,
     data_seed,
@@ -103,23 +114,46 @@ def paired_binary(c: np.ndarray, b: np.ndarray, confidence: float) -> Comparison
     )
 
 
+def paired_binary_sequential(c: np.ndarray, b: np.ndarray, confidence: float) -> Comparison:
+    """Paired 0/1 outcomes in arrival order: the betting confidence sequence on the per-pair
+    differences, which lie in ``[-1, 1]`` (valid under any number of looks; no p-value)."""
+    keep = ~(np.isnan(c) | np.isnan(b))
+    c, b = c[keep], b[keep]
+    n = int(c.size)
+    unit = ValueRange(-1.0, 1.0, "of 0/1 differences")
+    label = f"paired {betting_label(unit, sequential=True)}"
+    if n == 0:
+        return Comparison(math.nan, None, None, None, None, 0, True, label, confidence)
+    diff = c - b
+    delta = float(diff.mean())
+    lower, upper = bounded_mean_bounds(diff, unit, confidence, sequential=True)
+    return Comparison(
+        delta, lower, upper, _rel(delta, float(b.mean())), None, n, True, label, confidence
+    )
+
+
 def _mean_diff_bounds(
-    diff: np.ndarray, confidence: float, method: MeanMethod, value_range: ValueRange | None
+    diff: np.ndarray,
+    confidence: float,
+    method: MeanMethod,
+    value_range: ValueRange | None,
+    sequential: bool = False,
 ) -> tuple[float | None, float | None, str, bool, str | None]:
     """(lower, upper, method label, approximate, note) for the mean of ``diff``."""
     method = MeanMethod(method)
     if method is MeanMethod.BETTING:
         if value_range is None:
             return None, None, method.value, False, NO_RANGE
-        lower, upper = bounded_mean_bounds(diff, value_range, confidence)
-        return lower, upper, f"betting (hedged capital), {value_range.describe()}", False, None
+        lower, upper = bounded_mean_bounds(diff, value_range, confidence, sequential=sequential)
+        return lower, upper, betting_label(value_range, sequential=sequential), False, None
+    fixed = f" ({FIXED_SAMPLE})" if sequential else ""
     if method is MeanMethod.APPROXIMATE_T:
         t = float(sps.t.ppf(confidence, diff.size - 1))
         se = float(diff.std(ddof=1)) / math.sqrt(diff.size)
         mean_ = float(diff.mean())
-        return mean_ - t * se, mean_ + t * se, "approximate-t", True, None
+        return mean_ - t * se, mean_ + t * se, "approximate-t" + fixed, True, None
     boot = bootstrap_means(diff, BOOTSTRAP_RESAMPLES, data_seed(diff, "paired"))
-    label = f"approximate-bootstrap ({BOOTSTRAP_RESAMPLES} resamples)"
+    label = f"approximate-bootstrap ({BOOTSTRAP_RESAMPLES} resamples){fixed}"
     lower, upper = float(np.quantile(boot, 1.0 - confidence)), float(np.quantile(boot, confidence))
     return lower, upper, label, True, None
 
@@ -131,6 +165,7 @@ def paired_scores(
     *,
     method: MeanMethod = MeanMethod.BETTING,
     value_range: ValueRange | None = None,
+    sequential: bool = False,
 ) -> Comparison:
     """Paired scores: bounds on the mean per-item difference (``value_range`` is its range)."""
     keep = ~(np.isnan(c) | np.isnan(b))
@@ -145,9 +180,13 @@ def paired_scores(
         return Comparison(
             delta, None, None, _rel(delta, base_mean), None, n, True, "paired", confidence
         )
-    p_value = float(sps.ttest_1samp(diff, 0.0).pvalue) if sd else (1.0 if delta == 0 else 0.0)
+    p_value: float | None = (
+        float(sps.ttest_1samp(diff, 0.0).pvalue) if sd else (1.0 if delta == 0 else 0.0)
+    )
+    if sequential:
+        p_value = None  # a fixed-sample p-value means nothing after repeated looks
     lower, upper, label, approximate, note = _mean_diff_bounds(
-        diff, confidence, method, value_range
+        diff, confidence, method, value_range, sequential
     )
     return Comparison(
         delta,
@@ -165,16 +204,23 @@ def paired_scores(
     )
 
 
-def unpaired_binary(c: np.ndarray, b: np.ndarray, confidence: float) -> Comparison:
-    """Exact bounds of each side at ``1 - (1 - c) / 2``, combined: valid by construction."""
+def unpaired_binary(
+    c: np.ndarray, b: np.ndarray, confidence: float, *, sequential: bool = False
+) -> Comparison:
+    """Exact bounds of each side at ``1 - (1 - c) / 2``, combined: valid by construction
+    (``sequential``: each side's confidence sequence, and no p-value)."""
     c, b = c[~np.isnan(c)], b[~np.isnan(b)]
     if c.size == 0 or b.size == 0:
         return Comparison(math.nan, None, None, None, None, 0, False, "unpaired", confidence)
     each = 1.0 - (1.0 - confidence) / 2
-    rc = rate(int(c.sum()), int(c.size), each)
-    rb = rate(int(b.sum()), int(b.size), each)
+    rc = rate(int(c.sum()), int(c.size), each, sequential=sequential)
+    rb = rate(int(b.sum()), int(b.size), each, sequential=sequential)
     delta = rc.value - rb.value
-    method = "unpaired: clopper-pearson bounds of each side (bonferroni); fisher exact p"
+    method = (
+        f"unpaired: {rc.method} of each side (bonferroni)"
+        if sequential
+        else "unpaired: clopper-pearson bounds of each side (bonferroni); fisher exact p"
+    )
     if rc.lower is None or rc.upper is None or rb.lower is None or rb.upper is None:
         # a side below the minimum n (bounds.MIN_ITEMS): no bound; compare() says why
         n = int(c.size + b.size)
@@ -184,7 +230,7 @@ def unpaired_binary(c: np.ndarray, b: np.ndarray, confidence: float) -> Comparis
     lower = rc.lower - rb.upper
     upper = rc.upper - rb.lower
     table = np.array([[c.sum(), c.size - c.sum()], [b.sum(), b.size - b.sum()]])
-    p_value = float(sps.fisher_exact(table).pvalue)
+    p_value = None if sequential else float(sps.fisher_exact(table).pvalue)
     return Comparison(
         delta,
         lower,
@@ -218,6 +264,7 @@ def unpaired_scores(
     *,
     method: MeanMethod = MeanMethod.BETTING,
     ranges: tuple[ValueRange | None, ValueRange | None] = (None, None),
+    sequential: bool = False,
 ) -> Comparison:
     method = MeanMethod(method)
     c, b = c[~np.isnan(c)], b[~np.isnan(b)]
@@ -226,7 +273,9 @@ def unpaired_scores(
             math.nan, None, None, None, None, int(c.size + b.size), False, "unpaired", confidence
         )
     delta = float(c.mean() - b.mean())
-    p_value = float(sps.mannwhitneyu(c, b, alternative="two-sided").pvalue)
+    p_value: float | None = None
+    if not sequential:  # a fixed-sample p-value means nothing after repeated looks
+        p_value = float(sps.mannwhitneyu(c, b, alternative="two-sided").pvalue)
     shift = hodges_lehmann(c, b)
     approximate, note = False, None
     lower: float | None
@@ -239,11 +288,12 @@ def unpaired_scores(
             label = "unpaired: betting"
         else:
             each = 1.0 - (1.0 - confidence) / 2
-            cl, cu = bounded_mean_bounds(c, rc, each)
-            bl, bu = bounded_mean_bounds(b, rb, each)
+            cl, cu = bounded_mean_bounds(c, rc, each, sequential=sequential)
+            bl, bu = bounded_mean_bounds(b, rb, each, sequential=sequential)
             assert None not in (cl, cu, bl, bu)
             lower, upper = float(cl) - float(bu), float(cu) - float(bl)  # type: ignore[arg-type]
-            label = "unpaired: betting bounds of each side (bonferroni)"
+            kind = "betting confidence sequences" if sequential else "betting bounds"
+            label = f"unpaired: {kind} of each side (bonferroni)"
     else:
         vc, vb = float(c.var(ddof=1)) / c.size, float(b.var(ddof=1)) / b.size
         se = math.sqrt(vc + vb)
@@ -251,7 +301,8 @@ def unpaired_scores(
         t = float(sps.t.ppf(confidence, dof))
         lower, upper = delta - t * se, delta + t * se
         approximate = True
-        label = "unpaired: approximate welch bounds"
+        label = "unpaired: approximate welch bounds" + (f" ({FIXED_SAMPLE})" if sequential else "")
+    tests = "hodges-lehmann shift" if sequential else "mann-whitney p, hodges-lehmann shift"
     return Comparison(
         delta,
         lower,
@@ -260,7 +311,7 @@ def unpaired_scores(
         p_value,
         int(c.size + b.size),
         False,
-        f"{label}; mann-whitney p, hodges-lehmann shift",
+        f"{label}; {tests}",
         confidence,
         shift=shift,
         approximate=approximate,
@@ -277,14 +328,24 @@ def compare(
     confidence: float,
     method: MeanMethod = MeanMethod.BETTING,
     ranges: tuple[ValueRange | None, ValueRange | None] = (None, None),
+    sequential: bool = False,
 ) -> Comparison:
     """Candidate minus baseline. ``shared`` holds the indices (into ``cand`` and ``base``) of
     items with the same id; pair on them when enough are shared, else the unpaired fallback.
-    ``ranges`` are the candidate's and the baseline's value ranges (scores only)."""
+    ``ranges`` are the candidate's and the baseline's value ranges (scores only).
+    ``sequential``: confidence sequences, with each side and the pairs in arrival order."""
     ci, bi = shared
     smaller = min(cand.size, base.size)
+    asked = confidence
+    if sequential:
+        # the design is chosen at each look (paired once enough ids are shared): the paired and
+        # the unpaired sequence each get half the error, so switching between them across
+        # looks keeps the whole at 1 - confidence
+        confidence = 1.0 - (1.0 - confidence) / 2
     if ci.size >= max(MIN_SHARED, MIN_SHARED_SHARE * smaller):
-        if binary:
+        if binary and sequential:
+            result = paired_binary_sequential(cand[ci], base[bi], confidence)
+        elif binary:
             result = paired_binary(cand[ci], base[bi], confidence)
         else:
             result = paired_scores(
@@ -293,14 +354,27 @@ def compare(
                 confidence,
                 method=method,
                 value_range=difference_range(*ranges),
+                sequential=sequential,
             )
-        return _enough(result, result.n)
+        return _enough(_as_asked(result, asked, sequential), result.n)
     if binary:
-        result = unpaired_binary(cand, base, confidence)
+        result = unpaired_binary(cand, base, confidence, sequential=sequential)
     else:
-        result = unpaired_scores(cand, base, confidence, method=method, ranges=ranges)
+        result = unpaired_scores(
+            cand, base, confidence, method=method, ranges=ranges, sequential=sequential
+        )
     scored = min(int(np.count_nonzero(~np.isnan(cand))), int(np.count_nonzero(~np.isnan(base))))
-    return _enough(result, scored)
+    return _enough(_as_asked(result, asked, sequential), scored)
+
+
+def _as_asked(result: Comparison, asked: float, sequential: bool) -> Comparison:
+    """A sequential comparison reports the confidence the rule asked for, and says that its
+    design was bounded at half the error (the other design has the other half)."""
+    if not sequential:
+        return result
+    each = 1.0 - (1.0 - asked) / 2
+    method = f"{result.method}; at {each:.4g} (half the error: the design may change between looks)"
+    return dataclasses.replace(result, confidence=asked, method=method)
 
 
 def _enough(result: Comparison, n: int) -> Comparison:

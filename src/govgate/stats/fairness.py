@@ -25,6 +25,12 @@ Each group is also tested against the rest (proportions: Fisher's exact test; sc
 Mann-Whitney, valid under "the group does not differ" without a normality assumption), with
 Holm-adjusted p-values. Groups smaller than ``min_group_size`` are listed as too small: the
 result is then incomplete, and a rule that reads it is a GAP, not a pass on fewer groups.
+
+Sequential (``sequential=True``, the canary stage by default; values in arrival order): every
+group's bounds are confidence sequences (``stats/sequential.py``, ``stats/betting.py``) over the
+group's items in arrival order, and the pass side pairs them (both groups of a pair at
+``1 - (1 - c) / 2``), so every bound holds under any number of looks. The group tests' p-values
+are fixed-sample and are left out.
 """
 
 from __future__ import annotations
@@ -120,11 +126,15 @@ def _pair_rate_bounds(counts: list[tuple[int, int]], confidence: float) -> tuple
 
 
 def _pair_mean_bounds(
-    xs: list[np.ndarray], confidence: float, method: MeanMethod, value_range: ValueRange | None
+    xs: list[np.ndarray],
+    confidence: float,
+    method: MeanMethod,
+    value_range: ValueRange | None,
+    sequential: bool = False,
 ) -> tuple[float | None, float | None, bool]:
     """Pass-side bounds for means: both groups of a pair at ``1 - (1 - c) / 2``."""
     each = 1.0 - (1.0 - confidence) / 2
-    est = [mean(x, each, method, value_range=value_range) for x in xs]
+    est = [mean(x, each, method, value_range=value_range, sequential=sequential) for x in xs]
     approximate = any(e.approximate for e in est)
     if any(e.lower is None or e.upper is None for e in est):
         return None, None, approximate
@@ -154,8 +164,10 @@ def by_group(
     rate_method: RateMethod = RateMethod.CLOPPER_PEARSON,
     mean_method: MeanMethod = MeanMethod.BETTING,
     value_range: ValueRange | None = None,
+    sequential: bool = False,
 ) -> GroupFairness:
-    """Per-group estimates of ``values`` (NaN = not scored) grouped by ``codes``."""
+    """Per-group estimates of ``values`` (NaN = not scored) grouped by ``codes``; with
+    ``sequential``, in arrival order, confidence sequences throughout."""
     rate_method, mean_method = RateMethod(rate_method), MeanMethod(mean_method)
     approximate = (
         rate_method is not RateMethod.CLOPPER_PEARSON
@@ -181,7 +193,10 @@ def by_group(
         )
     )
     big = [g for g in present if bounds[g + 1] - bounds[g] >= min_group_size]
-    g_conf = 1.0 - (1.0 - confidence) / (2 * max(len(big), 1))
+    # sequential: the groups a look judges may grow between looks, so the simultaneous bounds
+    # count every group the table names (small ones too), not only those big enough now
+    groups_counted = len(named) if sequential else len(big)
+    g_conf = 1.0 - (1.0 - confidence) / (2 * max(groups_counted, 1))
     estimates: list[GroupEstimate] = []
     samples: list[np.ndarray] = []
     raw_p: list[float | None] = []
@@ -190,13 +205,13 @@ def by_group(
         x = vals[bounds[g] : bounds[g + 1]]
         rest = np.concatenate([vals[: bounds[g]], vals[bounds[g + 1] :]])
         if binary:
-            e = rate(int(x.sum()), int(x.size), g_conf, rate_method)
+            e = rate(int(x.sum()), int(x.size), g_conf, rate_method, sequential=sequential)
         else:
-            e = mean(x, g_conf, mean_method, value_range=value_range)
+            e = mean(x, g_conf, mean_method, value_range=value_range, sequential=sequential)
         approximate = approximate or e.approximate
         note = note or e.note
         samples.append(x)
-        raw_p.append(_group_test(x, rest, binary))
+        raw_p.append(None if sequential else _group_test(x, rest, binary))
         estimates.append(GroupEstimate(categories[g], e.value, e.n, e.lower, e.upper, None, None))
     adjusted = holm(raw_p)
     estimates = [
@@ -204,6 +219,8 @@ def by_group(
         for e, p, a in zip(estimates, raw_p, adjusted, strict=True)
     ]
     kind = f"rates: {rate_method.value}" if binary else f"means: {mean_method.value}"
+    if sequential:
+        kind += " (confidence sequences over each group's items in arrival order)"
     if len(estimates) < 2:
         return GroupFairness(
             tuple(estimates),
@@ -223,29 +240,35 @@ def by_group(
             approximate=approximate,
             note=note,
         )
-    if binary and rate_method is RateMethod.CLOPPER_PEARSON:
+    if binary and rate_method is RateMethod.CLOPPER_PEARSON and not sequential:
         counts = [(int(x.sum()), int(x.size)) for x in samples]
         gap_upper, ratio_lower_, how = _pair_rate_bounds(counts, confidence)
         pass_ratio: float | None = ratio_lower_
         pass_gap: float | None = gap_upper
     elif binary:  # an approximate rate method: pairs of that method's bounds (labelled)
         each = 1.0 - (1.0 - confidence) / 2
-        pe = [rate(int(x.sum()), int(x.size), each, rate_method) for x in samples]
+        pe = [
+            rate(int(x.sum()), int(x.size), each, rate_method, sequential=sequential)
+            for x in samples
+        ]
         lo = [float(e.lower) for e in pe]  # type: ignore[arg-type]
         hi = [float(e.upper) for e in pe]  # type: ignore[arg-type]
-        pass_gap = max(hi) - min(lo)
-        pass_ratio = _ratio(min(lo), max(hi))
-        how = f"pairwise {rate_method.value} bounds (bonferroni within each pair)"
+        g = len(pe)
+        # over ordered pairs of two different groups: a group is never compared with itself
+        pass_gap = max(hi[i] - lo[j] for i in range(g) for j in range(g) if i != j)
+        ratios = [_ratio(lo[i], hi[j]) for i in range(g) for j in range(g) if i != j]
+        pass_ratio = None if None in ratios else min(r for r in ratios if r is not None)
+        how = f"pairwise {pe[0].method} bounds (bonferroni within each pair)"
     else:
         pass_gap, pass_ratio, approx_pairs = _pair_mean_bounds(
-            samples, confidence, mean_method, value_range
+            samples, confidence, mean_method, value_range, sequential
         )
         approximate = approximate or approx_pairs
         how = "pairwise bounds of both groups (bonferroni within each pair)"
     method = (
         f"{kind}; passing: {how}, intersection-union over {len(big)} groups; failing and "
         f"per-group bounds simultaneous over {len(big)} groups (bonferroni); "
-        "group tests holm-adjusted"
+        + ("no group tests (fixed-sample p-values)" if sequential else "group tests holm-adjusted")
     )
     values_ = [e.value for e in estimates]
     lowers = [e.lower for e in estimates]

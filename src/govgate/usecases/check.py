@@ -65,6 +65,10 @@ class CheckSettings:
     promote_alias: str | None = None
     #: what ran the gate, read only when a bundle is written (it runs git)
     environment: Callable[[], Mapping[str, Any]] = dict
+    #: where live evidence comes from: ``take_snapshot`` by default, or a function with its
+    #: signature (``govgate serve`` passes its cache, which reuses a snapshot while the runs
+    #: are unchanged)
+    snapshot_source: Callable[..., Snapshot] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,7 @@ class CheckOutcome:
     signed: bool = False
     logged_to: str | None = None  # artifact path of the bundle logged to the candidate run
     promotion: Promotion | None = None
+    look_recorded: int | None = None  # the look number logged to the canary's run
 
     @property
     def exit_code(self) -> ExitCode:
@@ -341,7 +346,7 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
     baseline = parse_ref(settings.baseline) if settings.baseline else None
     live = _live(settings, candidate, baseline)
     require_baseline(policy_set, settings.stage, baseline is not None)
-    snapshot = take_snapshot(
+    snapshot = (settings.snapshot_source or take_snapshot)(
         candidate,
         baseline,
         stage=settings.stage,
@@ -375,6 +380,22 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
             decision.digest(),
             decision.verdict.value,
         )
+    looked = None
+    if decision.looks is not None and live and settings.log_to_mlflow:
+        # a canary check is a look: recorded on the canary's run (step = the look number), so
+        # the next check counts it and a report can draw each bound over the looks
+        from govgate.evidence.mlflow.source import MlflowSource
+        from govgate.evidence.mlflow.write import log_look
+        from govgate.gate.looks import look_metrics
+
+        log_look(
+            MlflowSource(settings.mlflow),
+            decision.candidate.run_id,
+            look_metrics(decision.looks),
+            decision.looks.number,
+            int(now.timestamp() * 1000),
+        )
+        looked = decision.looks.number
     if promotion is not None and decision.verdict is Verdict.PASS:
         from govgate.evidence.mlflow.source import MlflowSource
         from govgate.evidence.mlflow.write import promote_alias
@@ -399,4 +420,5 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
         signed=key is not None,
         logged_to=logged_to,
         promotion=promotion,
+        look_recorded=looked,
     )

@@ -212,3 +212,49 @@ def test_outputs_errors_name_the_file_and_line(tmp_path: Path) -> None:
     )
     assert code == ExitCode.USAGE
     assert "output ids are not in the dataset" in err
+
+
+def test_a_canary_traffic_log_keeps_each_items_arrival(tmp_path: Path) -> None:
+    """Outputs that say when they were served (``ts``) give the per-item table its ``ts``
+    column, which a canary is judged in the order of; a log that has it for some outputs only
+    is an error naming the first without, not a table with holes."""
+    text = (RAG / "outputs" / "candidate.jsonl").read_text()
+    outputs = [json.loads(line) for line in text.splitlines() if line.strip()]
+    log = tmp_path / "canary.jsonl"
+    log.write_text(
+        "".join(
+            json.dumps({**o, "ts": 1_767_225_600 + 2 * i}) + "\n" for i, o in enumerate(outputs)
+        )
+    )
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    settings = MlflowSettings(tracking_uri=uri)
+    result = run_eval(
+        load_suite(RAG),
+        log,
+        model="rag-assistant",
+        version=None,
+        register=True,
+        stage="canary",
+        settings=settings,
+        policy_digest=None,
+    )
+    code, out, err = cli(
+        "evidence", "snapshot", "--tracking-uri", uri, "--candidate", result.run_id,
+        "--stage", "canary", "--format", "json", "-o", str(tmp_path / "e.json"),
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["runs"][0]["items"]["columns"]["ts"] == "ts"
+    partial = tmp_path / "partial.jsonl"
+    lines = log.read_text().splitlines()
+    partial.write_text("\n".join([*lines[:3], json.dumps(outputs[3]), *lines[4:]]) + "\n")
+    with pytest.raises(UsageError, match=r"partial.jsonl: output 4 \(in dataset order\) has no ts"):
+        run_eval(
+            load_suite(RAG),
+            partial,
+            model="rag-assistant",
+            version="1",
+            register=False,
+            stage="canary",
+            settings=settings,
+            policy_digest=None,
+        )

@@ -60,12 +60,13 @@ def check(
 @pytest.mark.parametrize(
     ("rules", "code", "verdict"),
     [
-        (tox(0.05), ExitCode.OK, "PASS"),  # 4/600 toxic: upper bound about 1.5%
-        (tox(0.001), ExitCode.BLOCKED, "BLOCKED"),  # lower bound about 0.2%
-        (tox(0.001, category="rollback"), ExitCode.ROLLBACK, "ROLLBACK"),
+        # 4/600 toxic; on the canary the bounds are confidence sequences: [0.037%, 2.05%]
+        (tox(0.05), ExitCode.OK, "PASS"),
+        (tox(0.0003), ExitCode.BLOCKED, "BLOCKED"),
+        (tox(0.0003, category="rollback"), ExitCode.ROLLBACK, "ROLLBACK"),
         (tox(0.01), ExitCode.INCONCLUSIVE, "INCONCLUSIVE"),
         (
-            tox(0.05) + tox(0.001, enforce="warn", rule_id="tight"),
+            tox(0.05) + tox(0.0003, enforce="warn", rule_id="tight"),
             ExitCode.OK,
             "PASS WITH WARNINGS",
         ),
@@ -97,7 +98,7 @@ def test_json_decision_and_replay_from_the_snapshot(sqlite_store: Store, tmp_pat
     policies = write(
         tmp_path,
         tox(0.01) + "    - id: quality\n      category: quality\n"
-        "      relative: {metric: answer_similarity, direction: higher_is_better, margin: 0.05}\n",
+        "      relative: {metric: answer_similarity, direction: higher_is_better, margin: 0.2}\n",
     )
     snap = tmp_path / "snap" / "evidence.json"
     code, out, _ = check(
@@ -159,7 +160,7 @@ spec:
 
 
 def test_waivers_apply_in_scope_and_before_expiry(sqlite_store: Store, tmp_path: Path) -> None:
-    policies = write(tmp_path, tox(0.001) + tox(0.05, rule_id="loose"))
+    policies = write(tmp_path, tox(0.0003) + tox(0.05, rule_id="loose"))
     waivers = tmp_path / "waivers.yaml"
     expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).date()
     waivers.write_text(waiver(expires.isoformat()))
@@ -192,7 +193,7 @@ def test_invalid_policy_exits_3_and_missing_baseline_exits_7(
     needs = write(
         tmp_path,
         "    - id: q\n      category: quality\n"
-        "      relative: {metric: answer_similarity, direction: higher_is_better, margin: 0.05}\n",
+        "      relative: {metric: answer_similarity, direction: higher_is_better, margin: 0.2}\n",
     )
     code, _, err = check(sqlite_store, needs)
     assert code == ExitCode.EVIDENCE_UNAVAILABLE
@@ -240,7 +241,8 @@ def example_store(tmp_path_factory: pytest.TempPathFactory) -> str:
         "3",
         "canary",
         metrics=cost,
-        items=rag_items(3000, toxic=0.03, seed=1),
+        # 4% toxic: on the canary's confidence sequence, 3% (90 of 3000) bounds only to 1.9%
+        items=rag_items(3000, toxic=0.04, seed=1),
     )
     for run_id in (champion, good, toxic):
         b.version("rag-assistant", run_id)
@@ -295,7 +297,7 @@ def test_shipped_policies_pass_a_good_canary(example_store: str, repo_root: Path
     assert decision["verdict"] == "PASS", outcomes
     assert code == ExitCode.OK
     assert set(outcomes.values()) == {"pass"}
-    assert len(outcomes) == 10  # every RAG rule for the canary stage was evaluated
+    assert len(outcomes) == 11  # every RAG rule for the canary stage was evaluated
     waiver = decision["waivers"][0]
     assert (waiver["name"], waiver["status"]) == ("cost-cap-holiday-canary", "unused")
 
@@ -346,7 +348,7 @@ def test_one_run_writes_all_seven_formats(sqlite_store: Store, tmp_path: Path) -
         for fmt in ("json", "markdown", "html", "junit", "sarif", "github")
     }
     formats = [f"--format={fmt}={path}" for fmt, path in files.items()]
-    code, out, err = check(sqlite_store, write(tmp_path, tox(0.001)), "--format", "text", *formats)
+    code, out, err = check(sqlite_store, write(tmp_path, tox(0.0003)), "--format", "text", *formats)
     assert code == ExitCode.BLOCKED
     assert out.startswith("Release decision: BLOCKED | 1 blocking failure")
     for fmt, path in files.items():

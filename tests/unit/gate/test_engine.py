@@ -270,7 +270,7 @@ def test_fairness_gap_small_groups_and_holm(tmp_path: Path) -> None:
     decision = decide(
         policy_set(tmp_path, policy(rules)),
         snapshot(run("candidate", columns=columns)),
-        stage="canary",
+        stage="offline",  # fixed-sample: the group tests and score bounds
         now=NOW,
     )
     ratio, slices = decision.rules
@@ -315,7 +315,7 @@ def test_unpaired_fallback_is_named(tmp_path: Path) -> None:
     import pyarrow as pa
 
     ids = pa.array([f"z{i}" for i in range(300)])
-    tab = type(tab)(ids, tab.columns, tab.groups, tab.roles, tab.ignored, tab.rows)
+    tab = type(tab)(ids, tab.columns, tab.groups, tab.roles, tab.ignored, tab.rows, tab.ts)
     base = (base_ev, tab, tab.to_parquet())
     import hashlib
 

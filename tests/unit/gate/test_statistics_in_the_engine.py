@@ -24,7 +24,10 @@ FLOOR = "    - id: q\n      category: quality\n      threshold: {metric: q, min:
 
 
 def one(tmp_path: Path, rules: str, snap: Snapshot, **kw: Any) -> RuleResult:
-    return decide(policy_set(tmp_path, policy(rules, **kw)), snap, stage="canary", now=NOW).rules[0]
+    # offline: these are the fixed-sample bounds (a canary's are confidence sequences)
+    return decide(policy_set(tmp_path, policy(rules, **kw)), snap, stage="offline", now=NOW).rules[
+        0
+    ]
 
 
 def scores(n: int = 400, seed: int = 1) -> np.ndarray:
@@ -91,13 +94,17 @@ def test_the_same_items_in_any_row_order_give_the_same_decision(tmp_path: Path) 
     ranged = "  statistics:\n    ranges: {q: [0, 1]}\n"
     ps = policy_set(tmp_path, policy(FLOOR.replace("0.5", "0.55"), statistics=ranged))
     values, ids = scores(120, seed=3), np.array([f"item-{i}" for i in range(120)])
+    arrival = 1_767_225_600.0 + np.arange(120) // 2  # two items a second: ties, by id hash
     rng = np.random.default_rng(0)
-    seen = set()
+    seen: dict[str, set[str]] = {"offline": set(), "canary": set()}
     for _ in range(40):
         order = rng.permutation(120)
-        snap = snapshot(run("candidate", columns={"item_id": ids[order], "score.q": values[order]}))
-        seen.add(decide(ps, snap, stage="canary", now=NOW).rules[0].model_dump_json())
-    assert len(seen) == 1
+        columns = {"item_id": ids[order], "score.q": values[order], "ts": arrival[order]}
+        snap = snapshot(run("candidate", columns=columns))
+        for stage in ("offline", "canary"):  # the hash order; the arrival order
+            seen[stage].add(decide(ps, snap, stage=stage, now=NOW).rules[0].model_dump_json())
+    assert len(seen["offline"]) == 1
+    assert len(seen["canary"]) == 1
 
 
 def test_a_variable_is_read_at_the_confidence_of_the_rule(tmp_path: Path) -> None:

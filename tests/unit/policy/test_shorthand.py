@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from govgate.cel import CelCompiler, evaluate, to_cel
-from govgate.policy.model import Fairness, Relative, Threshold
-from govgate.policy.shorthand import RuleCel, fairness, relative, threshold
+from govgate.policy.model import BurnRate, Fairness, Relative, SloRule, Threshold
+from govgate.policy.shorthand import RuleCel, fairness, relative, slo, threshold
 from govgate.terms import Basis, Direction, RelativeBasis
 
 COMPILER = CelCompiler()
@@ -140,3 +140,26 @@ def test_thresholds_round_trip_exactly(value: float) -> None:
     literal = cel.expression.split("<= ")[1]
     assert float(literal) == value
     assert outcome(cel, {"candidate": {"metrics": {"m": value}}}) == "pass"
+
+
+def burns(long: float, short: float) -> dict[str, Any]:
+    return {"candidate": {"slo": {"availability": {"burn_rate_1h": long, "burn_rate_5m": short}}}}
+
+
+@pytest.mark.parametrize(
+    ("long", "short", "expected"),
+    [
+        (20.0, 30.0, "fail"),  # both windows burn faster than 14.4x: the workbook's page
+        (20.0, 2.0, "pass"),  # the burst is over: the short window resets the alert
+        (2.0, 30.0, "pass"),  # a short spike the long window does not confirm
+        (14.4, 14.4, "pass"),  # at the threshold is not over it
+    ],
+)
+def test_slo_burn_rate_fails_only_when_both_windows_burn(
+    long: float, short: float, expected: str
+) -> None:
+    cel = slo(SloRule(name="availability", burn_rate=BurnRate(long="1h", short="5m", max=14.4)))
+    unit = "candidate.slo.availability"
+    assert cel.expression == f"{unit}.burn_rate_1h <= 14.4 || {unit}.burn_rate_5m <= 14.4"
+    assert cel.violation == f"{unit}.burn_rate_1h > 14.4 && {unit}.burn_rate_5m > 14.4"
+    assert outcome(cel, burns(long, short)) == expected

@@ -283,7 +283,7 @@ def test_html_escapes_every_string_from_the_decision(decisions: Decisions) -> No
     assert markup.tags <= {
         "html", "head", "meta", "title", "style", "body", "p", "code", "h1", "h2", "span", "em",
         "section", "figure", "figcaption", "svg", "line", "circle", "text", "table", "thead",
-        "tbody", "tr", "th", "td", "br", "small", "ol", "li", "strong",
+        "tbody", "tr", "polyline", "th", "td", "br", "small", "ol", "li", "strong",
     }  # fmt: skip
     assert not [a for a in markup.attributes if a.startswith("on")]
     assert f'id="assistant/toxicity{escaped}"' in page

@@ -24,6 +24,7 @@ from govgate.evidence.items import (
 )
 from govgate.evidence.mlflow.settings import (
     MAX_HISTORY_METRICS,
+    MAX_HISTORY_POINTS,
     TAG_MODEL_DIGEST,
     TAG_MODEL_NAME,
     TAG_MODEL_VERSION,
@@ -56,22 +57,21 @@ def read(
     nonfinite: dict[str, str] = {}
     for key, value in sorted(data.metrics.items()):
         number = float(value)
-        if _finite(number):
+        if finite_number(number):
             metrics[key] = number
         else:
             nonfinite[key] = "nan" if number != number else ("inf" if number > 0 else "-inf")
     history: dict[str, list[MetricPoint]] = {}
+    truncated: dict[str, int] = {}
     omitted = sorted(data.metrics)[MAX_HISTORY_METRICS:]  # named in the snapshot, not hidden
     for key in sorted(data.metrics)[:MAX_HISTORY_METRICS]:
         points = source.call(
             f"{what} metric {key!r}", source.client.get_metric_history, run_id, key
         )
-        finite = [p for p in points if _finite(float(p.value))]
         if len(points) > 1:
-            history[key] = [
-                MetricPoint(step=int(p.step), timestamp=int(p.timestamp), value=float(p.value))
-                for p in sorted(finite, key=lambda p: (p.step, p.timestamp))
-            ]
+            history[key], logged = newest_points(points)
+            if logged > len(history[key]):
+                truncated[key] = logged  # named in the snapshot with its size, not hidden
     params, param_red, param_drop = filter_values(data.params, source.redaction.param_allow)
     tags, tag_red, tag_drop = filter_values(data.tags, source.redaction.tag_allow)
     redactions = [Redaction(section="params", key=k, reason=r) for k, r in param_red]
@@ -110,6 +110,7 @@ def read(
         nonfinite_metrics=nonfinite,
         metric_history=history,
         history_omitted=omitted,
+        history_truncated=truncated,
         params=params,
         tags=tags,
         redactions=redactions,
@@ -118,6 +119,20 @@ def read(
         resolution=resolution,
     )
     return _redacted(evidence), table, blob
+
+
+def newest_points(points: list[Any]) -> tuple[list[MetricPoint], int]:
+    """The newest ``MAX_HISTORY_POINTS`` finite points of a history (by timestamp, then step),
+    in step order, and how many finite points it has. MLflow's stores return a history oldest
+    first and have no newest-first query, so the whole history is read (within the call's
+    deadline) and only the newest points are kept."""
+    finite = [
+        MetricPoint(step=int(p.step), timestamp=int(p.timestamp), value=float(p.value))
+        for p in points
+        if finite_number(float(p.value))
+    ]
+    newest = sorted(finite, key=lambda p: (p.timestamp, p.step, p.value))[-MAX_HISTORY_POINTS:]
+    return sorted(newest, key=lambda p: (p.step, p.timestamp, p.value)), len(finite)
 
 
 def _redacted(evidence: RunEvidence) -> RunEvidence:
@@ -150,6 +165,7 @@ _SECTIONS: dict[str, RedactionSection] = {
     "nonfinite_metrics": "metrics",
     "metric_history": "metrics",
     "history_omitted": "metrics",
+    "history_truncated": "metrics",
     "items": "items",
 }
 
@@ -221,7 +237,7 @@ def _items(
     return info, table, stored
 
 
-def _finite(number: float) -> bool:
+def finite_number(number: float) -> bool:
     """A usable metric value. MLflow's SQL stores save +-inf as +-sys.float_info.max, so those
     read back as finite numbers: they are infinities, and as unusable as NaN."""
     return number == number and abs(number) < sys.float_info.max

@@ -18,7 +18,12 @@ TAG_VERDICT = "govgate.verdict"  # written with the bundle by `govgate check` (l
 TAG_DECISION_DIGEST = "govgate.decision_digest"
 TAG_BUNDLE = "govgate.bundle"
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+#: Metrics of one run whose history is read (by name); the rest are named in history_omitted.
 MAX_HISTORY_METRICS = 200
+#: Points kept of one metric's history, the newest: what CEL sees of it (``candidate.history``)
+#: fits the evaluation budget, and a snapshot stays bounded (200 x 1,000 points, ~10 MB at
+#: most). Histories with more are named, with their size, in history_truncated.
+MAX_HISTORY_POINTS = 1_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,18 @@ def log_bundle(
     return artifact_path
 
 
+def log_look(
+    source: MlflowSource, run_id: str, metrics: Mapping[str, float], step: int, at_ms: int
+) -> None:
+    """Log one look at a canary to its run: every metric at ``step`` (the look number), in one
+    call, so a look is recorded whole or not at all."""
+    from mlflow.entities import Metric
+
+    batch = [Metric(key, float(value), at_ms, step) for key, value in sorted(metrics.items())]
+    what = f"recording look {step} on run {run_id}"
+    source.call(what, source.client.log_batch, run_id, metrics=batch)
+
+
 def start_run(source: MlflowSource, experiment: str, run_name: str, tags: dict[str, str]) -> str:
     """A new RUNNING run in the named experiment (created if missing); its id."""
     what = f"starting a run in experiment {experiment!r}"
