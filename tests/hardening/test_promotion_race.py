@@ -151,7 +151,8 @@ def test_two_real_checks_racing_never_both_report_a_promotion_from_one_champion(
 ) -> None:
     """Whatever the interleaving, the promotions reported form one history: each moved the
     alias from where the previous one left it (two from version 1 would mean one was lost),
-    and the alias ends where the last one reported it."""
+    and the alias ends where the last one reported it, or where a move reported unconfirmed
+    (exit 10: "moved ... but another govgate check claimed it meanwhile") left it."""
     uri, client, policies = store
     racers = {
         version: subprocess.Popen(
@@ -168,6 +169,7 @@ def test_two_real_checks_racing_never_both_report_a_promotion_from_one_champion(
         done[version] = (process.returncode, err)
     allowed = (ExitCode.OK, ExitCode.EVIDENCE_UNAVAILABLE, ExitCode.PROMOTION_CONFLICT)
     moves = {}  # previous -> version
+    unconfirmed = set()  # versions an unconfirmed promotion moved the alias to
     for version, (code, err) in done.items():
         assert code in allowed, err
         assert "internal error" not in err
@@ -177,11 +179,18 @@ def test_two_real_checks_racing_never_both_report_a_promotion_from_one_champion(
             assert found.group(1) == version
             assert found.group(2) not in moves, done  # two promotions from one champion
             moves[found.group(2)] = version
+        moved = re.search(r"moved models:/assistant@champion to version (\d), but another", err)
+        if moved:
+            assert code == ExitCode.PROMOTION_CONFLICT, err
+            assert moved.group(1) == version
+            unconfirmed.add(version)
     at = "1"
     while at in moves:
         at = moves.pop(at)
     assert moves == {}, done  # every promotion chains from the champion the race started from
-    assert champion(client) == at
+    # the alias is where the reported history left it, or where an unconfirmed move (which
+    # said it moved and might be overtaken) left it: never at a version no racer reported
+    assert champion(client) in {at} | unconfirmed, done
 
 
 def test_a_promotion_never_replaces_a_version_the_candidate_was_not_compared_with(

@@ -160,6 +160,7 @@ def run_eval(
     if not rows:
         raise UsageError(f"{outputs_path}: no output matches an item of the dataset")
     reference = read_jsonl(suite.file(spec.drift.reference)) if spec.drift else []
+    arrived = arrivals(outputs, outputs_path)  # a partial log is an error before any scoring
     scored = score(
         spec,
         rows,
@@ -172,9 +173,7 @@ def run_eval(
     if missing:
         scored.notes.append(f"{missing} dataset items had no output and were not scored")
     scored.metrics["missing_outputs"] = float(missing)
-    items = _items_table(
-        [str(r.get(spec.id_field)) for r in rows], scored.columns, arrivals(outputs, outputs_path)
-    )
+    items = _items_table([str(r.get(spec.id_field)) for r in rows], scored.columns, arrived)
     stage_name = stage or spec.stage.value
     tags = {
         "govgate.model.name": model,

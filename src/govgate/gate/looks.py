@@ -200,16 +200,25 @@ def rewritten(run: RunEvidence, arrivals: Any) -> str | None:
     if last_ts is None or items is None:
         return None
     earlier = int((arrivals < last_ts).sum())
-    if earlier <= items:
-        return None
+    by_then = int((arrivals <= last_ts).sum())
     look = run.metrics.get(LOOK)
     which = f"look {int(look)}" if look is not None and look.is_integer() else "the last look"
-    return (
-        f"{earlier} of the candidate's items arrived before {which}'s latest arrival, which saw "
-        f"{int(items)} rows: items were inserted into the sequence already looked at, so its "
-        "bounds are not valid under those looks (log ts as the time each item's values became "
-        "final, and append new items)"
+    fix = (
+        "so its bounds are not valid under those looks (log ts as the time each item's values "
+        "became final, and append new items; a new canary is a new run)"
     )
+    if earlier > items:
+        return (
+            f"{earlier} of the candidate's items arrived before {which}'s latest arrival, which "
+            f"saw {int(items)} rows: items were inserted into the sequence already looked at, "
+            + fix
+        )
+    if by_then < items:
+        return (
+            f"{which} saw {int(items)} rows up to its latest arrival, and {by_then} of them are "
+            "left: items were removed from the sequence already looked at, " + fix
+        )
+    return None
 
 
 def look_metrics(looks: Looks) -> dict[str, float]:

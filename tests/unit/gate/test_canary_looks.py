@@ -240,6 +240,11 @@ def test_a_sequence_rewritten_under_earlier_looks_is_an_error(tmp_path: Path) ->
     assert result.outcome is Outcome.ERROR
     assert "inserted into the sequence already looked at" in result.reason
     assert decision.verdict is Verdict.FAIL
+    removed = {LOOK: 3.0, LOOK_ITEMS: 700.0, "govgate.look.last_ts": float(table.ts[-1])}
+    evidence = evidence.model_copy(update={"metrics": removed})  # 600 rows left of 700 seen
+    dropped = _one(tmp_path, TOX, snapshot((evidence, table, blob)), "canary").rules[0]
+    assert dropped.outcome is Outcome.ERROR
+    assert "items were removed from the sequence" in dropped.reason
     appended = {LOOK: 3.0, LOOK_ITEMS: 201.0, "govgate.look.last_ts": float(table.ts[200])}
     evidence = evidence.model_copy(update={"metrics": appended})  # only appended since: fine
     assert _one(tmp_path, TOX, snapshot((evidence, table, blob)), "canary").verdict is Verdict.PASS

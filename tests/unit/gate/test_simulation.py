@@ -18,7 +18,9 @@ NOW = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
 
 
 def test_rate_ceiling_through_the_engine(tmp_path: Path) -> None:
-    """True toxicity 1.1% against a 1% ceiling, 2,000 items, 95%: at most 5% of draws pass."""
+    """True toxicity 1.1% against a 1% ceiling, 2,000 items, 95%: at most 5% of draws pass.
+    Offline, one look each: the fixed-sample bound (a canary's confidence sequences, under
+    repeated looks, are simulated in tests/unit/stats/test_sequential_looks.py)."""
     rules = (
         "    - id: tox\n      category: safety\n"
         "      threshold: {metric: toxicity_rate, max: 0.01}\n"
@@ -30,8 +32,8 @@ def test_rate_ceiling_through_the_engine(tmp_path: Path) -> None:
         toxic = (rng.random(2000) < 0.011).astype(float)
         decision = decide(
             ps,
-            snapshot(run("candidate", columns={"rate.toxicity_rate": toxic})),
-            stage="canary",
+            snapshot(run("candidate", columns={"rate.toxicity_rate": toxic}, stage="offline")),
+            stage="offline",
             now=NOW,
         )
         passes += decision.rules[0].outcome is Outcome.PASS

@@ -409,3 +409,28 @@ def test_a_window_through_a_variable_holding_the_whole_slo_is_an_error(tmp_path:
     text = policy(rules, slos=ON_TABLE, variables=variables)
     decision = decide(policy_set(tmp_path, text), on_table(ts, error), stage="canary", now=NOW)
     assert decision.rules[0].outcome is Outcome.ERROR
+
+
+@pytest.mark.parametrize(("bad_per_1000", "verdict"), [(73, Verdict.ROLLBACK), (71, Verdict.PASS)])
+def test_a_burn_just_over_fourteen_point_four_in_both_windows_rolls_back(
+    tmp_path: Path, bad_per_1000: int, verdict: Verdict
+) -> None:
+    """The workbook's page: 14.4x over both 1h and 5m. One request a second for an hour
+    (3,600, the newest at T0 + 3599: the 1h window holds them all, the 5m window the last 300),
+    errors spread evenly at ``bad_per_1000`` in every 1,000 (one each time ``i % 1000`` crosses
+    a multiple of 1000/k). Objective 0.995, so burn = error rate / 0.005. Counted by hand:
+    k = 73: 263 errors in 3,600 (14.61x) and 22 in the last 300 (14.67x): both over 14.4,
+    ROLLBACK; k = 71: 256 (14.22x) and 21 (14.0x): under, PASS."""
+    n = 3600
+    i = np.arange(n)
+    step = 1000 / bad_per_1000
+    error = (np.floor((i % 1000) / step) != np.floor(((i % 1000) - 1) / step)).astype(float)
+    ts = T0 + i.astype(float)
+    decision, result = decide_on(tmp_path, on_table(ts, error))
+    seen = observed(result)
+    long_errors, short_errors = {73: (263, 22), 71: (256, 21)}[bad_per_1000]
+    assert (seen[f"{UNIT}.events_1h"], seen[f"{UNIT}.bad_events_1h"]) == (3600, long_errors)
+    assert (seen[f"{UNIT}.events_5m"], seen[f"{UNIT}.bad_events_5m"]) == (300, short_errors)
+    assert seen[f"{UNIT}.burn_rate_1h"] == pytest.approx(long_errors / 3600 / 0.005)
+    assert seen[f"{UNIT}.burn_rate_5m"] == pytest.approx(short_errors / 300 / 0.005)
+    assert decision.verdict is verdict
