@@ -305,6 +305,38 @@ class RateRule:
         return exact_first(p, looks, decided)
 
 
+def _false_rows(
+    out: Results,
+    label: str,
+    conf: float,
+    s: Settings,
+    rules: dict[bool, RateRule] | dict[bool, QuantileRule],
+    counts: np.ndarray,
+    level: float,
+) -> None:
+    """The false-pass and false-rollback rows of one rule, sequential and fixed-sample: the
+    share of canaries that ever decided (Monte Carlo) and the exact probability."""
+    ever: dict[tuple[bool, str], tuple[float, float]] = {}
+    exact: dict[tuple[bool, str], float] = {}
+    for seq, rule in rules.items():
+        for side, hit in (("pass", rule.passes(counts)), ("fail", rule.fails(counts))):
+            ever[seq, side] = _mc(int(hit.any(axis=1).sum()), s.canaries)
+            exact[seq, side] = rule.exact(level, s.looks, side)
+    for side, name in (("pass", "false pass"), ("fail", "false rollback")):
+        out.false.append(
+            FalseRow(
+                label,
+                conf,
+                name,
+                s.canaries,
+                ever[True, side],
+                ever[False, side],
+                exact[True, side],
+                exact[False, side],
+            )
+        )
+
+
 def rate_counts(rng: np.random.Generator, p: float, canaries: int, looks: int) -> np.ndarray:
     """Cumulative event counts at each look: Bernoulli(p) items, STEP per look."""
     counts: np.ndarray = np.cumsum(rng.binomial(STEP, p, size=(canaries, looks)), axis=1)
@@ -322,27 +354,11 @@ def rates(s: Settings, out: Results) -> None:
         counts = rate_counts(
             np.random.default_rng(_seed("rate", limit, conf)), limit, s.canaries, s.looks
         )
-        ever: dict[tuple[bool, str], tuple[float, float]] = {}
-        exact: dict[tuple[bool, str], float] = {}
         for seq in (True, False):
-            rule = rules[limit, conf, seq]
-            rule.verify(counts)
-            for side, hit in (("pass", rule.passes(counts)), ("fail", rule.fails(counts))):
-                ever[seq, side] = _mc(int(hit.any(axis=1).sum()), s.canaries)
-                exact[seq, side] = rule.exact(limit, s.looks, side)
-        for side, name in (("pass", "false pass"), ("fail", "false rollback")):
-            out.false.append(
-                FalseRow(
-                    f"rate, `max: {limit:g}`, true rate {limit:g}",
-                    conf,
-                    name,
-                    s.canaries,
-                    ever[True, side],
-                    ever[False, side],
-                    exact[True, side],
-                    exact[False, side],
-                )
-            )
+            rules[limit, conf, seq].verify(counts)
+        by_seq = {seq: rules[limit, conf, seq] for seq in (True, False)}
+        label = f"rate, `max: {limit:g}`, true rate {limit:g}"
+        _false_rows(out, label, conf, s, by_seq, counts, limit)
     # the price: a good canary (first PASS) and a bad one (first ROLLBACK)
     limit, conf, good, bad = RATE_PRICE
     for truth, side, label in ((good, "pass", "good"), (bad, "fail", "bad")):
@@ -470,25 +486,8 @@ def quantiles(s: Settings, out: Results) -> None:
                 e = quantile(kept[i, :n], LATENCY_Q, conf, sequential=seq)
                 assert ceiling_decision(e, limit) == (p_table[i, j], f_table[i, j]), (seq, i, n)
                 checked += 1
-    ever: dict[tuple[bool, str], tuple[float, float]] = {}
-    exact: dict[tuple[bool, str], float] = {}
-    for seq, rule in rules.items():
-        for side, hit in (("pass", rule.passes(below)), ("fail", rule.fails(below))):
-            ever[seq, side] = _mc(int(hit.any(axis=1).sum()), s.canaries)
-            exact[seq, side] = rule.exact(LATENCY_Q, s.looks, side)
-    for side, name in (("pass", "false pass"), ("fail", "false rollback")):
-        out.false.append(
-            FalseRow(
-                f"p95 latency, `max: {limit:.0f} ms`, lognormal, true p95 {limit:.0f} ms",
-                conf,
-                name,
-                s.canaries,
-                ever[True, side],
-                ever[False, side],
-                exact[True, side],
-                exact[False, side],
-            )
-        )
+    label = f"p95 latency, `max: {limit:.0f} ms`, lognormal, true p95 {limit:.0f} ms"
+    _false_rows(out, label, conf, s, rules, below, LATENCY_Q)
     good, bad = LATENCY_PRICE
     for scale, side, label in ((good, "pass", "good"), (bad, "fail", "bad")):
         rng = np.random.default_rng(_seed("latency price", scale))
