@@ -21,13 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from govgate.bundle import build, store
-from govgate.bundle.signing import generate, load_private, sign
+from govgate.bundle import store
+from govgate.bundle.signing import generate
 from govgate.cli import main
 from govgate.exitcodes import ExitCode
-from tests.support.decisions import build_scenario
+from tests.support.decisions import build_scenario, signed_contents
 
-ENV = {"python": "3.11", "packages": {}, "git": {"commit": None}, "ci": {}}
 MIB = 1024**2
 DEEP = b"[" * 100_000
 
@@ -38,15 +37,7 @@ def signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], 
     root = tmp_path_factory.mktemp("signed")
     generate(root / "k.pem", root / "k.pub")
     built = build_scenario("waived", root / "work")
-    key = load_private(root / "k.pem")
-    files = build.contents(
-        built.decision,
-        built.risk,
-        built.policy_set,
-        built.snapshot,
-        ENV,
-        lambda payload: sign(payload, key),
-    )
+    files = signed_contents(built, root / "k.pem")
     return files, root / "k.pub"
 
 

@@ -29,8 +29,8 @@ def cli(*argv: str) -> tuple[int, str, str]:
 @pytest.mark.slow
 def test_demo_shows_a_pass_and_a_block(demo_workspace: tuple[Path, str]) -> None:
     root, out = demo_workspace  # `govgate demo` ran there, as the quickstart runs it
-    assert "rag-assistant: Release decision: PASS |" in out
-    assert "credit-risk: Release decision: BLOCKED |" in out
+    assert "rag-assistant: Release decision: PASS (exit 0) |" in out
+    assert "credit-risk: Release decision: FAIL (exit 4) |" in out
     assert (root / "mlflow.db").exists()
     demo = root / "out" / "demo"
     for suite in ("rag-assistant", "credit-risk"):
@@ -128,8 +128,13 @@ def test_the_example_gate_blocks_a_failing_candidate_and_annotates_why(
     assert code == 0
     assert outputs["verdict"] == "FAIL"
     assert outputs["exit-code"] == "4"
-    annotations = [line for line in stdout.splitlines() if line.startswith("::error ")]
+    annotations = [line for line in stdout.splitlines() if line.startswith("::error file=")]
     assert len(annotations) == 2
+    # the decision's own line is an ::error too: the exit code blocks
+    assert any(
+        line.startswith("::error title=govgate::Release decision: FAIL")
+        for line in stdout.splitlines()
+    )
     assert all("file=policies/tabular-classifier/credit-risk.yaml" in a for a in annotations)
-    assert summary.startswith("**Release decision: BLOCKED")
+    assert summary.startswith("**Release decision: FAIL (exit 4)")
     assert outputs["bundle"]  # a blocked release still leaves its evidence

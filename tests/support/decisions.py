@@ -33,6 +33,8 @@ spec:
   stages: [canary]
   statistics:
     ranges: {correct: [0, 1]}
+  units: {toxicity_rate: share, error_rate: share, correct: share, cost: USD}
+  required_controls: [NIST-AI-RMF-MEASURE-2.6, NIST-AI-RMF-MEASURE-2.11, EU-AI-ACT-ART-72]
   rules:
     - id: toxicity
       title: Toxic answers stay under 1%
@@ -58,6 +60,7 @@ spec:
       category: fairness
       enforce: warn
       fairness: {group: language, metric: correct, max_gap: 0.1}
+      controls: [NIST-AI-RMF-MEASURE-2.11]
     - id: errors
       title: Error rate under 2%
       category: rollback
@@ -163,3 +166,22 @@ def build_scenario(name: str, root: Path) -> Built:
 
 
 SCENARIOS = ["pass", "blocked-gaps", "waived", "inconclusive", "rollback"]
+
+#: the environment record bundle tests write (what ran the gate), fixed
+BUNDLE_ENV = {"python": "3.11", "packages": {}, "git": {"commit": None}, "ci": {}}
+
+
+def signed_contents(built: Built, private_key: Path) -> dict[str, bytes]:
+    """The files of ``built``'s bundle, signed with the PEM key at ``private_key``."""
+    from govgate.bundle import build
+    from govgate.bundle.signing import load_private, sign
+
+    key = load_private(private_key)
+    return build.contents(
+        built.decision,
+        built.risk,
+        built.policy_set,
+        built.snapshot,
+        BUNDLE_ENV,
+        lambda payload: sign(payload, key),
+    )

@@ -22,6 +22,7 @@ re-decides from the bundled policies and snapshot and requires the same bytes.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -38,6 +39,10 @@ STATEMENT_TYPE: Final = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE: Final = "https://govgate.dev/attestation/release-decision/v1"
 MANIFEST, STATEMENT, ENVELOPE = "manifest.json", "statement.json", "statement.dsse.json"
 UNLISTED: Final = frozenset({MANIFEST, STATEMENT, ENVELOPE})
+#: The only model digest attested as the subject: in-toto's DigestSet wants lowercase hex, and
+#: cosign compares it with the blob's sha256 as written so. The MLflow reader refuses any other
+#: form of the tag (``evidence.invalid``); this keeps one read from a snapshot file unsigned.
+MODEL_DIGEST: Final = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def sha256(data: bytes) -> str:
@@ -83,15 +88,22 @@ def manifest(files: Mapping[str, bytes]) -> bytes:
 
 
 def _subject(decision: Decision) -> tuple[list[dict[str, Any]], str]:
+    """The model by its content digest, when a well-formed one was recorded; else the evidence
+    snapshot (``evidence/evidence.json``, whose sha256 is the evidence digest), saying why."""
     cand = decision.candidate
-    digest = cand.model_digest or ""
-    if digest.startswith("sha256:") and len(digest) == 71:
+    digest = cand.model_digest
+    if digest is not None and MODEL_DIGEST.fullmatch(digest):
         name = f"model:{cand.model}" + (f"/{cand.version}" if cand.version else "")
         return [{"name": name, "digest": {"sha256": digest[7:]}}], "model content digest"
     subject = [
         {"name": f"mlflow-run:{cand.run_id}", "digest": {"sha256": decision.evidence_digest}}
     ]
-    return subject, "evidence snapshot digest (MLflow keeps no content digest of the model)"
+    if digest is None:
+        return subject, "evidence snapshot digest (MLflow keeps no content digest of the model)"
+    return subject, (
+        "evidence snapshot digest (the model digest recorded is not sha256: and 64 lowercase hex "
+        "digits, so it is not attested)"
+    )
 
 
 def statement(decision: Decision, risk: RiskAssessment, manifest_bytes: bytes) -> bytes:

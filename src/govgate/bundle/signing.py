@@ -1,7 +1,11 @@
 """Ed25519 keys and DSSE envelopes (https://github.com/secure-systems-lab/dsse).
 
 The signature covers DSSE's pre-authentication encoding, ``PAE(payloadType, payload)``, so the
-payload type cannot be swapped. A key's id is the sha256 of its raw public key bytes.
+payload type cannot be swapped. A key's id is the one securesystemslib and in-toto compute for an
+Ed25519 key (:func:`keyid`), so their DSSE verifiers find govgate's signature by it. Envelopes
+written before carry the sha256 of the raw public key (:func:`legacy_keyid`); either id is
+accepted, since a key id is only a hint of which key to try: what is trusted is that the
+signature verifies under the public key the verifier was given.
 """
 
 from __future__ import annotations
@@ -34,9 +38,23 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
 
 
+def _raw(public: Ed25519PublicKey) -> bytes:
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
 def keyid(public: Ed25519PublicKey) -> str:
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
+    """The key id securesystemslib (``SSlibKey.from_crypto``) and in-toto give this key: the
+    sha256 of the canonical JSON of its public metadata, ``{"keytype": "ed25519", "keyval":
+    {"public": RAW_KEY_HEX}, "scheme": "ed25519"}`` (securesystemslib's
+    ``compute_default_keyid``; for these ASCII strings its canonical JSON and RFC 8785 write the
+    same bytes)."""
+    metadata = {"keytype": "ed25519", "scheme": "ed25519", "keyval": {"public": _raw(public).hex()}}
+    return hashlib.sha256(canonical.dumps(metadata)).hexdigest()
+
+
+def legacy_keyid(public: Ed25519PublicKey) -> str:
+    """The key id govgate wrote before it wrote :func:`keyid`: the sha256 of the raw key."""
+    return hashlib.sha256(_raw(public)).hexdigest()
 
 
 def generate(private_path: Path, public_path: Path) -> str:
@@ -105,12 +123,18 @@ def open_envelope(data: bytes, key: Ed25519PublicKey) -> bytes:
     if payload_type != PAYLOAD_TYPE:
         raise SignatureError(f"unexpected payload type {payload_type!r}")
     wanted = keyid(key)
-    for entry in signatures if isinstance(signatures, list) else []:
-        if not isinstance(entry, dict) or entry.get("keyid") != wanted:
-            continue
+    ids = {wanted, legacy_keyid(key)}  # the id written now, and the one written before
+    entries = [
+        entry
+        for entry in (signatures if isinstance(signatures, list) else [])
+        if isinstance(entry, dict) and entry.get("keyid") in ids
+    ]
+    if not entries:
+        raise SignatureError(f"no signature by key {wanted[:16]}... in the envelope")
+    for entry in entries:
         try:
             key.verify(base64.b64decode(entry["sig"], validate=True), pae(payload_type, payload))
         except (InvalidSignature, ValueError, KeyError, TypeError):
-            raise SignatureError("the signature does not verify with this key") from None
+            continue
         return payload
-    raise SignatureError(f"no signature by key {wanted[:16]}... in the envelope")
+    raise SignatureError("the signature does not verify with this key")

@@ -170,6 +170,9 @@ def _replay(files: Mapping[str, bytes], result: Verification) -> None:
             )
             return
         stage, now = _recorded(recorded)
+        fail_on_warn = recorded.get("fail_on_warn", False)
+        if not isinstance(fail_on_warn, bool):
+            raise TypeError("decision.json: fail_on_warn must be true or false")
         policy_set, problems = load_policy_sources(_policy_sources(files))
         if problems:
             result.problems.append(f"replay: the bundled policies do not load ({problems[0]})")
@@ -180,7 +183,7 @@ def _replay(files: Mapping[str, bytes], result: Verification) -> None:
             files["evidence/evidence.json"],
             lambda relative: files[f"evidence/{relative}"],
         )
-        decision = decide(policy_set, snapshot, stage=stage, now=now)
+        decision = decide(policy_set, snapshot, stage=stage, now=now, fail_on_warn=fail_on_warn)
     except (KeyError, ValueError, TypeError, GovgateError) as exc:
         result.problems.append(f"replay: cannot re-evaluate the bundle ({exc})")
         return

@@ -36,27 +36,46 @@ def build_parser() -> _Parser:
 
     validate = sub.add_parser(
         "validate",
-        help="check policy, waiver and policy test files (schema, CEL, references)",
-        description="Check policy and waiver documents: YAML safety, JSON Schema, CEL syntax "
-        "and lint, duplicate ids, waiver targets. Reports every problem in every file.",
+        help="check policy, waiver, policy test and eval suite files (schema, CEL, references)",
+        description="Check policy, waiver, policy test and eval suite documents: YAML safety, "
+        "JSON Schema, CEL syntax and lint, duplicate ids, waiver targets. Reports every "
+        "problem in every file in one run, then warnings (which do not change the exit code).",
     )
     validate.add_argument(
         "paths",
         nargs="*",
         default=["policies"],
         metavar="PATH",
-        help="policy files or folders (default: policies)",
+        help="policy, waiver, test and eval suite files or folders (default: policies)",
     )
     validate.add_argument("--format", choices=["text", "json"], default="text")
 
     schema = sub.add_parser(
         "schema",
-        help="print the JSON Schema of govgate documents",
-        description="Print the JSON Schema (draft 2020-12) that govgate documents follow. "
-        "Point yaml-language-server at it for completion and checks in editors.",
+        help="print the JSON Schema of govgate documents or outputs",
+        description="Print a JSON Schema (draft 2020-12): of the documents govgate reads "
+        "(point yaml-language-server at it for completion and checks in editors), or of an "
+        "output it writes.",
     )
     schema.add_argument(
-        "--kind", choices=["all", "Policy", "Waiver", "PolicyTest", "EvalSuite"], default="all"
+        "--kind",
+        choices=[
+            "all",
+            "Policy",
+            "Waiver",
+            "PolicyTest",
+            "EvalSuite",
+            "Report",
+            "Decision",
+            "Risk",
+            "Attestation",
+            "ValidateResult",
+        ],
+        default="all",
+        help="all (default): the policy, waiver and policy test documents (govgate-v1); "
+        "one document kind; EvalSuite; or an output: Report (check --format json), Decision "
+        "(decision.json), Risk (risk.json), Attestation (the predicate of a bundle's "
+        "statement.json), ValidateResult (validate --format json)",
     )
 
     test = sub.add_parser(

@@ -3,8 +3,11 @@
 Policies, waivers and policy tests (``policy/loader.py``) and eval suites (``evals/suite.py``)
 all read a file with a size cap before parsing, parse it with the hostile-input YAML reader,
 check it against the shipped JSON Schema and then build the frozen pydantic model in strict
-mode. A stage that finds problems stops the later stages for that document only, and every
-problem names its file, line and column.
+mode. Every problem names its file, line and column. The checks a schema cannot express
+(duplicate ids) run beside the schema on whatever they can read, so one run reports both; the
+model runs only on a document both found nothing in. A caller may go on reading a document that
+failed (``policy/build.py`` checks the CEL of what is still sound), using the problems'
+pointers to stay away from the parts already reported.
 """
 
 from __future__ import annotations
@@ -48,15 +51,23 @@ def validate(
     cls: type[M],
     between: Callable[[dict[str, Any], YamlDocument], list[Problem]] | None = None,
 ) -> tuple[M | None, list[Problem]]:
-    """Schema, then ``between`` (checks the schema cannot express, such as duplicate ids),
-    then the strict model; the first stage with problems stops the rest."""
+    """Schema and ``between`` (checks the schema cannot express, such as duplicate ids), then
+    the strict model when neither found a problem.
+
+    ``between`` must read any value (it also runs on a document the schema rejects); what it
+    finds on a node the schema rejected, or on one that holds a rejected node, is left out (a
+    duplicate of an id that is not a valid id is not news)."""
     errors = list(validator.iter_errors(doc.value))
-    if errors:
-        return None, [schema_problem(e, doc) for e in relevant_errors(errors)]
+    problems = [schema_problem(e, doc) for e in relevant_errors(errors)]
     if between is not None:
-        found = between(doc.value, doc)
-        if found:
-            return None, found
+        rejected = [p.span.pointer for p in problems]
+        problems.extend(
+            p
+            for p in between(doc.value, doc)
+            if not any(r == p.span.pointer or r.startswith(p.span.pointer + "/") for r in rejected)
+        )
+    if problems:
+        return None, problems
     try:
         return cls.model_validate_json(json.dumps(doc.value), strict=True), []
     except ValidationError as exc:

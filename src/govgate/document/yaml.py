@@ -67,7 +67,10 @@ def load_yaml(
 
     A document with problems is still returned (with offending values dropped) so that callers
     can keep validating and report everything in one run; callers must not *use* a document
-    from a file that had problems.
+    from a file that had problems, nor judge one that had problems of its own (each problem's
+    ``span.document`` is the index of the document it was found in: the one being read when
+    parsing stopped, for a syntax error). Documents returned without problems of their own are
+    whole.
     """
     if len(data) > limits.max_bytes:
         return [], [
@@ -94,7 +97,7 @@ def load_yaml(
                         Problem(
                             "yaml.too-large",
                             f"more than {limits.max_documents} documents in one file",
-                            SourceSpan(file, _line_of(event), 1),
+                            SourceSpan(file, _line_of(event), 1, "", index),
                         )
                     )
                     break
@@ -131,7 +134,7 @@ def load_yaml(
             Problem(
                 "yaml.syntax",
                 f"YAML syntax error: {what}",
-                SourceSpan(file, line, column),
+                SourceSpan(file, line, column, "", index),
                 "check indentation and quoting around this position",
             )
         )
@@ -145,13 +148,17 @@ def load_yaml(
             Problem(
                 "yaml.syntax",
                 f"character U+{code:04X} is not allowed in YAML",
-                SourceSpan(file, line, column),
+                SourceSpan(file, line, column, "", index),
                 "remove the control character",
             )
         )
     except yaml.YAMLError as exc:
         problems.append(
-            Problem("yaml.syntax", f"YAML error: {_one_line(str(exc))}", SourceSpan(file, 1, 1))
+            Problem(
+                "yaml.syntax",
+                f"YAML error: {_one_line(str(exc))}",
+                SourceSpan(file, 1, 1, "", index),
+            )
         )
     return documents, problems
 

@@ -17,9 +17,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from govgate.document.load import load_single
+from govgate.document.load import load_single, validate
+from govgate.document.nodes import YamlDocument
 from govgate.document.patterns import SLUG
-from govgate.errors import UsageError
+from govgate.errors import Problem, UsageError
 from govgate.policy.model import Range
 from govgate.terms import Stage
 
@@ -28,6 +29,9 @@ SCHEMA_FILE = "govgate-evalsuite-v1.schema.json"
 
 
 class Task(StrEnum):
+    """What the model does: answers questions over retrieved contexts, labels items, or
+    generates text."""
+
     RAG_QA = "rag_qa"
     CLASSIFICATION = "classification"
     GENERATION = "generation"
@@ -87,7 +91,9 @@ class _Doc(BaseModel):
 
 
 class MetricSpec(_Doc):
-    metric: Metric
+    """One metric the suite scores and logs."""
+
+    metric: Metric = Field(description="The metric to score (README.md, Evals, lists each).")
     name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")] | None = Field(
         default=None, description="Log under this name instead of the metric's default name."
     )
@@ -103,44 +109,56 @@ class MetricSpec(_Doc):
 class Price(_Doc):
     """USD per 1,000 tokens for one model."""
 
-    input_per_1k: Annotated[float, Field(ge=0)]
-    output_per_1k: Annotated[float, Field(ge=0)]
+    input_per_1k: Annotated[float, Field(ge=0, description="USD per 1,000 input tokens.")]
+    output_per_1k: Annotated[float, Field(ge=0, description="USD per 1,000 output tokens.")]
     cached_input_per_1k: Annotated[float, Field(ge=0)] | None = Field(
         default=None, description="Price of cached input tokens; default: the input price."
     )
 
 
 class Drift(_Doc):
+    """Input drift against a reference sample, feature by feature."""
+
     reference: Annotated[str, Field(min_length=1, description="JSONL of the reference inputs.")]
-    numeric: list[str] = []
-    categorical: list[str] = []
+    numeric: list[str] = Field(default=[], description="Numeric input fields to compare.")
+    categorical: list[str] = Field(default=[], description="Categorical input fields to compare.")
 
 
 class Judge(_Doc):
-    provider: Literal["openai"]
-    model: Annotated[str, Field(min_length=1)]
+    """The LLM that judges faithfulness and answer relevancy."""
+
+    provider: Literal["openai"] = Field(description="The judge's provider: openai.")
+    model: Annotated[str, Field(min_length=1, description="The judge model's name.")]
 
 
 class Fields(_Doc):
     """Dataset field names, where they differ from the defaults."""
 
-    question: str = "question"
-    reference: str = "reference"
-    contexts: str = "reference_contexts"
-    label: str = "label"
+    question: str = Field(default="question", description="The input (question) field.")
+    reference: str = Field(default="reference", description="The reference answer field.")
+    contexts: str = Field(
+        default="reference_contexts", description="The retrieved contexts field (a list)."
+    )
+    label: str = Field(default="label", description="The expected label (classification).")
 
 
 class SuiteSpec(_Doc):
-    task: Task
+    """What to score: the task, the dataset and its fields, and the metrics."""
+
+    task: Task = Field(description="rag_qa, classification or generation.")
     dataset: Annotated[str, Field(min_length=1, description="JSONL, relative to the suite file.")]
-    id_field: str = "id"
-    fields: Fields = Fields()
+    id_field: str = Field(default="id", description="The field that joins items to outputs.")
+    fields: Fields = Field(
+        default=Fields(), description="Dataset field names, if not the defaults."
+    )
     groups: list[str] = Field(default=[], description="Dataset fields to slice fairness by.")
-    stage: Stage = Stage.OFFLINE
-    metrics: Annotated[list[MetricSpec], Field(min_length=1)]
+    stage: Stage = Field(default=Stage.OFFLINE, description="The stage the run is evidence for.")
+    metrics: Annotated[
+        list[MetricSpec], Field(min_length=1, description="At least one metric to score.")
+    ]
     prices: dict[str, Price] = Field(default={}, description="By the model name in outputs.")
-    drift: Drift | None = None
-    judge: Judge | None = None
+    drift: Drift | None = Field(default=None, description="The reference the drift metric uses.")
+    judge: Judge | None = Field(default=None, description="The LLM for the judged metrics.")
 
     @model_validator(mode="after")
     def _consistent(self) -> SuiteSpec:
@@ -163,15 +181,21 @@ class SuiteSpec(_Doc):
 
 
 class SuiteMetadata(_Doc):
-    name: Annotated[str, Field(pattern=SLUG)]
-    description: str | None = None
+    """The suite's name and what it evaluates."""
+
+    name: Annotated[str, Field(pattern=SLUG, description="Name of the suite (a slug).")]
+    description: str | None = Field(default=None, description="What the suite evaluates.")
 
 
 class EvalSuite(_Doc):
-    apiVersion: Literal["govgate/v1"]  # noqa: N815
-    kind: Literal["EvalSuite"]
-    metadata: SuiteMetadata
-    spec: SuiteSpec
+    """An evaluation suite (kind: EvalSuite), run by `govgate eval run`."""
+
+    apiVersion: Literal["govgate/v1"] = Field(  # noqa: N815
+        description="The document format: govgate/v1."
+    )
+    kind: Literal["EvalSuite"] = Field(description="EvalSuite.")
+    metadata: SuiteMetadata = Field(description="Name and description.")
+    spec: SuiteSpec = Field(description="What to score, on which data, with which metrics.")
 
 
 @dataclass(frozen=True)
@@ -199,7 +223,13 @@ class LoadedSuite:
 def generate_schema() -> dict[str, Any]:
     from govgate.policy.schema import generate_for
 
-    return generate_for({"EvalSuite": EvalSuite}, SCHEMA_ID, "govgate evaluation suites")
+    return generate_for(
+        {"EvalSuite": EvalSuite},
+        SCHEMA_ID,
+        "govgate evaluation suites (govgate/v1)",
+        "See README.md (Evals) in the govgate repository. Validate with `govgate validate`, "
+        "run with `govgate eval run`.",
+    )
 
 
 @cache
@@ -209,15 +239,24 @@ def shipped_schema() -> dict[str, Any]:
     return loaded
 
 
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator({"$ref": "#/$defs/EvalSuite", "$defs": shipped_schema()["$defs"]})
+
+
+def check_suite(doc: YamlDocument) -> tuple[EvalSuite | None, list[Problem]]:
+    """One suite document through the shipped schema and the strict model: what
+    :func:`load_suite` runs on a suite file's document, and ``govgate validate`` on every
+    ``kind: EvalSuite`` document. Needs none of the evals extra (ragas, mlflow)."""
+    return validate(doc, _validator(), EvalSuite)
+
+
 def load_suite(path: Path) -> LoadedSuite:
     """Load a suite file (or the ``suite.yaml`` in a folder); every problem is reported."""
     import hashlib
 
-    from jsonschema import Draft202012Validator
-
     file = path / "suite.yaml" if path.is_dir() else path
-    validator = Draft202012Validator(
-        {"$ref": "#/$defs/EvalSuite", "$defs": shipped_schema()["$defs"]}
-    )
-    suite, data = load_single(file, validator, EvalSuite, "suite")
+    suite, data = load_single(file, _validator(), EvalSuite, "suite")
     return LoadedSuite(suite, file, hashlib.sha256(data).hexdigest())

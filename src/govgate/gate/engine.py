@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ from govgate.gate.outcome import (
     MissingEvidence,
     Observation,
     Preregistration,
+    RequiredControl,
     RuleResult,
     RunSummary,
     verdict_of,
@@ -389,8 +391,50 @@ class _PolicyRun:
             "risk": rule.risk.model_dump(mode="json", exclude_none=True) if rule.risk else None,
             "owner": rule.owner,
             "owners": list(meta.owners),
-            "controls": list(meta.controls),
+            "controls": _unique([*meta.controls, *rule.controls]),
+            "unit": self.spec.units.get(_metric_name(subject.path)) if subject.path else None,
         }
+
+    def context(self, compiled: CompiledRule) -> list[Observation]:
+        """The baseline's counterpart of what the rule decides on (and for a comparison each
+        model's own statistic), for reports to put side by side. Never decided on: a part
+        that is missing or unusable is left out, and the rule's outcome does not change."""
+        path = compiled.subject.path
+        if path is None or self.view.snapshot.evidence.baseline is None:
+            return []
+        confidence, settings = compiled.confidence, self.settings
+        units: list[tuple[str, Any]] = []
+        if fair := _FAIRNESS.fullmatch(path):
+            column, name = fair.group(1), fair.group(2)
+            unit = self.view.fairness_of("baseline", column, name, confidence, settings)
+            units.append((f"baseline.{path}", unit))
+        elif path.startswith("compare."):
+            name = path.removeprefix("compare.")
+            for role in ("candidate", "baseline"):
+                ref = Reference(role, ("stats", name))
+                units.append((ref.dotted(), self.view.resolve(ref, confidence, settings)))
+        elif path.startswith(("candidate.stats.", "candidate.metrics.")):
+            section, name = path.split(".", 2)[1:]
+            ref = Reference("baseline", (section, name))
+            if compiled.subject.baseline != ref.dotted():  # a margin_ratio observed it already
+                units.append((ref.dotted(), self.view.resolve(ref, confidence, settings)))
+        out: list[Observation] = []
+        for name, unit in units:
+            if not isinstance(unit, Missing | Invalid):
+                out.extend(_observations(name, unit))
+        return out
+
+
+#: a fairness subject's path: by_group("COLUMN").stats.METRIC
+_FAIRNESS = re.compile(r'fairness\.by_group\("([^"]+)"\)\.stats\.(.+)')
+
+
+def _metric_name(path: str) -> str:
+    """The metric a subject path names: its last part (``candidate.stats.toxicity_rate``)."""
+    if fair := _FAIRNESS.fullmatch(path):
+        return fair.group(2)
+    parts = path.split(".", 2)
+    return parts[-1] if parts[0] in ("candidate", "baseline") else path.split(".", 1)[-1]
 
 
 def _unique(texts: list[str]) -> list[str]:
@@ -398,19 +442,40 @@ def _unique(texts: list[str]) -> list[str]:
 
 
 def _replace_placeholder(text: str, source: str, value: str) -> str:
-    import re
-
     return re.sub(r"\{\{\s*" + re.escape(source) + r"\s*\}\}", lambda _: value, text, count=1)
 
 
-def decide(policy_set: PolicySet, snapshot: Snapshot, *, stage: str, now: dt.datetime) -> Decision:
-    """The decision for ``stage`` at ``now``: pure, deterministic, every outcome recorded."""
+def decide(
+    policy_set: PolicySet,
+    snapshot: Snapshot,
+    *,
+    stage: str,
+    now: dt.datetime,
+    fail_on_warn: bool = False,
+) -> Decision:
+    """The decision for ``stage`` at ``now``: pure, deterministic, every outcome recorded.
+    ``fail_on_warn``: the caller blocks on WARN (recorded, so every output agrees with it)."""
     view = EvidenceView(snapshot, stage, now)
     results: list[RuleResult] = []
     expected: list[ExpectedGap] = []
+    required: list[RequiredControl] = []
     for policy in sorted(policy_set.policies, key=lambda p: (p.source.path, p.span.line)):
         run = _PolicyRun(policy, view, stage)
-        results.extend(run.rule(rule) for rule in policy.rules)
+        for rule in policy.rules:
+            result = run.rule(rule)
+            if result.outcome is not Outcome.SKIPPED and (context := run.context(rule)):
+                result = result.model_copy(update={"context": context})
+            results.append(result)
+        required.extend(
+            RequiredControl(
+                control=control,
+                policy=policy.name,
+                file=policy.source.path,
+                line=policy.span.line,
+                owners=list(policy.document.metadata.owners),
+            )
+            for control in policy.document.spec.required_controls
+        )
         if stage in {s.value for s in policy.document.spec.stages}:
             expected.extend(run.expected())
     evidence = snapshot.evidence
@@ -447,7 +512,9 @@ def decide(policy_set: PolicySet, snapshot: Snapshot, *, stage: str, now: dt.dat
         waivers=uses,
         expected_gaps=expected,
         preregistration=prereg,
+        required_controls=required,
         looks=_looks(policy_set, evidence, results, verdict, now, stage, snapshot),
+        fail_on_warn=fail_on_warn,
     )
 
 

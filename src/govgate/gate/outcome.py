@@ -12,11 +12,14 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict
 
 from govgate import canonical
+from govgate.exitcodes import ExitCode, for_verdict
 from govgate.policy.compiled import Subject
 from govgate.terms import Category, Enforce, Outcome, Stage, Verdict
 
-#: v2: a rule result carries its ``subject`` whole and ``missing`` as records
-DECISION_FORMAT: Final = "govgate.decision/v2"
+#: v2: a rule result carries its ``subject`` whole and ``missing`` as records; v3: the decision
+#: records ``fail_on_warn`` (so every output states the exit code it implies), a rule result
+#: its ``unit``, its ``context`` (the baseline's counterparts) and rule-level ``controls``
+DECISION_FORMAT: Final = "govgate.decision/v3"
 
 
 class _Frozen(BaseModel):
@@ -83,7 +86,13 @@ class RuleResult(_Frozen):
     risk: dict[str, Any] | None = None
     owner: str | None = None
     owners: list[str] = []
+    #: the policy's metadata.controls and the rule's own controls, in that order
     controls: list[str] = []
+    #: the unit of the value decided on, as the policy declares it (``spec.units``)
+    unit: str | None = None
+    #: the baseline's counterpart of the value decided on (its stat, metric or groups), and
+    #: for a comparison each model's own statistic: shown beside the finding, never decided on
+    context: list[Observation] = []
 
     @property
     def key(self) -> str:
@@ -118,6 +127,16 @@ class Preregistration(_Frozen):
     status: Literal["match", "mismatch", "not-recorded"]
     recorded: str | None  # the candidate run's govgate.policy_digest tag
     applied: str  # the digest of the policies applied now
+
+
+class RequiredControl(_Frozen):
+    """A control a policy says the policy set must cover (``spec.required_controls``)."""
+
+    control: str
+    policy: str
+    file: str
+    line: int
+    owners: list[str] = []
 
 
 class RunSummary(_Frozen):
@@ -165,7 +184,7 @@ class Looks(_Frozen):
 
 
 class Decision(_Frozen):
-    format: Literal["govgate.decision/v2"] = DECISION_FORMAT
+    format: Literal["govgate.decision/v3"] = DECISION_FORMAT
     verdict: Verdict
     verdict_reason: str
     stage: str
@@ -180,8 +199,23 @@ class Decision(_Frozen):
     waivers: list[WaiverUse] = []
     expected_gaps: list[ExpectedGap] = []
     preregistration: Preregistration | None = None
+    #: the controls the policies require evidence for (coverage is read off the rules)
+    required_controls: list[RequiredControl] = []
     #: on the canary stage: this look's number and the looks recorded before it
     looks: Looks | None = None
+    #: the caller asked that a WARN block (``--fail-on-warn``): part of the decision, so every
+    #: report, annotation and JUnit file states the exit code the caller acts on
+    fail_on_warn: bool = False
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """What the CLI exits with for this decision (:func:`govgate.exitcodes.for_verdict`)."""
+        return for_verdict(self.verdict, fail_on_warn=self.fail_on_warn)
+
+    @property
+    def blocks(self) -> bool:
+        """The caller must not release (or must roll back): the exit code is not 0."""
+        return self.exit_code is not ExitCode.OK
 
     def canonical_json(self) -> bytes:
         return canonical.dumps(self.model_dump(mode="json"))

@@ -394,10 +394,7 @@ class EvidenceView:
         if len(path) < 4 or path[0] != "by_group" or path[2] != "stats":
             return Missing('fairness needs by_group("COLUMN").stats.METRIC')
         column, name = path[1], path[3]
-        key = ("fairness", column, name, confidence, settings.model_dump_json())
-        if key not in self._cache:
-            self._cache[key] = self._fairness_unit(column, name, confidence, settings)
-        result = self._cache[key]
+        result = self.fairness_of("candidate", column, name, confidence, settings)
         reads_ratio = len(path) > 4 and path[4].startswith("min_ratio")
         if reads_ratio and isinstance(result, dict) and not result["ratio_defined"]:
             return Invalid(
@@ -406,13 +403,27 @@ class EvidenceView:
             )
         return result
 
-    def _fairness_unit(
-        self, column: str, name: str, confidence: float, settings: Statistics
+    def fairness_of(
+        self, role: str, column: str, name: str, confidence: float, settings: Statistics
     ) -> Resolved:
-        run = self._run("candidate")
+        """The fairness unit of ``role``'s items (the baseline's, for reports to compare)."""
+        key = ("fairness", role, column, name, confidence, settings.model_dump_json())
+        if key not in self._cache:
+            self._cache[key] = self._fairness_unit(column, name, confidence, settings, role)
+        return self._cache[key]
+
+    def _fairness_unit(
+        self,
+        column: str,
+        name: str,
+        confidence: float,
+        settings: Statistics,
+        role: str = "candidate",
+    ) -> Resolved:
+        run = self._run(role)
         if isinstance(run, Missing):
             return run
-        table = self._table("candidate", run)
+        table = self._table(role, run)
         if isinstance(table, (Missing, Invalid)):
             return table
         group = table.group(column)
@@ -420,14 +431,14 @@ class EvidenceView:
         if isinstance(found, Invalid):
             return found
         if group is None:
-            return Missing(f"the candidate's per-item table has no group.{column}")
+            return Missing(f"the {role}'s per-item table has no group.{column}")
         if found is None or found[2] is not None:
-            return Missing(f"the candidate's per-item table has no rate or score {name!r}")
+            return Missing(f"the {role}'s per-item table has no rate or score {name!r}")
         value_range = self._range(run, name, found, settings)
         if isinstance(value_range, Invalid):
             return value_range
         codes, categories = group
-        order = self._ordered("candidate", table, settings)
+        order = self._ordered(role, table, settings)
         if isinstance(order, (Missing, Invalid)):
             return order
         f = by_group(

@@ -4,9 +4,14 @@ The pipeline, per file, is the shared one of ``document/load.py``: bytes (size-c
 YAML -> JSON Schema (every error with a pointer) -> duplicate checks -> pydantic (strict,
 frozen); then ``policy/build.py`` compiles and lints the CEL (each expression once per
 process). Then across files: duplicate policy and waiver names, waivers naming rules that do
-not exist, waivers that stay in force longer than their policy allows. A stage that finds
-problems in a document stops later stages for that document only, so one run reports everything
-that can be known without guessing.
+not exist, waivers that stay in force longer than their policy allows.
+
+One run reports everything that can be known without guessing. A policy the schema or the
+model rejects is still read for its CEL (``PolicyBuilder.check_readable``), its name still
+counts for duplicates, and waivers of it are not told that it does not exist; a document whose
+YAML lost values is not judged, but the other documents of its file are. Documents of a kind
+another command reads (``govgate validate`` passes the eval suite check) go to the check the
+caller gives for that kind.
 
 **Waiver lifetime.** A waiver records no approval date, only when it ends, so its lifetime is
 measured from the day it is loaded (UTC): ``expires`` may be at most ``spec.waivers.max_days``
@@ -23,8 +28,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -42,6 +47,10 @@ from govgate.policy.compiled import (
     PolicySet,
     SourceFile,
 )
+
+#: Checks one document of a kind another part of govgate reads (``validate`` passes the eval
+#: suite check): given the document and how many documents its file holds, its problems.
+DocumentCheck = Callable[[YamlDocument, int], list[Problem]]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
@@ -124,20 +133,37 @@ def load_policy_sources(
     return PolicySet(tuple(loader.policies), tuple(loader.waivers), tuple(loader.sources)), problems
 
 
+@dataclass(frozen=True)
+class Findings:
+    """What a load finds besides the set and its problems, for whoever asks (``govgate
+    validate``): warnings, which do not make the files invalid, and the files that held only
+    documents of the ``others`` kinds (not part of the set, nor of its digest)."""
+
+    warnings: list[Problem] = field(default_factory=list)
+    other_sources: list[SourceFile] = field(default_factory=list)
+
+
 def load_policy_set(
     paths: Sequence[str],
     *,
     compiler: CelCompiler | None = None,
     limits: YamlLimits = DEFAULT_LIMITS,
     now: dt.datetime | None = None,
+    others: Mapping[str, DocumentCheck] | None = None,
+    findings: Findings | None = None,
 ) -> tuple[PolicySet, list[Problem]]:
     """Load everything under ``paths``. The set is only safe to use when no problems came back.
 
     ``now``: the instant waiver lifetimes are measured from; default the current time.
+    ``others``: a check for each document kind besides Policy and Waiver that may sit among
+    the files (by ``kind``); without one, such a document is an unknown kind. ``findings``:
+    filled in with the warnings and the files of other kinds.
     """
     files = discover(paths)
     clock = now if now is not None else dt.datetime.now(dt.UTC)
-    loader = _Loader(compiler or default_compiler(), limits, now=clock)
+    loader = _Loader(
+        compiler or default_compiler(), limits, now=clock, others=others, warn=findings is not None
+    )
     for path in files:
         loader.load_file(path)
     loader.cross_checks()
@@ -150,7 +176,7 @@ def load_policy_set(
                 "a gate with no policies decides nothing: add a policy",
             )
         )
-    elif not loader.policies and not loader.waivers and not loader.problems:
+    elif not (loader.policies or loader.waivers or loader.problems or loader.others_found):
         loader.problems.append(
             Problem(
                 "policy.empty",
@@ -159,6 +185,9 @@ def load_policy_set(
                 "a gate with no policies decides nothing: add a policy",
             )
         )
+    if findings is not None:
+        findings.warnings.extend(_sorted(loader.warnings))
+        findings.other_sources.extend(loader.other_sources)
     problems = _sorted(loader.problems)
     return PolicySet(tuple(loader.policies), tuple(loader.waivers), tuple(loader.sources)), problems
 
@@ -199,20 +228,28 @@ class _Loader:
         limits: YamlLimits,
         kinds: tuple[str, ...] = POLICY_KINDS,
         now: dt.datetime | None = None,
+        others: Mapping[str, DocumentCheck] | None = None,
+        warn: bool = False,
     ) -> None:
         self.compiler = compiler
         self.limits = limits
         self.kinds = kinds
         self.now = now  # waiver lifetimes are measured from it; None: not checked
+        self.others = dict(others or {})
+        self.others_found = 0
         self.problems: list[Problem] = []
+        self.warn = warn  # look for what deserves a warning (only validate shows them)
+        self.warnings: list[Problem] = []
         self.policies: list[LoadedPolicy] = []
         self.waivers: list[LoadedWaiver] = []
         self.tests: list[LoadedTest] = []
         self.sources: list[SourceFile] = []
+        self.other_sources: list[SourceFile] = []  # files holding only ``others`` documents
         self._policy_spans: dict[str, SourceSpan] = {}
         self._waiver_spans: dict[str, SourceSpan] = {}
         self._waiver_docs: list[tuple[model.Waiver, YamlDocument]] = []
         self._waiver_days: dict[str, int] = {}  # policy name -> spec.waivers.max_days
+        self._failed: set[str] = set()  # policies that did not load, by the name they give
 
     # -- files and documents ----------------------------------------------------------------
 
@@ -242,11 +279,10 @@ class _Loader:
         source = SourceFile(name, hashlib.sha256(data).hexdigest(), len(data), data)
         self.sources.append(source)
         documents, problems = load_yaml(data, name, self.limits)
-        if problems:
-            self.problems.extend(problems)
-            return  # values were dropped from a broken file: do not judge what is left
+        self.problems.extend(problems)
+        damaged = {p.span.document for p in problems}
         present = [d for d in documents if d.value is not None]
-        if not present:
+        if not present and not problems:
             self.problems.append(
                 Problem(
                     "policy.empty",
@@ -255,15 +291,28 @@ class _Loader:
                     "remove the file or add a " + " or ".join(self.kinds) + " document",
                 )
             )
+        others_before = self.others_found
         for doc in present:
-            self.load_document(doc, source)
+            if doc.index in damaged:  # values were dropped from it: do not judge what is left
+                self._failed_policy(doc)
+            else:
+                self.load_document(doc, source, len(present))
+        if present and self.others_found - others_before == len(present):
+            # only documents of other kinds: not a file of the policy set (nor of its digest)
+            self.sources.remove(source)
+            self.other_sources.append(source)
 
-    def load_document(self, doc: YamlDocument, source: SourceFile) -> None:
+    def load_document(self, doc: YamlDocument, source: SourceFile, documents: int = 1) -> None:
+        """Check one document of a file that holds ``documents`` of them."""
         value = doc.value
         if not isinstance(value, dict):
             self._add("schema.type", "a document must be a mapping", doc, "")
             return
         kind = value.get("kind")
+        if isinstance(kind, str) and kind in self.others:
+            self.others_found += 1
+            self.problems.extend(self.others[kind](doc, documents))
+            return
         if kind not in schema.KINDS:
             where = "/kind" if "kind" in value else ""
             got = f" {kind!r}" if isinstance(kind, str) else ""
@@ -272,7 +321,7 @@ class _Loader:
                 f"unknown kind{got}" if "kind" in value else "missing key 'kind'",
                 doc,
                 where,
-                "kind must be one of: " + ", ".join(schema.KINDS),
+                "kind must be one of: " + ", ".join([*schema.KINDS, *self.others]),
             )
             return
         if kind not in self.kinds:
@@ -287,9 +336,15 @@ class _Loader:
                 else "",
             )
             return
+        if kind == "Policy" and self.warn:
+            self.warnings.extend(_unknown_controls(value, doc))
         parsed, problems = validate(doc, _validator(kind), schema.KINDS[kind], _duplicates)
         if parsed is None:
             self.problems.extend(problems)
+            if kind == "Policy":
+                self._failed_policy(doc)
+                broken = {p.span.pointer for p in problems}
+                PolicyBuilder(self.compiler, self.problems).check_readable(doc, broken)
             return
         if isinstance(parsed, model.Policy):
             self._policy(parsed, doc, source)
@@ -306,9 +361,8 @@ class _Loader:
 
     # -- policies -------------------------------------------------------------------------------
 
-    def _policy(self, policy: model.Policy, doc: YamlDocument, source: SourceFile) -> None:
-        name = policy.metadata.name
-        span = doc.span("")
+    def _claim(self, name: str, doc: YamlDocument) -> bool:
+        """Take the policy name for ``doc``; False (and a problem) when another has it."""
         if name in self._policy_spans:
             self._add(
                 "policy.duplicate",
@@ -317,12 +371,41 @@ class _Loader:
                 "/metadata/name",
                 "policy names must be unique across the policy set",
             )
+            return False
+        self._policy_spans[name] = doc.span("")
+        return True
+
+    def _policy(self, policy: model.Policy, doc: YamlDocument, source: SourceFile) -> None:
+        name = policy.metadata.name
+        if not self._claim(name, doc):
             return
-        self._policy_spans[name] = span
         self._waiver_days[name] = policy.spec.waivers.max_days  # known even if the CEL fails
         built = PolicyBuilder(self.compiler, self.problems).build(policy, doc, source)
         if built is not None:
             self.policies.append(built)
+
+    def _failed_policy(self, doc: YamlDocument) -> None:
+        """A policy document that will not load, noted by the name it gives (if it can be read):
+        a second policy of that name is still a duplicate, and waivers of it are judged against
+        its waiver limit when it can be read, and not told that the policy does not exist."""
+        value = doc.value
+        if not isinstance(value, dict) or value.get("kind") != "Policy":
+            return
+        metadata, spec = value.get("metadata"), value.get("spec")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if not isinstance(name, str) or not name:
+            return
+        if not self._claim(name, doc):
+            return
+        self._failed.add(name)
+        limits = spec.get("waivers", {}) if isinstance(spec, dict) else None
+        days = (
+            limits.get("max_days", model.DEFAULT_MAX_WAIVER_DAYS)
+            if isinstance(limits, dict)
+            else None
+        )
+        if type(days) is int and 1 <= days <= model.LONGEST_MAX_WAIVER_DAYS:
+            self._waiver_days[name] = days
 
     # -- waivers --------------------------------------------------------------------------------
 
@@ -349,7 +432,7 @@ class _Loader:
 
     def _waiver_rules(self) -> None:
         rules = {p.name: {r.rule.id for r in p.rules} for p in self.policies}
-        failed = set(self._policy_spans) - set(rules)  # policies with their own problems
+        failed = set(self._policy_spans) - set(rules) | self._failed  # with their own problems
         for waiver, doc in self._waiver_docs:
             spec = waiver.spec
             if spec.policy in rules and spec.rule not in rules[spec.policy]:
@@ -379,6 +462,8 @@ class _Loader:
         strictest = min([model.DEFAULT_MAX_WAIVER_DAYS, *self._waiver_days.values()])
         for waiver, doc in self._waiver_docs:
             spec = waiver.spec
+            if spec.policy in self._failed and spec.policy not in self._waiver_days:
+                continue  # its policy's limit cannot be read: that policy has its own problem
             limit = self._waiver_days.get(spec.policy, strictest)
             days = model.days_in_force(spec.expires, today)
             if days <= limit:
@@ -401,6 +486,41 @@ class _Loader:
             )
 
 
+def _unknown_controls(value: dict[str, Any], doc: YamlDocument) -> list[Problem]:
+    """A warning for each control id of a policy that the catalog does not know: in
+    ``metadata.controls``, ``spec.required_controls`` and each rule's ``controls``. Ids outside
+    the catalog are allowed (an organisation's own), so this is never a problem."""
+    from govgate.policy.controls import lookup, suggest
+
+    metadata, spec = value.get("metadata"), value.get("spec")
+    lists: list[tuple[str, Any]] = []
+    if isinstance(metadata, dict):
+        lists.append(("/metadata/controls", metadata.get("controls")))
+    if isinstance(spec, dict):
+        lists.append(("/spec/required_controls", spec.get("required_controls")))
+        rules = spec.get("rules")
+        for i, rule in enumerate(rules if isinstance(rules, list) else []):
+            if isinstance(rule, dict):
+                lists.append((f"/spec/rules/{i}/controls", rule.get("controls")))
+    warnings: list[Problem] = []
+    for pointer, ids in lists:
+        for j, ident in enumerate(ids if isinstance(ids, list) else []):
+            if not isinstance(ident, str) or not ident.strip() or lookup(ident) is not None:
+                continue
+            close = suggest(ident, limit=1)
+            warnings.append(
+                Problem(
+                    "control.unknown",
+                    f"unknown control id {ident!r}"
+                    + (f": did you mean {close[0]!r}?" if close else ""),
+                    doc.span(f"{pointer}/{j}"),
+                    "ids outside govgate's catalog are allowed (your own controls); "
+                    "docs/controls.md lists the catalog",
+                )
+            )
+    return warnings
+
+
 @cache
 def _validator(kind: str) -> Any:
     from jsonschema import Draft202012Validator
@@ -411,7 +531,9 @@ def _validator(kind: str) -> Any:
 
 def _duplicates(value: dict[str, Any], doc: YamlDocument) -> list[Problem]:
     """Ids that must be unique within a document (rules, variables, SLOs, test cases)."""
-    spec = value.get("spec", {})
+    spec = value.get("spec") if isinstance(value, dict) else None
+    if not isinstance(spec, dict):
+        return []
     problems: list[Problem] = []
     lists = {
         "Policy": (
@@ -421,10 +543,13 @@ def _duplicates(value: dict[str, Any], doc: YamlDocument) -> list[Problem]:
         ),
         "PolicyTest": (("cases", "name", "case name", "test file"),),
     }
-    for key, name_field, what, within in lists.get(value.get("kind", ""), ()):
+    for key, name_field, what, within in lists.get(str(value.get("kind", "")), ()):
         first: dict[str, int] = {}
-        for i, item in enumerate(spec.get(key, [])):
-            ident = item.get(name_field)
+        items = spec.get(key, [])
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            ident = item.get(name_field) if isinstance(item, dict) else None
+            if not isinstance(ident, str):
+                continue
             if ident in first:
                 line = doc.span(f"/spec/{key}/{first[ident]}/{name_field}").line
                 problems.append(

@@ -73,6 +73,8 @@ Confidence = Annotated[
 
 
 class Metadata(_Doc):
+    """Who a policy is, whose it is and which controls it implements."""
+
     name: Annotated[str, Field(pattern=SLUG, description="Unique name of the policy (a slug).")]
     version: Annotated[
         str,
@@ -87,7 +89,9 @@ class Metadata(_Doc):
         *_NO_REPEATS,
         Field(min_length=1, description="Who answers for this policy (emails or team names)."),
     ]
-    description: Text | None = None
+    description: Text | None = Field(
+        default=None, description="What the policy protects, in a sentence or two."
+    )
     controls: Annotated[
         list[Name],
         *_NO_REPEATS,
@@ -98,30 +102,57 @@ class Metadata(_Doc):
 class Risk(_Doc):
     """What a failure of this rule means in production, for the risk assessment."""
 
-    impact: Impact
+    impact: Impact = Field(
+        description="How bad a breach would be: low, medium, high or critical (with the "
+        "likelihood from the evidence, it sets the finding's risk level)."
+    )
     detection: Text | None = Field(
         default=None, description="How and where a breach would be noticed in production."
     )
     time_to_detect: Annotated[str, Field(pattern=DURATION)] | None = Field(
         default=None, description="How long until a breach is noticed: 30m, 4h, 2d, 1w."
     )
-    mitigation: Text | None = None
-    rollback: Text | None = None
+    mitigation: Text | None = Field(
+        default=None, description="What limits the harm of a breach while it lasts."
+    )
+    rollback: Text | None = Field(
+        default=None, description="How to undo the release if the rule is breached."
+    )
 
 
 class Variable(_Doc):
-    name: Annotated[str, Field(pattern=IDENTIFIER)]
-    expression: Annotated[str, Field(min_length=1, max_length=4096)]
-    description: Text | None = None
+    """A named CEL value rules (and later variables) read as variables.NAME."""
+
+    name: Annotated[str, Field(pattern=IDENTIFIER, description="Its name in CEL: variables.NAME.")]
+    expression: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=4096,
+            description="CEL over the evidence and the variables defined above this one.",
+        ),
+    ]
+    description: Text | None = Field(default=None, description="What the value means.")
 
 
 class Threshold(_Doc):
     """Absolute threshold on one metric of the candidate."""
 
-    metric: Annotated[str, Field(pattern=METRIC_NAME)]
+    metric: Annotated[
+        str,
+        Field(
+            pattern=METRIC_NAME,
+            description="The metric, as the evidence names it (candidate.stats.NAME or "
+            "candidate.metrics.NAME).",
+        ),
+    ]
     max: float | None = Field(default=None, description="The metric must not exceed this.")
     min: float | None = Field(default=None, description="The metric must be at least this.")
-    basis: Basis = Basis.BOUND
+    basis: Basis = Field(
+        default=Basis.BOUND,
+        description="bound (default): decide on the one-sided confidence bound from per-item "
+        "data; point: on the logged value, with no uncertainty.",
+    )
 
     @model_validator(mode="after")
     def _one_side(self) -> Threshold:
@@ -133,8 +164,12 @@ class Threshold(_Doc):
 class Relative(_Doc):
     """Candidate relative to the baseline, with a margin (non-inferiority)."""
 
-    metric: Annotated[str, Field(pattern=METRIC_NAME)]
-    direction: Direction
+    metric: Annotated[
+        str, Field(pattern=METRIC_NAME, description="The metric compared with the baseline's.")
+    ]
+    direction: Direction = Field(
+        description="Which way is better for the metric: higher_is_better or lower_is_better."
+    )
     margin: Annotated[float, Field(ge=0)] | None = Field(
         default=None, description="Largest tolerated change for the worse, in metric units."
     )
@@ -143,7 +178,11 @@ class Relative(_Doc):
         description="Largest tolerated change for the worse, as a share of the baseline value "
         "(0.10 = 10%).",
     )
-    basis: RelativeBasis = RelativeBasis.PAIRED
+    basis: RelativeBasis = Field(
+        default=RelativeBasis.PAIRED,
+        description="paired (default): candidate minus baseline on shared items, with bounds; "
+        "point: the logged values.",
+    )
 
     @model_validator(mode="after")
     def _one_margin(self) -> Relative:
@@ -156,7 +195,9 @@ class Fairness(_Doc):
     """A bound on the disparity of one metric across the groups of one column."""
 
     group: Annotated[str, Field(pattern=METRIC_NAME, description="The group column.")]
-    metric: Annotated[str, Field(pattern=METRIC_NAME)]
+    metric: Annotated[
+        str, Field(pattern=METRIC_NAME, description="The metric compared across the groups.")
+    ]
     max_gap: Annotated[float, Field(ge=0)] | None = Field(
         default=None, description="Largest tolerated difference between the best and worst group."
     )
@@ -172,6 +213,8 @@ class Fairness(_Doc):
 
 
 Window = Annotated[str, Field(pattern=DURATION)]
+#: A unit as reports print it: short, one line, no control characters (USD, ms, share, %).
+Unit = Annotated[str, Field(min_length=1, max_length=24, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")]
 
 
 class SloHistory(_Doc):
@@ -201,7 +244,7 @@ class Slo(_Doc):
     name: Annotated[
         str, Field(pattern=IDENTIFIER, description="Its name in CEL: candidate.slo.NAME.")
     ]
-    description: Text | None = None
+    description: Text | None = Field(default=None, description="What the objective promises.")
     objective: Annotated[float, Field(gt=0, lt=1)] = Field(
         description="The share of events that must be good over the window: 0.995 is 99.5%, "
         "an error budget of 0.5% of the events."
@@ -219,7 +262,9 @@ class Slo(_Doc):
         default=None,
         description="A per-item rate column, rate.NAME: 1 for a bad event, 0 for a good one.",
     )
-    history: SloHistory | None = None
+    history: SloHistory | None = Field(
+        default=None, description="Events from two MLflow metric histories, not the item table."
+    )
     min_events: Annotated[int, Field(ge=1, le=1_000_000_000)] = Field(
         default=10,
         description="A window read with fewer events than this says too little: a rule that "
@@ -264,17 +309,29 @@ class SloRule(_Doc):
     """A burn-rate rule on one of the policy's SLOs (``spec.slos``)."""
 
     name: Annotated[str, Field(pattern=IDENTIFIER, description="An SLO in spec.slos.")]
-    burn_rate: BurnRate
+    burn_rate: BurnRate = Field(
+        description="The burn-rate alert: a long and a short window and the largest rate."
+    )
 
 
 RULE_FORMS = ("expression", "threshold", "relative", "fairness", "slo")
 
 
 class Rule(_Doc):
+    """One release criterion: exactly one form (expression, threshold, relative, fairness or
+    slo), what it guards and how strictly it is enforced."""
+
     id: Annotated[str, Field(pattern=SLUG, description="Unique within the policy.")]
-    title: Text | None = None
-    category: Category
-    enforce: Enforce = Enforce.BLOCK
+    title: Text | None = Field(default=None, description="One line for reports.")
+    category: Category = Field(
+        description="What the rule guards: safety, quality, cost, latency, fairness, drift, "
+        "reliability or rollback (on a canary, a failed blocking rollback rule rolls back)."
+    )
+    enforce: Enforce = Field(
+        default=Enforce.BLOCK,
+        description="block (default): a failure blocks the release; warn: reported, blocks "
+        "only with --fail-on-warn; audit: recorded, never blocks.",
+    )
     stages: Annotated[list[Stage], *_NO_REPEATS] | None = Field(
         default=None, description="Stages this rule judges; default: all of the policy's stages."
     )
@@ -287,16 +344,40 @@ class Rule(_Doc):
         description="CEL; the rule fails when it is true. Otherwise a rule whose expression "
         "is false is inconclusive. Without it, a false expression is a failure.",
     )
-    threshold: Threshold | None = None
-    relative: Relative | None = None
-    fairness: Fairness | None = None
-    slo: SloRule | None = None
+    threshold: Threshold | None = Field(
+        default=None, description="Shorthand: an absolute threshold on one metric."
+    )
+    relative: Relative | None = Field(
+        default=None, description="Shorthand: the candidate against the baseline, with a margin."
+    )
+    fairness: Fairness | None = Field(
+        default=None, description="Shorthand: a bound on a metric's disparity across groups."
+    )
+    slo: SloRule | None = Field(
+        default=None, description="Shorthand: a burn-rate rule on one of spec.slos."
+    )
     message: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
         default=None, description="Shown when the rule does not pass; {{ CEL }} placeholders."
     )
-    risk: Risk | None = None
-    on_missing: OnMissing = OnMissing.GAP
-    owner: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    risk: Risk | None = Field(
+        default=None, description="What a breach means in production, for the risk assessment."
+    )
+    on_missing: OnMissing = Field(
+        default=OnMissing.GAP,
+        description="What the rule becomes when evidence it reads is missing: gap (default) or "
+        "fail. Never a pass.",
+    )
+    owner: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Who answers for this rule; default: the policy's owners."
+    )
+    controls: Annotated[
+        list[Name],
+        *_NO_REPEATS,
+        Field(
+            description="Control ids this rule gives evidence for, beyond its policy's "
+            "metadata.controls (which every rule of the policy covers)."
+        ),
+    ] = []
 
     @model_validator(mode="after")
     def _one_form(self) -> Rule:
@@ -381,10 +462,21 @@ class WaiverLimits(_Doc):
 
 
 class PolicySpec(_Doc):
-    stages: Annotated[list[Stage], *_NO_REPEATS, Field(min_length=1)]
+    """What the policy judges: its stages, statistics, expected evidence, SLOs, variables and
+    rules."""
+
+    stages: Annotated[
+        list[Stage],
+        *_NO_REPEATS,
+        Field(min_length=1, description="The stages the policy judges: offline, shadow, canary."),
+    ]
     confidence: Confidence = 0.95
-    statistics: Statistics = Statistics()
-    waivers: WaiverLimits = WaiverLimits()
+    statistics: Statistics = Field(
+        default=Statistics(), description="How the policy's bounds are computed."
+    )
+    waivers: WaiverLimits = Field(
+        default=WaiverLimits(), description="How long a waiver of its rules may stay in force."
+    )
     expects: Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], *_NO_REPEATS] = (
         Field(
             default=[],
@@ -393,12 +485,26 @@ class PolicySpec(_Doc):
             "Its absence is reported as an observability gap even when no rule reads it.",
         )
     )
+    units: dict[Annotated[str, Field(pattern=METRIC_NAME)], Unit] = Field(
+        default={},
+        description="The unit of each metric, score or statistic a report shows, by name "
+        "(cost_usd_per_1k_requests: USD, latency_ms_p95: ms, toxicity_rate: share). Reports "
+        "print it beside every value and bound; a name with no unit is shown bare.",
+    )
+    required_controls: Annotated[list[Name], *_NO_REPEATS] = Field(
+        default=[],
+        description="Control ids the policy set must give evidence for: a required control "
+        "that no rule claims (in metadata.controls or a rule's controls) is an observability "
+        "gap in every report.",
+    )
     slos: list[Slo] = Field(
         default=[],
         description="Service level objectives rules read as candidate.slo.NAME (and the "
         "slo shorthand): an objective, its window, and where the events come from.",
     )
-    variables: list[Variable] = []
+    variables: list[Variable] = Field(
+        default=[], description="Named CEL values the rules read as variables.NAME, in order."
+    )
     rules: Annotated[
         list[Rule], Field(min_length=1, description="At least one: a policy with none is invalid.")
     ]
@@ -412,19 +518,31 @@ class PolicySpec(_Doc):
 
 
 class Policy(_Doc):
-    apiVersion: Literal["govgate/v1"]  # noqa: N815 - the document's own key
-    kind: Literal["Policy"]
-    metadata: Metadata
-    spec: PolicySpec
+    """A policy (kind: Policy): release criteria as rules over evidence."""
+
+    apiVersion: Literal["govgate/v1"] = Field(  # noqa: N815 - the document's own key
+        description="The document format: govgate/v1."
+    )
+    kind: Literal["Policy"] = Field(description="Policy.")
+    metadata: Metadata = Field(description="Name, version, owners and controls.")
+    spec: PolicySpec = Field(description="What the policy judges, and how.")
 
 
 class WaiverMetadata(_Doc):
-    name: Annotated[str, Field(pattern=SLUG)]
-    description: Text | None = None
+    """A name and what the document is for (waivers and policy tests)."""
+
+    name: Annotated[
+        str, Field(pattern=SLUG, description="Name of the document (a slug); waivers' are unique.")
+    ]
+    description: Text | None = Field(default=None, description="What the document is for.")
 
 
 class WaiverScope(_Doc):
-    stages: Annotated[list[Stage], *_NO_REPEATS] | None = None
+    """Where the waiver applies; every field left out means: anywhere."""
+
+    stages: Annotated[list[Stage], *_NO_REPEATS] | None = Field(
+        default=None, description="Stages the waiver covers; default: any."
+    )
     models: Annotated[list[Name], *_NO_REPEATS] | None = Field(
         default=None, description="Registered model names the waiver covers; default: any."
     )
@@ -434,12 +552,27 @@ class WaiverScope(_Doc):
 
 
 class WaiverSpec(_Doc):
-    policy: Annotated[str, Field(pattern=SLUG)]
-    rule: Annotated[str, Field(pattern=SLUG)]
-    scope: WaiverScope = WaiverScope()
-    justification: Annotated[str, Field(min_length=20, max_length=4000)]
-    approver: Annotated[str, Field(min_length=1, max_length=200)]
-    ticket: Annotated[str, Field(min_length=1, max_length=200)]
+    """Which rule the waiver excuses, where, why, on whose approval and until when."""
+
+    policy: Annotated[str, Field(pattern=SLUG, description="The policy the rule belongs to.")]
+    rule: Annotated[str, Field(pattern=SLUG, description="The id of the waived rule.")]
+    scope: WaiverScope = Field(
+        default=WaiverScope(), description="Where it applies; default: everywhere."
+    )
+    justification: Annotated[
+        str,
+        Field(
+            min_length=20,
+            max_length=4000,
+            description="Why the release may go ahead anyway (at least 20 characters).",
+        ),
+    ]
+    approver: Annotated[
+        str, Field(min_length=1, max_length=200, description="Who approved the exception.")
+    ]
+    ticket: Annotated[
+        str, Field(min_length=1, max_length=200, description="Where the approval is recorded.")
+    ]
     expires: Annotated[
         str,
         Field(
@@ -460,10 +593,14 @@ class WaiverSpec(_Doc):
 
 
 class Waiver(_Doc):
-    apiVersion: Literal["govgate/v1"]  # noqa: N815
-    kind: Literal["Waiver"]
-    metadata: WaiverMetadata
-    spec: WaiverSpec
+    """A waiver (kind: Waiver): an approved, expiring exception for one rule."""
+
+    apiVersion: Literal["govgate/v1"] = Field(  # noqa: N815
+        description="The document format: govgate/v1."
+    )
+    kind: Literal["Waiver"] = Field(description="Waiver.")
+    metadata: WaiverMetadata = Field(description="Name and description.")
+    spec: WaiverSpec = Field(description="The rule, scope, approval and expiry.")
 
 
 def expiry_instant(text: str) -> dt.datetime:

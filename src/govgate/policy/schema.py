@@ -5,10 +5,13 @@
 govgate. ``tests/unit/policy/test_schema.py`` fails when the shipped file and a fresh generation
 differ; ``python -m tests.support.regenerate`` regenerates it.
 
-Generation differs from pydantic's default in two ways: optional fields do not admit ``null``
-(a YAML ``key:`` with no value is a mistake, not "use the default"), and a rule must have
+Generation differs from pydantic's default in three ways: optional fields do not admit
+``null`` (a YAML ``key:`` with no value is a mistake, not "use the default"); a rule must have
 exactly one of its forms (expression, threshold, relative, fairness, slo), and an SLO exactly
-one source of events (good, bad, history).
+one source of events (good, bad, history); and every definition and property carries a
+description for editors (from the models' docstrings and ``Field(description=...)``, or from
+:data:`DESCRIPTIONS` for the ones defined outside ``model.py``: the shared enums of
+``govgate.terms`` and the policy test models).
 """
 
 from __future__ import annotations
@@ -33,6 +36,47 @@ KINDS: dict[str, type[BaseModel]] = {
 }
 
 
+#: Descriptions of definitions (``Name``) and properties (``Name.property``) whose models say
+#: nothing themselves; a description the model gives always wins.
+DESCRIPTIONS: dict[str, str] = {
+    "Category": "What a rule guards. On a canary, a failed blocking rollback rule rolls back.",
+    "Direction": "Which way is better for a metric.",
+    "Impact": "How bad a breach would be in production.",
+    "CaseExpectation": "What a case must produce: a verdict, rule outcomes, or both.",
+    "CaseExpectation.verdict": "The verdict the case must produce.",
+    "FixtureColumn.count": "That many 1s among the items.",
+    "FixtureColumn.rate": "round(rate x items) 1s among the items.",
+    "FixtureColumn.value": "The same value for every item.",
+    "FixtureColumn.mean": "The column's mean (with sd: normal quantiles).",
+    "FixtureColumn.sd": "The column's standard deviation (with mean).",
+    "FixtureColumn.values": "Listed values, repeated in order over the items.",
+    "FixtureEvidence": "The evidence of a case: the candidate run and, for relative rules, "
+    "the baseline.",
+    "FixtureEvidence.candidate": "The run under judgement.",
+    "FixtureEvidence.baseline": "The run it is compared with (the champion).",
+    "FixtureRun.metrics": "Logged metrics, by name.",
+    "FixtureRun.params": "Logged params, by name.",
+    "FixtureRun.tags": "Run tags, by name.",
+    "PolicyTest.apiVersion": "The document format: govgate/v1.",
+    "PolicyTest.kind": "PolicyTest.",
+    "PolicyTest.metadata": "Name and description.",
+    "PolicyTest.spec": "The policies under test and the cases.",
+    "PolicyTestCase": "One case: a stage, evidence (or a snapshot file), and what the "
+    "decision must be.",
+    "PolicyTestCase.name": "Unique within the test file.",
+    "PolicyTestCase.stage": "The stage the case is decided at.",
+    "PolicyTestCase.evidence": "Evidence built from fixtures.",
+    "PolicyTestCase.expect": "The verdict and rule outcomes the case must produce.",
+    "PolicyTestSpec": "The policies under test and the cases that test them.",
+    "PolicyTestSpec.cases": "At least one case.",
+}
+
+DOCUMENTS_TITLE = "govgate policy, waiver and policy test documents (govgate/v1)"
+DOCUMENTS_DESCRIPTION = (
+    "See policies/README.md in the govgate repository. Validate with `govgate validate`."
+)
+
+
 class _NoNull(GenerateJsonSchema):
     def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
         return self.generate_inner(schema["schema"])
@@ -46,12 +90,15 @@ class _NoNull(GenerateJsonSchema):
 
 def generate() -> dict[str, Any]:
     """Build the document schema: one ``$defs`` entry per kind, chosen by ``kind``."""
-    return generate_for(
-        KINDS, SCHEMA_ID, "govgate policy, waiver and policy test documents (govgate/v1)"
-    )
+    return generate_for(KINDS, SCHEMA_ID, DOCUMENTS_TITLE)
 
 
-def generate_for(kinds: dict[str, type[BaseModel]], schema_id: str, title: str) -> dict[str, Any]:
+def generate_for(
+    kinds: dict[str, type[BaseModel]],
+    schema_id: str,
+    title: str,
+    description: str = DOCUMENTS_DESCRIPTION,
+) -> dict[str, Any]:
     """A schema for the given document kinds, with govgate's generation rules."""
     defs: dict[str, Any] = {}
     for kind, cls in kinds.items():
@@ -85,12 +132,12 @@ def generate_for(kinds: dict[str, type[BaseModel]], schema_id: str, title: str) 
         defs["PolicyTestCase"]["oneOf"] = [{"required": ["evidence"]}, {"required": ["snapshot"]}]
         defs["CaseExpectation"]["anyOf"] = [{"required": ["verdict"]}, {"required": ["rules"]}]
     _closed(defs)
+    _describe(defs)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": schema_id,
         "title": title,
-        "description": "See policies/README.md in the govgate repository. "
-        "Validate with `govgate validate`.",
+        "description": description,
         "type": "object",
         "required": ["apiVersion", "kind"],
         "properties": {"kind": {"enum": list(kinds)}},
@@ -103,6 +150,16 @@ def generate_for(kinds: dict[str, type[BaseModel]], schema_id: str, title: str) 
         ],
         "$defs": dict(sorted(defs.items())),
     }
+
+
+def _describe(defs: dict[str, Any]) -> None:
+    """Fill in :data:`DESCRIPTIONS` where a definition or one of its properties has none."""
+    for name, definition in defs.items():
+        if "description" not in definition and name in DESCRIPTIONS:
+            definition["description"] = DESCRIPTIONS[name]
+        for prop, sub in definition.get("properties", {}).items():
+            if "description" not in sub and f"{name}.{prop}" in DESCRIPTIONS:
+                sub["description"] = DESCRIPTIONS[f"{name}.{prop}"]
 
 
 def _closed(node: Any) -> None:
@@ -136,9 +193,12 @@ def shipped() -> dict[str, Any]:
 def single(kind: str) -> dict[str, Any]:
     """The schema of one document kind, sharing the shipped definitions."""
     full = shipped()
+    definition = full["$defs"][kind]
     return {
         "$schema": full["$schema"],
         "$id": full["$id"].replace(".schema.json", f".{kind.lower()}.schema.json"),
+        "title": f"govgate {kind} document ({model.API_VERSION})",
+        "description": definition.get("description", full["description"]),
         "$ref": f"#/$defs/{kind}",
         "$defs": full["$defs"],
     }

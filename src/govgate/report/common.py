@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from govgate.gate.engine import APPROXIMATE_LABEL
-from govgate.gate.outcome import Decision, RuleResult
+from govgate.gate.outcome import Decision, Observation, RuleResult
 from govgate.policy.compiled import NO_SUBJECT
 from govgate.risk.model import Finding, RiskAssessment
-from govgate.terms import Enforce, Outcome, Verdict
+from govgate.terms import Enforce, Outcome, SubjectKind, Verdict
 
-VERDICT_WORDS = {
-    Verdict.PASS: "PASS",
-    Verdict.WARN: "PASS WITH WARNINGS",
-    Verdict.FAIL: "BLOCKED",
-    Verdict.ROLLBACK: "ROLLBACK",
-    Verdict.INCONCLUSIVE: "INCONCLUSIVE",
-}
+#: the one vocabulary of every output: the verdict as ``verify``, MLflow tags and JUnit say it
+VERDICT_WORDS = {v: v.value for v in Verdict}
 
 RECOMMENDATIONS = {
     Verdict.PASS: "Release: every blocking rule passed on this evidence.",
@@ -31,6 +27,24 @@ RECOMMENDATIONS = {
     Verdict.INCONCLUSIVE: "Do not release yet: collect the missing or additional evidence below "
     "and run the gate again.",
 }
+#: a WARN the caller made blocking (``--fail-on-warn``): the exit code says do not release
+WARN_BLOCKING = "Do not release: warnings block this release (--fail-on-warn); resolve them below."
+
+
+def recommendation(decision: Decision) -> str:
+    """What to do, agreeing with the exit code (a WARN under ``--fail-on-warn`` blocks)."""
+    if decision.verdict is Verdict.WARN and decision.fail_on_warn:
+        return WARN_BLOCKING
+    return RECOMMENDATIONS[decision.verdict]
+
+
+def verdict_line(decision: Decision) -> str:
+    """The verdict and the exit code it means: ``FAIL (exit 4)``, ``WARN (exit 4,
+    --fail-on-warn)``. Every output states it, so none can disagree with the exit code."""
+    code = int(decision.exit_code)
+    blocked = decision.verdict is Verdict.WARN and decision.fail_on_warn
+    return f"{VERDICT_WORDS[decision.verdict]} (exit {code}{', --fail-on-warn' if blocked else ''})"
+
 
 #: outcomes of a rule that fell short of a pass (waived and skipped rules did not)
 SHORT = (Outcome.FAIL, Outcome.ERROR, Outcome.GAP, Outcome.INCONCLUSIVE)
@@ -55,7 +69,7 @@ def headline(decision: Decision, risk: RiskAssessment) -> str:
     blocking = [r for r in decision.rules if r.enforce is Enforce.BLOCK]
     failures = sum(r.outcome in (Outcome.FAIL, Outcome.ERROR) for r in blocking)
     unsettled = sum(r.outcome is Outcome.INCONCLUSIVE for r in blocking)
-    parts = [f"Release decision: {VERDICT_WORDS[decision.verdict]}"]
+    parts = [f"Release decision: {verdict_line(decision)}"]
     parts.append(plural(failures, "blocking failure"))
     if unsettled:
         parts.append(plural(unsettled, "inconclusive blocking rule"))
@@ -129,6 +143,103 @@ def pct(value: float | None) -> str:
     return f"{value:.1%}"
 
 
+def with_unit(text: str, unit: str | None) -> str:
+    """A number as a report prints it, with its declared unit (``0.4452 USD``)."""
+    return f"{text} {unit}" if unit and text not in ("n/a", "") else text
+
+
+def _values(observations: list[Observation]) -> dict[str, Any]:
+    return {o.path: o.value for o in observations}
+
+
+def _estimate(values: dict[str, Any], unit_path: str, unit: str | None) -> str | None:
+    """``value [lower, upper] (n=N)`` of a statistic (or a metric's value) at ``unit_path``."""
+    value = values.get(f"{unit_path}.value", values.get(unit_path))
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    text = with_unit(num(float(value)), unit)
+    lower, upper = values.get(f"{unit_path}.lower"), values.get(f"{unit_path}.upper")
+    if lower is not None or upper is not None:
+        text += f" [{num(lower)}, {num(upper)}]"
+    n = values.get(f"{unit_path}.n")
+    if isinstance(n, int):
+        text += f" (n={n:,})"
+    return text
+
+
+def sides(rule: RuleResult) -> tuple[str, str] | None:
+    """The candidate's and the baseline's own values of what the rule decides on, each with
+    its one-sided bounds at the rule's confidence and n: the side-by-side a reviewer reads.
+    None when the rule has no baseline counterpart (no baseline run, or a custom expression)."""
+    sub = rule.subject or NO_SUBJECT
+    if sub.path is None or not (rule.context or sub.baseline):
+        return None
+    observed, context = _values(rule.observed), _values(rule.context)
+    both = {**observed, **context}
+    if sub.kind is SubjectKind.DELTA:
+        name = sub.path.removeprefix("compare.")
+        cand = _estimate(both, f"candidate.stats.{name}", rule.unit)
+        base = _estimate(both, f"baseline.stats.{name}", rule.unit)
+    elif sub.kind is SubjectKind.FAIRNESS:
+        table = groups(rule)
+        if table is None or table.worst is None:
+            return None
+        worst = next(g for g in table.rows if g.name == table.worst)
+        cand = f"worst group {table.worst}: {worst.candidate}"
+        base = f"{table.worst}: {worst.baseline}"
+    else:
+        role_path = sub.baseline or sub.path.replace("candidate.", "baseline.", 1)
+        cand = _estimate(both, sub.path, rule.unit)
+        base = _estimate(both, role_path, rule.unit)
+    if cand is None or base is None:
+        return None
+    return cand, base
+
+
+@dataclass(frozen=True)
+class GroupLine:
+    name: str
+    candidate: str  # value [lower, upper] (n=N), or "n/a"
+    baseline: str  # the same for the baseline's items of this group, or "n/a"
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    rule: str
+    subject: str
+    worst: str | None  # the group the disparity statistic names worst
+    rows: list[GroupLine]
+
+
+def groups(rule: RuleResult) -> GroupTable | None:
+    """Every group of a fairness rule, the candidate's and the baseline's value of each."""
+    sub = rule.subject or NO_SUBJECT
+    if sub.kind is not SubjectKind.FAIRNESS or sub.path is None:
+        return None
+    observed, context = _values(rule.observed), _values(rule.context)
+    prefix = f"{sub.path}.groups["
+    base_prefix = f"baseline.{sub.path}.groups["
+
+    def names(values: dict[str, Any], start: str) -> set[str]:
+        return {p[len(start) :].rsplit("].", 1)[0][1:-1] for p in values if p.startswith(start)}
+
+    found = sorted(names(observed, prefix) | names(context, base_prefix))
+    if not found:
+        return None
+    worst = observed.get(f"{sub.path}.worst_group")
+    rows = [
+        GroupLine(
+            name=g,
+            candidate=_estimate(observed, f'{prefix}"{g}"]', rule.unit) or "n/a",
+            baseline=_estimate(context, f'{base_prefix}"{g}"]', rule.unit) or "n/a",
+        )
+        for g in found
+    ]
+    return GroupTable(
+        rule.key, sub.path, worst if isinstance(worst, str) and worst in found else None, rows
+    )
+
+
 @dataclass(frozen=True)
 class Row:
     """One rule as a report table row: every cell comes from the decision or the risk."""
@@ -143,13 +254,19 @@ class Row:
     likelihood: str
     impact: str
     level: str
+    #: "candidate X vs baseline Y" with bounds and units, or "" when there is no baseline side
+    versus: str = ""
+    #: how many items would likely settle an inconclusive rule, or ""
+    settle: str = ""
 
 
 def row(rule: RuleResult, finding: Finding | None) -> Row:
     sub = rule.subject or NO_SUBJECT
+    # a ratio of two groups' values has no unit; a gap or a delta is in the metric's own
+    unit = None if sub.threshold_kind == "min_ratio" else rule.unit
     observed = bound = "n/a"
     if finding is not None:
-        observed = num(finding.observed)
+        observed = with_unit(num(finding.observed), unit)
         if finding.n is not None and finding.observed is not None:
             observed += f" (n={finding.n:,})"
         if finding.lower is not None or finding.upper is not None:
@@ -164,16 +281,22 @@ def row(rule: RuleResult, finding: Finding | None) -> Row:
         value = values.get(f"{sub.path}.{key}", values.get(sub.path))
         n = values.get(f"{sub.path}.n")
         if isinstance(value, int | float) and not isinstance(value, bool):
-            observed = num(float(value)) + (f" (n={int(n):,})" if isinstance(n, int) else "")
+            observed = with_unit(num(float(value)), unit) + (
+                f" (n={int(n):,})" if isinstance(n, int) else ""
+            )
     if rule.approximate:
         bound += f" ({APPROXIMATE_LABEL})"
-    threshold = (
-        f"{sub.threshold_kind} {num(sub.threshold)}" if sub.threshold is not None else "custom"
-    )
+    threshold = "custom"
+    if sub.threshold is not None:
+        shown = num(sub.threshold)
+        if sub.threshold_kind in ("max", "min", "margin"):  # in the metric's own unit
+            shown = with_unit(shown, unit)
+        threshold = f"{sub.threshold_kind} {shown}"
     likelihood = "n/a"
     if finding is not None:
         p = finding.likelihood.probability
         likelihood = pct(p) if p is not None else "unknown"
+    pair = sides(rule)
     return Row(
         rule=rule.key,
         category=rule.category,
@@ -185,7 +308,101 @@ def row(rule: RuleResult, finding: Finding | None) -> Row:
         likelihood=likelihood,
         impact=finding.impact.value if finding else "",
         level=finding.level.value if finding else "",
+        versus=f"candidate {pair[0]} vs baseline {pair[1]}" if pair else "",
+        settle=f"about {rule.samples_needed:,} items in all would likely settle it"
+        if rule.samples_needed is not None
+        else "",
     )
+
+
+# -- controls and what a decision did not cover -------------------------------------------------
+
+#: a rule's outcome as evidence for a control, worst first
+_CONTROL_STATUS = {
+    Outcome.FAIL: "failing",
+    Outcome.ERROR: "failing",
+    Outcome.GAP: "gap",
+    Outcome.INCONCLUSIVE: "inconclusive",
+    Outcome.WAIVED: "waived",
+    Outcome.PASS: "passing",
+    Outcome.SKIPPED: "not evaluated at this stage",
+}
+_STATUS_ORDER = [*dict.fromkeys(_CONTROL_STATUS.values()), "no rule covers it"]
+
+
+@dataclass(frozen=True)
+class ControlLine:
+    control: str
+    framework: str
+    title: str  # the catalog's title, or a note that govgate's catalog does not know the id
+    status: str  # the worst status among its rules; "no rule covers it" for a required one
+    required: bool
+    rules: list[tuple[str, str]]  # (POLICY/RULE, status)
+
+
+def coverage(decision: Decision) -> list[ControlLine]:
+    """Each control the policy set claims or requires, with the evidence status of its rules."""
+    from govgate.policy import controls as catalog
+
+    claimed: dict[str, list[tuple[str, str]]] = {}
+    for r in decision.rules:
+        for control in r.controls:
+            claimed.setdefault(control, []).append((r.key, _CONTROL_STATUS[r.outcome]))
+    required = {c.control for c in decision.required_controls}
+    lines = []
+    for control in sorted(claimed.keys() | required):
+        rules = claimed.get(control, [])
+        status = (
+            min((s for _, s in rules), key=_STATUS_ORDER.index) if rules else "no rule covers it"
+        )
+        known = catalog.lookup(control)
+        lines.append(
+            ControlLine(
+                control=control,
+                framework=known.framework
+                if known
+                else (catalog.framework_of(control) or "unknown framework"),
+                title=f"{known.reference}: {known.title}"
+                if known
+                else "not in govgate's control catalog (check the id)",
+                status=status,
+                required=control in required,
+                rules=rules,
+            )
+        )
+    return lines
+
+
+def not_covered(decision: Decision, risk: RiskAssessment) -> list[str]:
+    """What the decision did not judge: said on every verdict, a PASS most of all."""
+    out = []
+    skipped = [r.key for r in decision.rules if r.outcome is Outcome.SKIPPED]
+    if skipped:
+        out.append(
+            f"{plural(len(skipped), 'rule')} not evaluated at stage {decision.stage}: "
+            + ", ".join(skipped)
+        )
+    if decision.expected_gaps:
+        out.append(
+            "evidence the policies expect on every run but this run lacks: "
+            + ", ".join(dict.fromkeys(g.missing.unit for g in decision.expected_gaps))
+        )
+    uncovered = [c.control for c in coverage(decision) if c.status == "no rule covers it"]
+    if uncovered:
+        out.append("required controls no rule gives evidence for: " + ", ".join(uncovered))
+    audit = [
+        r.key
+        for r in decision.rules
+        if r.enforce is Enforce.AUDIT and r.outcome is not Outcome.SKIPPED
+    ]
+    if audit:
+        out.append(f"audit rules, which never change the verdict: {', '.join(audit)}")
+    waived = [r.key for r in decision.rules if r.outcome is Outcome.WAIVED]
+    if waived:
+        out.append(f"waived rules, not judged on this evidence: {', '.join(waived)}")
+    if not any(r.controls for r in decision.rules) and not decision.required_controls:
+        out.append("no control ids: the policies map no rule to a governance control")
+    return out
 
 
 def annotation_text(rule: RuleResult) -> str:

@@ -19,16 +19,20 @@ from typing import TYPE_CHECKING, Any
 
 from govgate.gate.outcome import Decision, RuleResult
 from govgate.report.common import (
-    RECOMMENDATIONS,
-    VERDICT_WORDS,
+    coverage,
     findings_by_rule,
+    groups,
     headline,
     looks_line,
+    not_covered,
     num,
     ordered,
     pct,
     preregistration,
+    recommendation,
     row,
+    verdict_line,
+    with_unit,
 )
 from govgate.risk.model import RiskAssessment
 from govgate.terms import Outcome, SubjectKind
@@ -61,6 +65,7 @@ class GroupRow:
     y: int
     interval: tuple[float, float] | None
     point: float | None
+    baseline: float | None = None  # the baseline's value of the group, when there is one
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,12 @@ class GroupChart:
     subject: str
     height: int
     groups: list[GroupRow]
+    axis_y: int = 0
+    lo: str = ""  # the axis' end labels, with the unit
+    hi: str = ""
+    threshold_x: float | None = None
+    threshold: str = ""
+    worst: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +169,7 @@ def _template() -> Template:
         lstrip_blocks=True,
     )
     env.filters["pct"] = pct
-    env.globals.update(W=W, H=H, PAD=PAD, LOOK_H=LOOK_H)
+    env.globals.update(W=W, H=H, PAD=PAD, LOOK_H=LOOK_H, GX0=GX0, GX1=GX1)
     return env.get_template("report.html.j2")
 
 
@@ -178,6 +189,7 @@ def interval_plot(
     threshold: float | None,
     at_most: bool,
     caption: str,
+    unit: str | None = None,
 ) -> IntervalPlot:
     """The value, its confidence interval (an open end is drawn to the edge) and the threshold."""
     points = [v for v in (value, lower, upper, threshold) if v is not None and math.isfinite(v)]
@@ -191,10 +203,10 @@ def interval_plot(
         left=left,
         right=right,
         point=_x(value, lo, hi),
-        lo=num(lo),
-        hi=num(hi),
+        lo=with_unit(num(lo), unit),
+        hi=with_unit(num(hi), unit),
         threshold_x=None if threshold is None else _x(threshold, lo, hi),
-        threshold=f"{'max' if at_most else 'min'} {num(threshold)}",
+        threshold=with_unit(f"{'max' if at_most else 'min'} {num(threshold)}", unit),
         caption=caption,
     )
 
@@ -239,56 +251,94 @@ def _rule_plot(rule: RuleResult) -> IntervalPlot | None:
         f"at {rule.confidence:.0%}" + (f", n={n:,}" if isinstance(n, int) else "")
     )
     return interval_plot(
-        rule.key, float(value), lower, upper, threshold, bool(sub.at_most), caption
+        rule.key, float(value), lower, upper, threshold, bool(sub.at_most), caption, rule.unit
     )
 
 
+#: the group chart's plot area (x, SVG units): group labels to the left of it
+GX0, GX1 = 200, W - 24
+
+
+def _gx(value: float, lo: float, hi: float) -> float:
+    return GX0 + (value - lo) / (hi - lo) * (GX1 - GX0) if hi > lo else (GX0 + GX1) / 2
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
 def _groups_chart(rule: RuleResult) -> GroupChart | None:
+    """Each group's value and simultaneous interval (the candidate's, filled; the baseline's
+    value, hollow), on a labelled axis, with the line the worst group may not cross: the
+    highest group's value less ``max_gap`` (or times ``min_ratio``)."""
     sub = rule.subject
     if sub is None or sub.kind is not SubjectKind.FAIRNESS or sub.path is None:
         return None
-    v = _values(rule)
-    prefix = f"{sub.path}.groups["
-    names = sorted({p[len(prefix) :].split("]")[0].strip('"') for p in v if p.startswith(prefix)})
+    v, context = _values(rule), {o.path: o.value for o in rule.context}
+    prefix, base_prefix = f"{sub.path}.groups[", f"baseline.{sub.path}.groups["
+    names = sorted({p[len(prefix) :].rsplit("].", 1)[0][1:-1] for p in v if p.startswith(prefix)})
     if not names:
         return None
     rows = [
         (
             g,
-            v.get(f'{prefix}"{g}"].value'),
-            v.get(f'{prefix}"{g}"].lower'),
-            v.get(f'{prefix}"{g}"].upper'),
+            _number(v.get(f'{prefix}"{g}"].value')),
+            _number(v.get(f'{prefix}"{g}"].lower')),
+            _number(v.get(f'{prefix}"{g}"].upper')),
             v.get(f'{prefix}"{g}"].n'),
+            _number(context.get(f'{base_prefix}"{g}"].value')),
         )
         for g in names
     ]
-    numbers = [
-        x for _, *vals, _ in rows for x in vals if isinstance(x, int | float) and math.isfinite(x)
-    ]
+    values = [r[1] for r in rows if r[1] is not None]
+    limit, limit_text = None, ""
+    if values and sub.threshold is not None:
+        top = max(values)
+        if sub.threshold_kind == "min_ratio":
+            limit, limit_text = top * sub.threshold, f"highest x {num(sub.threshold)}"
+        else:
+            limit, limit_text = top - sub.threshold, f"highest - {num(sub.threshold)}"
+    numbers = [x for r in rows for x in (r[1], r[2], r[3], r[5]) if x is not None]
+    if limit is not None:
+        numbers.append(limit)
     lo, hi = (min(numbers), max(numbers)) if numbers else (0.0, 1.0)
     span = (hi - lo) or 1.0
-    lo, hi = lo - 0.1 * span, hi + 0.1 * span
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
     groups = [
         GroupRow(
             name=name,
             n=n,
             y=16 + 24 * i,
-            interval=(
-                (_x(lower, lo, hi) + 60, _x(upper, lo, hi) + 60)
-                if isinstance(lower, int | float) and isinstance(upper, int | float)
-                else None
-            ),
-            point=_x(value, lo, hi) + 60 if isinstance(value, int | float) else None,
+            interval=(_gx(lower, lo, hi), _gx(upper, lo, hi))
+            if lower is not None and upper is not None
+            else None,
+            point=_gx(value, lo, hi) if value is not None else None,
+            baseline=_gx(base, lo, hi) if base is not None else None,
         )
-        for i, (name, value, lower, upper, n) in enumerate(rows)
+        for i, (name, value, lower, upper, n, base) in enumerate(rows)
     ]
-    return GroupChart(rule.key, sub.path, 24 * len(rows) + 16, groups)
+    axis_y = 24 * len(rows) + 8
+    unit = f" ({rule.unit})" if rule.unit else ""
+    return GroupChart(
+        label=rule.key,
+        subject=sub.path,
+        height=axis_y + 30,
+        groups=groups,
+        axis_y=axis_y,
+        lo=num(lo) + unit,
+        hi=num(hi) + unit,
+        threshold_x=_gx(limit, lo, hi) if limit is not None else None,
+        threshold=limit_text,
+        worst=next((g for g in names if g == v.get(f"{sub.path}.worst_group")), None),
+    )
 
 
 def render_html(decision: Decision, risk: RiskAssessment) -> str:
     by_rule = findings_by_rule(risk)
     rules = [
-        (r, row(r, by_rule.get(r.key)), _rule_plot(r), _groups_chart(r))
+        (r, row(r, by_rule.get(r.key)), _rule_plot(r), _groups_chart(r), groups(r))
         for r in ordered(decision)
         if r.outcome is not Outcome.SKIPPED
     ]
@@ -296,10 +346,12 @@ def render_html(decision: Decision, risk: RiskAssessment) -> str:
         decision=decision,
         risk=risk,
         rules=rules,
-        verdict_words=VERDICT_WORDS[decision.verdict],
+        verdict_words=verdict_line(decision),
         headline=headline(decision, risk),
-        recommendation=RECOMMENDATIONS[decision.verdict],
+        recommendation=recommendation(decision),
         preregistration=preregistration(decision),
         looks=looks_line(decision),
         look_charts=_look_charts(decision),
+        controls=coverage(decision),
+        not_covered=not_covered(decision, risk),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from govgate.gate.outcome import Decision
-from govgate.report.common import RECOMMENDATIONS, headline
+from govgate.report.common import headline, recommendation
 from govgate.risk.model import RiskAssessment
 
 REPORT_SCHEMA_ID = "https://govgate.dev/schemas/report-v1.json"
@@ -17,7 +17,7 @@ def render_json(decision: Decision, risk: RiskAssessment) -> str:
         "$schema": REPORT_SCHEMA_ID,
         "format": "govgate.report/v1",
         "headline": headline(decision, risk),
-        "recommendation": RECOMMENDATIONS[decision.verdict],
+        "recommendation": recommendation(decision),
         "decision": decision.model_dump(mode="json"),
         "risk": risk.model_dump(mode="json"),
     }

@@ -1,24 +1,34 @@
 """Markdown: for pull-request comments and ``$GITHUB_STEP_SUMMARY``.
 
 GitHub caps a comment at 65,536 characters (a step summary at 1 MiB), so the report stays
-under :data:`MAX_CHARS`: the full rule table goes first when space runs out, then finding rows,
-and the report says what it left out.
+under :data:`MAX_CHARS` by leaving out whole sections, never by cutting text: the full rule
+table goes first, then the group tables, the control coverage, the waivers, the risk table, the
+gaps and the not-covered list; then finding rows (warnings before blocking ones, each row
+whole) and, last, Next Actions from the end. The headline, the blocking findings first and the
+Next Actions stay, and a note outside every table says what was left out and where to read it.
+Every string from evidence or policies is a cell: ``|`` and HTML are escaped, so the page
+stays valid GitHub-flavoured Markdown and no evidence string becomes markup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from govgate.display import display_copy
 from govgate.gate.outcome import Decision
 from govgate.report.common import (
-    RECOMMENDATIONS,
+    OUTCOME_ORDER,
+    coverage,
     findings_by_rule,
+    groups,
     headline,
     looks_line,
+    not_covered,
     ordered,
     pct,
     preregistration,
+    recommendation,
     row,
 )
 from govgate.risk.model import RiskAssessment
@@ -27,8 +37,16 @@ from govgate.terms import Enforce, Outcome
 MAX_CHARS = 60_000
 
 
+def _text(text: object) -> str:
+    """Text outside a table: one line, no HTML markup."""
+    return (
+        str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+    )
+
+
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """A table cell (or list item): also no ``|`` column break."""
+    return _text(text).replace("|", "\\|")
 
 
 def _table(header: list[str], rows: Sequence[Sequence[object]]) -> list[str]:
@@ -37,13 +55,46 @@ def _table(header: list[str], rows: Sequence[Sequence[object]]) -> list[str]:
     return lines
 
 
+@dataclass
+class _Section:
+    """A titled block of lines; a ``rows`` section can shed its last rows, one at a time."""
+
+    name: str  # as the left-out note names it
+    title: list[str]
+    rows: list[str] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)
+    shed: int = 0  # rows dropped from the end
+
+    def lines(self) -> list[str]:
+        if not self.rows and self.title and not self.after:
+            return []
+        kept = self.rows[: len(self.rows) - self.shed] if self.shed else self.rows
+        note = (
+            [
+                "",
+                f"_{self.shed} of {len(self.rows)} rows left out here: see the JSON or HTML "
+                "report._",
+            ]
+            if self.shed
+            else []
+        )
+        return [*self.title, *kept, *self.after, *note, ""]
+
+
+def _code(text: str) -> str:
+    """An evidence string as inline code: no backtick can close the span early."""
+    return "`" + _text(text).replace("`", "'") + "`"
+
+
 def _meta(decision: Decision) -> str:
     cand, base = decision.candidate, decision.baseline
-    who = f"`{cand.model} v{cand.version}`" if cand.model else f"run `{cand.run_id[:12]}`"
+    who = _code(f"{cand.model} v{cand.version}") if cand.model else f"run {_code(cand.run_id[:12])}"
     against = ""
     if base is not None:
         against = " vs " + (
-            f"`{base.model} v{base.version}`" if base.model else f"run `{base.run_id[:12]}`"
+            _code(f"{base.model} v{base.version}")
+            if base.model
+            else f"run {_code(base.run_id[:12])}"
         )
     return (
         f"Stage `{decision.stage}` · candidate {who}{against} · evidence "
@@ -52,13 +103,195 @@ def _meta(decision: Decision) -> str:
     )
 
 
+def _findings(decision: Decision, risk: RiskAssessment, blocking: bool) -> _Section:
+    by_rule = findings_by_rule(risk)
+    rules = [
+        r
+        for r in ordered(decision)
+        if r.outcome not in (Outcome.PASS, Outcome.SKIPPED)
+        and (r.enforce is Enforce.BLOCK) is blocking
+    ]
+    rows = []
+    for r in sorted(rules, key=lambda r: (OUTCOME_ORDER.index(r.outcome), r.key)):
+        x = row(r, by_rule.get(r.key))
+        outcome = f"**{x.outcome}**" + (f" ({x.settle})" if x.settle else "")
+        rows.append(
+            [
+                f"`{x.rule}`",
+                x.category,
+                outcome,
+                x.observed,
+                x.bound,
+                x.versus or "n/a",
+                x.threshold,
+                x.likelihood,
+                x.impact,
+                x.level,
+            ]
+        )
+    header = [
+        "Rule",
+        "Category",
+        "Outcome",
+        "Observed",
+        "Bound",
+        "Candidate vs baseline",
+        "Threshold",
+        "Likelihood",
+        "Impact",
+        "Risk",
+    ]
+    table = _table(header, rows)
+    title = "### Blocking findings" if blocking else "### Other findings (warn, audit, waived)"
+    return _Section(title, [title, "", *table[:2]], table[2:])
+
+
+def _groups(decision: Decision) -> _Section:
+    lines: list[str] = []
+    for r in ordered(decision):
+        table = groups(r)
+        if table is None:
+            continue
+        worst = f"worst group: **{_cell(table.worst)}**" if table.worst else "worst group: n/a"
+        lines += [f"`{r.key}` on `{_cell(table.subject)}` ({worst})", ""]
+        lines += _table(
+            ["Group", "Candidate", "Baseline"],
+            [[g.name, g.candidate, g.baseline] for g in table.rows],
+        )
+        lines.append("")
+    return _Section("the group tables", ["### Groups", ""], lines[:-1])
+
+
+def _risk(risk: RiskAssessment) -> _Section:
+    blocking = [f for f in risk.findings if f.enforce == Enforce.BLOCK]
+    header = [
+        "Rule",
+        "Likelihood",
+        "Impact",
+        "Level",
+        "Detection",
+        "Time to detect",
+        "Mitigation",
+        "Rollback",
+    ]
+    table = _table(
+        header,
+        [
+            [
+                f.rule,
+                f"{pct(f.likelihood.probability)} ({f.likelihood.basis})"
+                if f.likelihood.probability is not None
+                else f"unknown: {f.likelihood.basis}",
+                f"{f.impact.value} ({f.impact_source})",
+                f.level.value,
+                f.detection or "not stated",
+                f.time_to_detect or "not stated",
+                f.mitigation or "not stated",
+                f.rollback or "not stated",
+            ]
+            for f in blocking
+        ],
+    )
+    return _Section("the risk table", ["### Risk of blocking findings", "", *table[:2]], table[2:])
+
+
+def _gaps(risk: RiskAssessment) -> _Section:
+    table = _table(
+        ["What is missing", "What it stops us knowing", "Instrumentation", "Priority"],
+        [[g.missing, g.stops_us_knowing, g.instrumentation, g.priority] for g in risk.gaps],
+    )
+    return _Section("observability gaps", ["### Observability gaps", "", *table[:2]], table[2:])
+
+
+def _coverage(decision: Decision) -> _Section:
+    lines = coverage(decision)
+    table = _table(
+        ["Control", "Framework", "What it is", "Status", "Rules"],
+        [
+            [
+                c.control + (" (required)" if c.required else ""),
+                c.framework,
+                c.title,
+                c.status,
+                ", ".join(f"{rule}: {status}" for rule, status in c.rules) or "none",
+            ]
+            for c in lines
+        ],
+    )
+    return _Section("control coverage", ["### Control coverage", "", *table[:2]], table[2:])
+
+
+def _not_covered(decision: Decision, risk: RiskAssessment) -> _Section:
+    return _Section(
+        "what the decision did not cover",
+        ["### What this decision did not cover", ""],
+        [f"- {_cell(line)}" for line in not_covered(decision, risk)],
+    )
+
+
+def _waivers(decision: Decision, risk: RiskAssessment) -> _Section:
+    debt = {d.name: d for d in risk.waiver_debt}
+    table = _table(
+        ["Waiver", "Rule", "Status", "Approver", "Ticket", "Expires", "Note"],
+        [
+            [
+                w.name,
+                f"{w.policy}/{w.rule}",
+                w.status,
+                w.approver,
+                w.ticket,
+                f"{w.expires} ({debt[w.name].days_left} days)" if w.name in debt else w.expires,
+                w.reason,
+            ]
+            for w in decision.waivers
+        ],
+    )
+    return _Section("the waivers", ["### Waivers", "", *table[:2]], table[2:])
+
+
+def _all_rules(decision: Decision, risk: RiskAssessment) -> _Section:
+    by_rule = findings_by_rule(risk)
+    table = _table(
+        ["Rule", "Enforce", "Outcome", "Observed", "Threshold", "Where"],
+        [
+            [
+                r.key,
+                r.enforce,
+                r.outcome.value,
+                row(r, by_rule.get(r.key)).observed,
+                row(r, None).threshold,
+                f"{r.file}:{r.line}",
+            ]
+            for r in ordered(decision)
+        ],
+    )
+    return _Section(
+        "the full rule table",
+        [f"<details><summary>All rules ({len(decision.rules)})</summary>", "", *table[:2]],
+        table[2:],
+        ["", "</details>"],
+    )
+
+
+def _actions(risk: RiskAssessment) -> _Section:
+    items = [
+        f"{i}. **{a.priority}** {_cell(a.what)} (owner: {_cell(a.owner)}; due {a.due}, "
+        f"{_cell(a.due_basis)})"
+        for i, a in enumerate(risk.next_actions, 1)
+    ]
+    return _Section(
+        "Next Actions",
+        ["### Next Actions", ""],
+        items or ["None: nothing fell short."],
+    )
+
+
 def render_markdown(decision: Decision, risk: RiskAssessment, max_chars: int = MAX_CHARS) -> str:
     decision, risk = display_copy(decision), display_copy(risk)  # see govgate/display.py
-    by_rule = findings_by_rule(risk)
     head = [
-        f"**{headline(decision, risk)}**",
+        f"**{_text(headline(decision, risk))}**",
         "",
-        RECOMMENDATIONS[decision.verdict],
+        recommendation(decision),
         "",
         _meta(decision),
         "",
@@ -66,137 +299,49 @@ def render_markdown(decision: Decision, risk: RiskAssessment, max_chars: int = M
         "",
         *([looked, ""] if (looked := looks_line(decision)) is not None else []),
     ]
-    findings = []
-    for r in ordered(decision):
-        if r.outcome in (Outcome.PASS, Outcome.SKIPPED):
-            continue
-        x = row(r, by_rule.get(r.key))
-        findings.append(
-            [
-                f"`{x.rule}`",
-                x.category,
-                f"**{x.outcome}**",
-                x.observed,
-                x.bound,
-                x.threshold,
-                x.likelihood,
-                x.impact,
-                x.level,
-            ]
-        )
-    body: list[str] = []
-    if findings:
-        body += ["### Findings", ""]
-        body += _table(
-            [
-                "Rule",
-                "Category",
-                "Outcome",
-                "Observed",
-                "Bound",
-                "Threshold",
-                "Likelihood",
-                "Impact",
-                "Risk",
-            ],
-            findings,
-        )
-        body.append("")
-    blocking = [f for f in risk.findings if f.enforce == Enforce.BLOCK]
-    if blocking:
-        body += ["### Risk of blocking findings", ""]
-        body += _table(
-            [
-                "Rule",
-                "Likelihood",
-                "Impact",
-                "Detection",
-                "Time to detect",
-                "Mitigation",
-                "Rollback",
-            ],
-            [
-                [
-                    f"`{f.rule}`",
-                    f"{pct(f.likelihood.probability)} ({f.likelihood.basis})"
-                    if f.likelihood.probability is not None
-                    else f"unknown: {f.likelihood.basis}",
-                    f"{f.impact.value} ({f.impact_source})",
-                    f.detection or "not stated",
-                    f.time_to_detect or "not stated",
-                    f.mitigation or "not stated",
-                    f.rollback or "not stated",
-                ]
-                for f in blocking
-            ],
-        )
-        body.append("")
-    if risk.gaps:
-        body += ["### Observability gaps", ""]
-        body += _table(
-            ["What is missing", "What it stops us knowing", "Instrumentation", "Priority"],
-            [[g.missing, g.stops_us_knowing, g.instrumentation, g.priority] for g in risk.gaps],
-        )
-        body.append("")
-    if decision.waivers:
-        body += ["### Waivers", ""]
-        debt = {d.name: d for d in risk.waiver_debt}
-        body += _table(
-            ["Waiver", "Rule", "Status", "Approver", "Ticket", "Expires", "Note"],
-            [
-                [
-                    w.name,
-                    f"`{w.policy}/{w.rule}`",
-                    w.status,
-                    w.approver,
-                    w.ticket,
-                    f"{w.expires} ({debt[w.name].days_left} days)" if w.name in debt else w.expires,
-                    w.reason,
-                ]
-                for w in decision.waivers
-            ],
-        )
-        body.append("")
-    all_rules = [f"<details><summary>All rules ({len(decision.rules)})</summary>", ""]
-    all_rules += _table(
-        ["Rule", "Enforce", "Outcome", "Observed", "Threshold", "Where"],
-        [
-            [
-                f"`{r.key}`",
-                r.enforce,
-                r.outcome.value,
-                row(r, by_rule.get(r.key)).observed,
-                row(r, None).threshold,
-                f"`{r.file}:{r.line}`",
-            ]
-            for r in ordered(decision)
-        ],
+    blocking, others = _findings(decision, risk, True), _findings(decision, risk, False)
+    groups_, risk_, gaps = _groups(decision), _risk(risk), _gaps(risk)
+    controls, uncovered = _coverage(decision), _not_covered(decision, risk)
+    waivers, all_rules, actions = (
+        _waivers(decision, risk),
+        _all_rules(decision, risk),
+        _actions(risk),
     )
-    all_rules += ["", "</details>", ""]
-    tail = ["### Next Actions", ""]
-    if risk.next_actions:
-        tail += [
-            f"{i}. **{a.priority}** {_cell(a.what)} (owner: {_cell(a.owner)})"
-            for i, a in enumerate(risk.next_actions, 1)
-        ]
-    else:
-        tail.append("None: nothing fell short.")
-    tail.append("")
-    parts = [head, body, all_rules, tail]
-    text = "\n".join(line for part in parts for line in part)
-    if len(text) > max_chars:  # drop the full table first, then trim findings
-        note = ["_The full rule table was left out to stay within GitHub's size limit._", ""]
-        text = "\n".join(line for part in (head, body, note, tail) for line in part)
-        while len(text) > max_chars and len(body) > 4:
-            body = body[:-2]
-            text = "\n".join(
-                line
-                for part in (
-                    head,
-                    body,
-                    ["_Report truncated: see the JSON or HTML report for every row._", ""],
-                    tail,
-                )
-                for line in part
-            )
-    return text if len(text) <= max_chars else text[: max_chars - 40] + "\n\n_(truncated)_\n"
+    shown = [blocking, others, groups_, risk_, gaps, uncovered, controls, waivers, all_rules]
+    shown = [s for s in shown if s.lines()]
+    # what goes first when the page is too long: whole sections, then rows
+    droppable = [all_rules, groups_, controls, waivers, risk_, gaps, uncovered]
+    left_out: list[str] = []
+
+    def text() -> str:
+        note = (
+            [
+                f"_Left out to stay within GitHub's size limit: {', '.join(left_out)}. The JSON "
+                "and HTML reports have every row._",
+                "",
+            ]
+            if left_out
+            else []
+        )
+        body = [line for s in shown for line in s.lines()]
+        return "\n".join([*head, *note, *body, *actions.lines()]).rstrip("\n") + "\n"
+
+    page = text()
+    for section in droppable:
+        if len(page) <= max_chars:
+            break
+        if section in shown:
+            shown.remove(section)
+            left_out.append(section.name)
+            page = text()
+    for section in (others, blocking, actions):  # then rows, whole ones, from the end
+        while len(page) > max_chars and section.shed < len(section.rows) - (
+            1 if section is not others else 0
+        ):
+            step = max(1, (len(page) - max_chars) // 200)  # rows are ~200 characters
+            section.shed = min(section.shed + step, len(section.rows) - (section is not others))
+            page = text()
+    if len(page) > max_chars:  # one row longer than a page: whole lines, and say so
+        lines = page[: max_chars - 200].splitlines()[:-1]
+        page = "\n".join([*lines, "", "_(truncated: see the JSON or HTML report)_", ""])
+    return page

@@ -5,17 +5,22 @@ from __future__ import annotations
 from govgate.display import display_copy
 from govgate.gate.outcome import Decision, RuleResult
 from govgate.report.common import (
-    RECOMMENDATIONS,
+    coverage,
     findings_by_rule,
+    groups,
     headline,
     looks_line,
+    not_covered,
     num,
     ordered,
     pct,
     preregistration,
+    recommendation,
+    row,
+    sides,
 )
 from govgate.risk.model import Finding, RiskAssessment
-from govgate.terms import Outcome
+from govgate.terms import Outcome, SubjectKind
 
 _COLOURS = {
     Outcome.FAIL: "31;1",
@@ -54,10 +59,7 @@ def _rule(r: RuleResult, finding: Finding | None, color: bool) -> list[str]:
     if r.message and r.outcome is not Outcome.PASS:
         lines.append(f"      message: {r.message}")
     if r.subject is not None and r.subject.threshold is not None:
-        lines.append(
-            f"      threshold: {r.subject.threshold_kind} {num(r.subject.threshold)} "
-            f"at {r.confidence:.0%}"
-        )
+        lines.append(f"      threshold: {row(r, finding).threshold} at {r.confidence:.0%}")
     numbers = [
         o
         for o in r.observed
@@ -69,6 +71,15 @@ def _rule(r: RuleResult, finding: Finding | None, color: bool) -> list[str]:
         )
         more = f" (+{len(numbers) - 8} more)" if len(numbers) > 8 else ""
         lines.append(f"      observed: {shown}{more}")
+    if (pair := sides(r)) is not None and (
+        r.subject is None or r.subject.kind is not SubjectKind.FAIRNESS
+    ):
+        lines.append(f"      candidate: {pair[0]}")
+        lines.append(f"      baseline:  {pair[1]}")
+    if (table := groups(r)) is not None:
+        worst = f" (worst: {table.worst})" if table.worst else ""
+        lines.append(f"      groups{worst}, candidate | baseline:")
+        lines += [f"        {g.name}: {g.candidate} | {g.baseline}" for g in table.rows]
     if finding is not None:
         p = finding.likelihood.probability
         like = (
@@ -92,7 +103,7 @@ def render_text(decision: Decision, risk: RiskAssessment, color: bool = False) -
     verdict_colour = _VERDICT_COLOURS[decision.verdict.value]
     lines = [
         _paint(headline(decision, risk), verdict_colour, color),
-        RECOMMENDATIONS[decision.verdict],
+        recommendation(decision),
         f"  {decision.verdict_reason}",
         "",
     ]
@@ -127,10 +138,20 @@ def render_text(decision: Decision, risk: RiskAssessment, color: bool = False) -
                 f"  {w.status:<12} {w.name} ({w.policy}/{w.rule}, {w.ticket}, "
                 f"expires {w.expires}): {w.reason}"
             )
+    controls = coverage(decision)
+    if controls:
+        lines += ["", "controls:"]
+        for c in controls:
+            required = ", required" if c.required else ""
+            lines.append(f"  {c.status:<12} {c.control} ({c.framework}{required}): {c.title}")
+    gaps = not_covered(decision, risk)
+    if gaps:
+        lines += ["", "not covered by this decision:"]
+        lines += [f"  - {line}" for line in gaps]
     lines += ["", "Next Actions:"]
     if risk.next_actions:
         lines += [
-            f"  {i}. [{a.priority}] {a.what} (owner: {a.owner})"
+            f"  {i}. [{a.priority}] {a.what} (owner: {a.owner}; due {a.due}, {a.due_basis})"
             for i, a in enumerate(risk.next_actions, 1)
         ]
     else:

@@ -10,9 +10,11 @@ breaches the rule's threshold:
 * custom CEL expressions and rules without the data: no likelihood, and the finding says so.
 
 Impact is the rule's declared ``risk.impact``, else a documented default for its category. The
-risk level comes from the likelihood x impact matrix below; a finding with no likelihood is
-rated at its impact (the worst the evidence cannot rule out). The release's level is the worst
-level among blocking and warning findings.
+risk level comes from the likelihood x impact matrix below. A finding with no likelihood is
+rated at its impact only when it failed (the breach is on the evidence); otherwise (evidence
+missing, unusable, or no event observed to estimate from) its level is ``unknown``, never the
+impact dressed as a risk. The release's level is the worst known level among blocking and
+warning findings; ``unknown`` when none is known and some finding's is not.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ from govgate.terms import Enforce, Outcome
 def finding(rule: RuleResult) -> Finding:
     like, facts = likelihood(rule)
     impact, source = impact_of(rule)
-    level = MATRIX[like.band][impact] if like.band else impact  # unknown: rated at its impact
+    if like.band is not None:
+        level = MATRIX[like.band][impact]
+    else:  # a breach on the evidence is rated at its impact; anything else is not known
+        level = impact if rule.outcome is Outcome.FAIL else Level.UNKNOWN
     risk = rule.risk or {}
     return Finding(
         rule=rule.key,
@@ -70,9 +75,19 @@ def assess(decision: Decision) -> RiskAssessment:
     gaps = gaps_of(decision)
     debt = waiver_debt(decision)
     deciding = [f for f in findings if f.enforce in (Enforce.BLOCK, Enforce.WARN)]
-    if deciding:
-        worst = max(deciding, key=lambda f: LEVEL_ORDER.index(f.level))
+    known = [f for f in deciding if f.level is not Level.UNKNOWN]
+    unknown = len(deciding) - len(known)
+    if known:
+        worst = max(known, key=lambda f: LEVEL_ORDER.index(f.level))
         level, why = worst.level, f"worst finding: {worst.rule} ({worst.level.value})"
+        if unknown:
+            why += f"; {unknown} more of unknown risk"
+    elif deciding:
+        level = Level.UNKNOWN
+        why = (
+            f"{len(deciding)} finding{'s' if len(deciding) != 1 else ''} of unknown risk: the "
+            "evidence cannot say how likely a breach is"
+        )
     else:
         level, why = Level.LOW, "no blocking or warning rule fell short"
     return RiskAssessment(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from govgate.gate.outcome import Decision, MissingEvidence, RuleResult
+from govgate.policy import controls
 from govgate.risk.matrix import impact_of
 from govgate.risk.model import Level, ObservabilityGap
 from govgate.terms import Enforce, Outcome
@@ -70,6 +71,31 @@ def gaps_of(decision: Decision) -> list[ObservabilityGap]:
             entry["owners"].append(owner_of(rule))
             entry["knowing"].append(rule.title or f"whether {rule.key} holds")
             entry["priority"] = min(entry["priority"], priority_of(rule, impact))
+    claimed = {c for rule in decision.rules for c in rule.controls}
+    for required in decision.required_controls:
+        if required.control in claimed:
+            continue
+        found = controls.lookup(required.control)
+        entry = by_unit.setdefault(
+            f"control {required.control}",
+            {
+                "reason": "required by the policy set; no rule claims it",
+                "how": f"add a rule that gives evidence for it, with controls: "
+                f"[{required.control}] (or list it in its policy's metadata.controls)",
+                "rules": [],
+                "knowing": [],
+                "priority": "P2",
+                "owners": [],
+            },
+        )
+        entry["rules"].append(f"{required.policy} (required_controls)")
+        entry["knowing"].append(
+            f"whether control {required.control} is met ({found.framework} "
+            f"{found.reference}: {found.title})"
+            if found is not None
+            else f"whether control {required.control} is met"
+        )
+        entry["owners"].extend(required.owners)
     for gap in decision.expected_gaps:
         entry = _gap_entry(by_unit, gap.missing)
         entry["rules"].append(f"{gap.policy} (expects)")

@@ -73,6 +73,14 @@ def likelihood(rule: RuleResult) -> tuple[Likelihood, dict[str, Any]]:
         # likelihood is the posterior's, which does not depend on how often it was looked at
         if method in ("clopper-pearson", "approximate-wilson", "approximate-jeffreys", RATE_CS):
             k = round(float(value) * int(n))
+            if rule.outcome is Outcome.INCONCLUSIVE and k == (0 if at_most else int(n)):
+                # no event to estimate from: the posterior would be the prior's, not the data's
+                return Likelihood(
+                    probability=None,
+                    band=None,
+                    basis=f"no {'events' if at_most else 'misses'} observed in n={int(n)}: "
+                    "too little evidence to estimate how likely a breach is",
+                ), facts
             posterior = sps.beta(k + 1, int(n) - k + 1)
             p = float(posterior.sf(threshold) if at_most else posterior.cdf(threshold))
             basis = f"Beta({k} + 1, {int(n) - k} + 1) posterior of the rate, n={int(n)}"

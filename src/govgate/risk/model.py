@@ -17,8 +17,12 @@ class Level(StrEnum):
     MEDIUM = "medium"
     HIGH = "high"
     CRITICAL = "critical"
+    #: the evidence cannot say how likely a breach is (no events observed, evidence missing or
+    #: unusable): a risk level is not made up from the impact alone
+    UNKNOWN = "unknown"
 
 
+#: the known levels, least first (an impact is always one of them)
 LEVEL_ORDER = [Level.LOW, Level.MEDIUM, Level.HIGH, Level.CRITICAL]
 
 
@@ -83,6 +87,8 @@ class NextAction(Frozen):
     priority: Literal["P1", "P2", "P3"]
     what: str
     owner: str
+    due: str  # YYYY-MM-DD (UTC): the decision's day plus the window of risk/actions.py
+    due_basis: str  # how the date was derived, e.g. "P1: 1 day; time to detect 4h"
 
 
 class RiskAssessment(Frozen):

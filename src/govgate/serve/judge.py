@@ -24,7 +24,6 @@ from typing import Any
 from govgate.evidence.mlflow.settings import MlflowSettings
 from govgate.evidence.model import Snapshot
 from govgate.evidence.refs import Ref
-from govgate.exitcodes import for_verdict
 from govgate.serve.cache import SnapshotCache
 from govgate.serve.errors import RETRY_AFTER_S, RequestError
 from govgate.serve.requests import JudgeRequest
@@ -106,7 +105,7 @@ class Judge:
         report: dict[str, Any] = json.loads(outcome.stdout_report)
         document: dict[str, Any] = {
             "verdict": decision.verdict.value.lower(),
-            "exit_code": int(for_verdict(decision.verdict, fail_on_warn=False)),
+            "exit_code": int(decision.exit_code),
             "cache": found[-1] if found else "miss",
             # the look number run_check recorded on the candidate's run (canary only; the
             # decision's own `looks` says what the earlier ones were)

@@ -20,7 +20,7 @@ from govgate.errors import EvidenceError, PolicyInvalidError, UsageError
 from govgate.evidence.mlflow.settings import MlflowSettings
 from govgate.evidence.model import Snapshot
 from govgate.evidence.refs import Ref, SnapshotRef, parse_ref
-from govgate.exitcodes import ExitCode, for_verdict
+from govgate.exitcodes import ExitCode
 from govgate.files import write_text
 from govgate.gate.outcome import Decision
 from govgate.policy.compiled import PolicySet
@@ -117,7 +117,7 @@ class CheckOutcome:
 
     @property
     def exit_code(self) -> ExitCode:
-        return for_verdict(self.decision.verdict, fail_on_warn=self.fail_on_warn)
+        return self.decision.exit_code
 
 
 def load_valid(paths: Sequence[str], now: dt.datetime | None = None) -> PolicySet:
@@ -361,7 +361,9 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
         tell(written[-1])
     alias = settings.promote_alias
     promotion = _expected_alias(settings, snapshot, alias) if alias else None
-    decision = decide(policy_set, snapshot, stage=settings.stage, now=now)
+    decision = decide(
+        policy_set, snapshot, stage=settings.stage, now=now, fail_on_warn=settings.fail_on_warn
+    )
     risk = assess(decision)
     stdout, reports = _reports(settings, decision, risk, tell)
     written += reports

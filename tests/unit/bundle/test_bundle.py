@@ -16,35 +16,18 @@ from hypothesis import strategies as st
 
 from govgate.bundle import build, reader, store
 from govgate.bundle.limits import BundleError
-from govgate.bundle.signing import generate, load_private, load_public, sign
+from govgate.bundle.signing import generate, load_public
 from govgate.bundle.verify import verify
 from govgate.errors import OutputError, UsageError
 from govgate.exitcodes import ExitCode
-from tests.support.decisions import build_scenario
-
-ENV = {"python": "3.11", "packages": {}, "git": {"commit": None}, "ci": {}}
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("keys")
-    generate(root / "k.pem", root / "k.pub")
-    return root / "k.pem", root / "k.pub"
+from tests.support.decisions import build_scenario, signed_contents
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory, keys: tuple[Path, Path]) -> dict[str, bytes]:
     """The files of a signed bundle for the 'waived' scenario (policies, waiver, tables)."""
     built = build_scenario("waived", tmp_path_factory.mktemp("bundle"))
-    key = load_private(keys[0])
-    return build.contents(
-        built.decision,
-        built.risk,
-        built.policy_set,
-        built.snapshot,
-        ENV,
-        lambda payload: sign(payload, key),
-    )
+    return signed_contents(built, keys[0])
 
 
 def test_a_signed_bundle_verifies(bundle: dict[str, bytes], keys: tuple[Path, Path]) -> None:
@@ -300,6 +283,6 @@ def test_a_bundle_in_an_older_decision_format_says_so(bundle: dict[str, bytes]) 
     assert not result.replayed
     assert (
         "replay: the decision is in format 'govgate.decision/v1', and this govgate replays "
-        "'govgate.decision/v2': verify it with the govgate version that wrote it "
+        "'govgate.decision/v3': verify it with the govgate version that wrote it "
         f"({old['govgate_version']})"
     ) in result.problems

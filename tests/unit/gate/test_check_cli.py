@@ -62,13 +62,13 @@ def check(
     [
         # 4/600 toxic; on the canary the bounds are confidence sequences: [0.037%, 2.05%]
         (tox(0.05), ExitCode.OK, "PASS"),
-        (tox(0.0003), ExitCode.BLOCKED, "BLOCKED"),
+        (tox(0.0003), ExitCode.BLOCKED, "FAIL"),
         (tox(0.0003, category="rollback"), ExitCode.ROLLBACK, "ROLLBACK"),
         (tox(0.01), ExitCode.INCONCLUSIVE, "INCONCLUSIVE"),
         (
             tox(0.05) + tox(0.0003, enforce="warn", rule_id="tight"),
             ExitCode.OK,
-            "PASS WITH WARNINGS",
+            "WARN",
         ),
     ],
 )
@@ -77,12 +77,16 @@ def test_verdicts_and_exit_codes(
 ) -> None:
     exit_code, out, err = check(sqlite_store, write(tmp_path, rules))
     assert exit_code == code, err
-    assert out.startswith(f"Release decision: {verdict} | ")
+    # one vocabulary (the verdict as verify, MLflow and JUnit say it) and the exit code it means
+    assert out.startswith(f"Release decision: {verdict} (exit {int(code)}) | ")
 
 
 def test_fail_on_warn(sqlite_store: Store, tmp_path: Path) -> None:
     policies = write(tmp_path, tox(0.05) + tox(0.001, enforce="warn", rule_id="tight"))
-    assert check(sqlite_store, policies, "--fail-on-warn")[0] == ExitCode.BLOCKED
+    code, out, _ = check(sqlite_store, policies, "--fail-on-warn")
+    assert code == ExitCode.BLOCKED
+    assert out.startswith("Release decision: WARN (exit 4, --fail-on-warn) | ")
+    assert "Do not release: warnings block this release (--fail-on-warn)" in out
 
 
 def test_output_names_each_rule_outcome_and_numbers(sqlite_store: Store, tmp_path: Path) -> None:
@@ -113,7 +117,7 @@ def test_json_decision_and_replay_from_the_snapshot(sqlite_store: Store, tmp_pat
     )
     decision = json.loads(out)["decision"]
     assert code == ExitCode.INCONCLUSIVE
-    assert decision["format"] == "govgate.decision/v2"
+    assert decision["format"] == "govgate.decision/v3"
     assert decision["verdict"] == "INCONCLUSIVE"
     assert {r["rule"]: r["outcome"] for r in decision["rules"]} == {
         "tox": "inconclusive",
@@ -350,11 +354,11 @@ def test_one_run_writes_all_seven_formats(sqlite_store: Store, tmp_path: Path) -
     formats = [f"--format={fmt}={path}" for fmt, path in files.items()]
     code, out, err = check(sqlite_store, write(tmp_path, tox(0.0003)), "--format", "text", *formats)
     assert code == ExitCode.BLOCKED
-    assert out.startswith("Release decision: BLOCKED | 1 blocking failure")
+    assert out.startswith("Release decision: FAIL (exit 4) | 1 blocking failure")
     for fmt, path in files.items():
         assert path.stat().st_size > 0, fmt
         assert f"govgate: {fmt} report written to {path}" in err
-    assert files["markdown"].read_text().startswith("**Release decision: BLOCKED | ")
+    assert files["markdown"].read_text().startswith("**Release decision: FAIL (exit 4) | ")
     assert json.loads(files["json"].read_text())["decision"]["verdict"] == "FAIL"
     assert json.loads(files["sarif"].read_text())["version"] == "2.1.0"
     assert files["junit"].read_text().startswith('<?xml version="1.0" encoding="UTF-8"?>')
@@ -394,7 +398,7 @@ def test_reports_already_written_are_shown_when_a_later_step_fails(
         "text",
     )
     assert code == ExitCode.IO_ERROR  # a PASS, but its bundle could not be written
-    assert out.startswith("Release decision: PASS | ")  # printed before the failure
+    assert out.startswith("Release decision: PASS (exit 0) | ")  # printed before the failure
     assert f"govgate: json report written to {report}\n" in err
     assert "could not write the audit bundle" in err
     assert json.loads(report.read_text())["decision"]["verdict"] == "PASS"

@@ -76,7 +76,14 @@ def test_report_loads_cleanly_with_its_plots(tmp_path: Path, name: str) -> None:
     dom = result.stdout
     assert len(re.findall(r'<svg class="interval-plot"', dom)) >= 3
     assert '<svg class="group-chart"' in dom
+    assert '<line class="axis"' in dom  # the group chart has a scale
     assert "Release decision:" in dom
+    # what a reviewer reads at a glance: candidate vs champion, groups, units, controls, dates
+    assert '<p class="versus">candidate ' in dom
+    assert " share [" in dom
+    assert "<h2>Control coverage</h2>" in dom
+    assert "(worst)</td>" in dom
+    assert re.search(r'due <time datetime="\d{4}-\d{2}-\d{2}">', dom)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / f"report-{name}.png"
     shot.unlink(missing_ok=True)

@@ -17,6 +17,7 @@ from govgate.gate.outcome import Decision, WaiverUse
 from govgate.report import RENDERERS
 from govgate.report.github import GITHUB_MAX_PER_LEVEL, render_github
 from govgate.report.markdown import MAX_CHARS, render_markdown
+from govgate.risk.assess import assess
 from govgate.risk.model import RiskAssessment
 from govgate.terms import Outcome
 from tests.conftest import ROOT
@@ -110,12 +111,13 @@ def test_junit_is_well_formed_and_consistent(decisions: Decisions, name: str) ->
             assert int(suite.get(key, "-1")) == value
             totals[key] += value
         for case in cases:
-            assert set(case.attrib) >= {"classname", "name", "file", "line"}
+            assert set(case.attrib) == {"classname", "name", "time"}  # strict schemas: no file
             assert len([c for c in case if c.tag in ("failure", "error", "skipped")]) <= 1
             names.append(case.get("name", ""))
-    assert len(names) == len(set(names)) == len(decision.rules)  # unique per policy/rule
-    for key, value in totals.items():
-        assert int(root.get(key, "-1")) == value
+    # one case for the decision, one per policy/rule, each unique
+    assert len(names) == len(set(names)) == len(decision.rules) + 1
+    for key in ("tests", "failures", "errors"):
+        assert int(root.get(key, "-1")) == totals[key]
     outcomes = {r.outcome for r in decision.rules}
     if Outcome.WAIVED in outcomes:
         assert totals["skipped"] >= 1
@@ -128,38 +130,87 @@ def test_markdown_blocked_report_meets_the_contract(decisions: Decisions) -> Non
     md = render_markdown(decision, risk)
     lines = md.splitlines()
     assert lines[0] == (
-        "**Release decision: BLOCKED | 1 blocking failure | 1 observability gap | Risk: Critical**"
+        "**Release decision: FAIL (exit 4) | 1 blocking failure | 2 observability gaps | "
+        "Risk: Critical**"
     )
     assert lines[2].startswith("Do not release")
+    blocking = md.split("### Blocking findings")[1].split("###")[0]
+    tox = next(line for line in blocking.splitlines() if "assistant/toxicity" in line)
+    # candidate beside the champion, each with its bounds, n and the declared unit
+    assert (
+        "candidate 0.02667 share [0.01569, 0.04197] (n=1,500) vs baseline 0 share "
+        "[0, 0.002676] (n=1,500)"
+    ) in tox
+    assert "max 0.01 share" in tox
     risk_table = md.split("### Risk of blocking findings")[1].split("###")[0]
     assert (
-        "| Rule | Likelihood | Impact | Detection | Time to detect | Mitigation | Rollback |"
-        in risk_table
-    )
+        "| Rule | Likelihood | Impact | Level | Detection | Time to detect | Mitigation | "
+        "Rollback |"
+    ) in risk_table
     tox = next(line for line in risk_table.splitlines() if "assistant/toxicity" in line)
-    assert "> 99.9%" in tox  # 40 of 1,500 against 1%: near certain, not certain
+    assert "&gt; 99.9%" in tox  # 40 of 1,500 against 1%: near certain, not certain
     assert "toxicity classifier on sampled traffic" in tox
     assert "tighten the output filter" in tox
+    errors = next(line for line in risk_table.splitlines() if "assistant/errors" in line)
+    assert "| high (declared) | unknown |" in errors  # no evidence: the level is not made up
     gaps = md.split("### Observability gaps")[1].split("###")[0]
     assert "| What is missing | What it stops us knowing | Instrumentation | Priority |" in gaps
     assert "candidate.stats.error_rate" in gaps
     assert "rate.error_rate" in gaps
     assert "| P1 |" in gaps
+    assert "control EU-AI-ACT-ART-72 (required by the policy set; no rule claims it)" in gaps
+    groups = md.split("### Groups")[1].split("###")[0]
+    assert "(worst group: **en**)" in groups
+    assert "| en | 0.7935 share [0.7811, 0.8043] (n=750) | 0.794 share" in groups
+    controls = md.split("### Control coverage")[1].split("###")[0]
+    assert "| NIST-AI-RMF-MEASURE-2.6 (required) | NIST AI RMF 1.0 | MEASURE 2.6: " in controls
+    assert "| failing | assistant/toxicity: failing" in controls
+    assert "| EU-AI-ACT-ART-72 (required) | EU AI Act | Article 72: " in controls
+    actions = md.split("### Next Actions")[1]
+    assert "(owner: ml-safety@example.com; due 2026-11-22, P1: 1 day)" in actions
     assert md.rstrip().splitlines()[-1].startswith(tuple(f"{i}. " for i in range(1, 10)))
     assert "### Next Actions" in md.split("</details>")[-1]
 
 
-def test_markdown_stays_within_githubs_limit(decisions: Decisions) -> None:
-    decision, risk = decisions["blocked-gaps"]
-    many = decision.model_copy(update={"rules": decision.rules * 400})
-    md = render_markdown(many, risk)
+def _rendered(md: str) -> Any:
+    """The page as GitHub-flavoured Markdown parses it (markdown-it-py, GFM tables on)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").parse(md)
+
+
+def test_markdown_stays_within_githubs_limit_by_whole_sections(decisions: Decisions) -> None:
+    decision, _ = decisions["blocked-gaps"]
+    failing = next(r for r in decision.rules if r.outcome is Outcome.FAIL)
+    rules = [
+        failing.model_copy(update={"rule": f"r{i:04d}", "title": "<b>bold " + "x" * 40})
+        for i in range(1000)
+    ]
+    many = decision.model_copy(update={"rules": rules})
+    md = render_markdown(many, assess(many))
     assert len(md) <= MAX_CHARS
-    assert "### Next Actions" in md
-    # 2,000 rules: dropping the full table is not enough, so the findings are trimmed too and
-    # the report says where every row is (the trim stops before the hard cut is needed)
-    assert "</details>" not in md  # the full rule table was dropped first
-    assert md.count("_Report truncated: see the JSON or HTML report for every row._") == 1
-    assert "_(truncated)_" not in md
+    lines = md.splitlines()
+    assert lines[0].startswith("**Release decision: FAIL (exit 4) | 1000 blocking failures")
+    # the full table goes first, whole; blocking findings stay, each row whole
+    assert "</details>" not in md
+    assert "_Left out to stay within GitHub's size limit: the full rule table" in md
+    blocking = md.split("### Blocking findings")[1].split("###")[0]
+    rows = [line for line in blocking.splitlines() if line.startswith("| `assistant/r")]
+    assert 0 < len(rows) < 1000
+    assert all(line.endswith(" |") and line.count(" | ") == 9 for line in rows)
+    note = next(line for line in blocking.splitlines() if "rows left out here" in line)
+    assert not note.startswith("|")  # a paragraph after the table, never a table row
+    assert f"_{1000 - len(rows)} of 1000 rows left out here" in note
+    actions = md.split("### Next Actions")[1].splitlines()
+    assert actions[2].startswith("1. **P1** ")
+    assert "<b>" not in md  # evidence strings are text, never markup
+    tokens = _rendered(md)
+    tables = [t for t in tokens if t.type == "table_open"]
+    assert len(tables) >= 1
+    body_rows = sum(1 for t in tokens if t.type == "tr_open")
+    assert body_rows >= len(rows) + 1  # every kept row parsed as a row of a table
+    html = [t for t in tokens if t.type in ("html_block", "html_inline")]
+    assert html == []  # no raw HTML survives: nothing from the evidence becomes markup
 
 
 def test_github_annotations_respect_limits_and_escape(decisions: Decisions) -> None:
@@ -175,12 +226,13 @@ def test_github_annotations_respect_limits_and_escape(decisions: Decisions) -> N
     )
     lines = render_github(many, risk).splitlines()
     errors = [line for line in lines if line.startswith("::error ")]
+    # the decision's own ::error line keeps its place within GitHub's limit of 10 per level
     assert len(errors) == GITHUB_MAX_PER_LEVEL
     # a newline from a message is shown, never obeyed: no second line in the annotation
     assert errors[0].endswith("::50%25 worse:\\x0asee, here")
     assert "title=govgate fail%3A assistant/r0" in errors[0]
-    assert lines[-1].startswith("::notice title=govgate::Release decision: BLOCKED")
-    assert "(15 more findings in the report)" in lines[-1]
+    assert lines[-1].startswith("::error title=govgate::Release decision: FAIL (exit 4)")
+    assert "(16 more findings in the report)" in lines[-1]
 
 
 def test_html_is_self_contained_with_plots(decisions: Decisions) -> None:
@@ -283,7 +335,7 @@ def test_html_escapes_every_string_from_the_decision(decisions: Decisions) -> No
     assert markup.tags <= {
         "html", "head", "meta", "title", "style", "body", "p", "code", "h1", "h2", "span", "em",
         "section", "figure", "figcaption", "svg", "line", "circle", "text", "table", "thead",
-        "tbody", "tr", "polyline", "th", "td", "br", "small", "ol", "li", "strong",
+        "tbody", "tr", "polyline", "th", "td", "br", "small", "ol", "ul", "li", "strong", "time",
     }  # fmt: skip
     assert not [a for a in markup.attributes if a.startswith("on")]
     assert f'id="assistant/toxicity{escaped}"' in page

@@ -1,4 +1,4 @@
-"""``govgate validate``: every problem in every file, or one line saying what is valid."""
+"""``govgate validate``: every problem in every file, then the warnings, then one summary line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ import json
 from typing import TextIO
 
 from govgate.cli.output import plural, problem_text
+from govgate.display import visible
+from govgate.errors import Problem
 from govgate.usecases.validate import run_validate
+
+
+def warning_text(out: TextIO, warning: Problem) -> None:
+    """A warning on one line, as a problem is, but ``warning:`` (it changes no exit code)."""
+    where, message = visible(warning.span.location()), visible(warning.message)
+    out.write(f"{where}: warning: {message} [{warning.code}]\n")
+    if warning.hint:
+        out.write(f"  hint: {visible(warning.hint)}\n")
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -16,24 +26,33 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps(outcome.to_json(), indent=2) + "\n")
         return outcome.exit_code
     files = len(outcome.sources)
+    for problem in outcome.problems:
+        problem_text(out, problem)
+    for warning in outcome.warnings:
+        warning_text(out, warning)
+    warned = f", {plural(len(outcome.warnings), 'warning')}" if outcome.warnings else ""
     if outcome.problems:
-        for problem in outcome.problems:
-            problem_text(out, problem)
         bad_files = len({p.span.file for p in outcome.problems})
         out.write(
             f"invalid: {plural(len(outcome.problems), 'problem')} "
-            f"in {bad_files} of {max(files, bad_files)} file{'s' if files != 1 else ''}\n"
+            f"in {bad_files} of {max(files, bad_files)} file{'s' if files != 1 else ''}"
+            f"{warned}\n"
         )
         return outcome.exit_code
     parts = []
     policy_set = outcome.policy_set
-    if outcome.checked_policies:
+    if outcome.checked_policies and (
+        policy_set.policies or policy_set.waivers or not outcome.suites
+    ):
         parts.append(
             f"{plural(len(policy_set.policies), 'policy', 'policies')} "
-            f"({policy_set.rule_count} rules), {plural(len(policy_set.waivers), 'waiver')}"
+            f"({plural(policy_set.rule_count, 'rule')}), "
+            f"{plural(len(policy_set.waivers), 'waiver')}"
         )
     tests = outcome.tests
     if tests.tests:
         parts.append(f"{plural(len(tests.tests), 'test file')} ({tests.cases} cases)")
-    out.write(f"ok: {', '.join(parts)} in {files} file{'s' if files != 1 else ''}\n")
+    if outcome.suites:
+        parts.append(plural(len(outcome.suites), "eval suite"))
+    out.write(f"ok: {', '.join(parts)} in {files} file{'s' if files != 1 else ''}{warned}\n")
     return outcome.exit_code

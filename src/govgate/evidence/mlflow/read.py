@@ -8,6 +8,7 @@ metrics are named as unusable, never read as numbers.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -42,7 +43,12 @@ from govgate.evidence.model import (
     Role,
     RunEvidence,
 )
-from govgate.evidence.redact import filter_values, redact_tree
+from govgate.evidence.redact import filter_values, redact_tree, scrub
+
+#: A model version's content digest tag (``govgate.model.digest``) as the bundle attests it:
+#: the in-toto subject's sha256, which in-toto wants in lowercase hex and cosign compares with a
+#: blob's sha256 as written so. Any other value is refused, never signed.
+MODEL_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def read(
@@ -93,6 +99,7 @@ def read(
         )
     if model is None:
         model = _model_from_tags(source, data.tags, what)
+    check_model_digest(model, what)
     items, table, blob = _items(source, run_id, what)
     evidence = RunEvidence(
         role=role,
@@ -193,6 +200,32 @@ def _model_from_tags(source: MlflowSource, tags: dict[str, str], what: str) -> M
             if exc.code != "evidence.not-found":
                 raise
     return ModelInfo(name=name, version=version, digest=digest)
+
+
+def check_model_digest(model: ModelInfo | None, what: str) -> None:
+    """Refuse (``evidence.invalid``) a model version whose content digest tag is anything but
+    ``sha256:`` and 64 lowercase hex digits: the bundle would sign it as the model's digest.
+
+    Both ways a run finds its model version (the reference, or the run's govgate tags) pass
+    here, before anything of the run is snapshotted.
+    """
+    digest = model.digest if model is not None else None
+    if model is None or digest is None or MODEL_DIGEST.fullmatch(digest):
+        return
+    shown = scrub(digest[:80])[0] + ("..." if len(digest) > 80 else "")
+    why = (
+        "uppercase hex digits"
+        if MODEL_DIGEST.fullmatch(digest.lower())
+        else "not sha256: and 64 lowercase hex digits"
+    )
+    raise EvidenceError(
+        "evidence.invalid",
+        f"{what}: model version {model.name}/{model.version} has tag {TAG_MODEL_DIGEST} "
+        f"{shown!r} ({why}), which govgate will not sign as the model's content digest",
+        hint=f"set the version's tag {TAG_MODEL_DIGEST} to sha256: and the model's 64 lowercase "
+        "hex digits (as `sha256sum` prints them), or delete the tag (the bundle then attests "
+        "the evidence snapshot)",
+    )
 
 
 def _items(
