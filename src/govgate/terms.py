@@ -30,6 +30,22 @@ class Category(StrEnum):
     ROLLBACK = "rollback"
 
 
+class Layer(StrEnum):
+    """Where a policy or waiver sits: ``org``, the organisation's baseline, which a ``team``
+    document may tighten but never loosen, remove or waive (only an ``org`` waiver can)."""
+
+    ORG = "org"
+    TEAM = "team"
+
+
+class PreregistrationMode(StrEnum):
+    """``recorded``: a run whose recorded policy digest differs is flagged in every report.
+    ``required``: it is blocked (FAIL), and so is a run that recorded none."""
+
+    RECORDED = "recorded"
+    REQUIRED = "required"
+
+
 class Enforce(StrEnum):
     """``block``: a failure blocks the release. ``warn``: reported, blocks only with
     ``--fail-on-warn``. ``audit``: evaluated and recorded, never blocks."""

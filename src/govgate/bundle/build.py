@@ -12,7 +12,14 @@ Layout (every name is fixed or derived from a digest; no user string becomes a p
     environment.json         govgate and dependency versions, Python, git commit, CI run
     policies/index.json      [{path as given, sha256, file}]
     policies/<sha256>.yaml   the exact policy and waiver bytes that were evaluated
+    policies/origins.json    where they came from: folders, files, packs (name, version,
+                             manifest digest, signer key id), pinned git commits
+    packs/<sha256>.json      the manifest of each pack that was loaded (its sha256 is the
+                             name), and packs/<sha256>.dsse.json its signature, so a reviewer
+                             can check the pack's signature offline (``govgate pack verify``)
     evidence/evidence.json   the evidence snapshot, and evidence/items/<sha256>.parquet
+    approvals/...            with approvals: each document, the records decided with and
+                             the trust file they were checked against (``approval/bundle.py``)
 
 Chain of trust: the DSSE signature covers the statement, the statement names the manifest's
 digest, the manifest names every other file's digest. ``govgate verify`` also *replays*: it
@@ -23,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from govgate import canonical
@@ -38,6 +45,7 @@ BUNDLE_FORMAT: Final = "govgate.bundle/v1"
 STATEMENT_TYPE: Final = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE: Final = "https://govgate.dev/attestation/release-decision/v1"
 MANIFEST, STATEMENT, ENVELOPE = "manifest.json", "statement.json", "statement.dsse.json"
+ORIGINS: Final = "policies/origins.json"
 UNLISTED: Final = frozenset({MANIFEST, STATEMENT, ENVELOPE})
 #: The only model digest attested as the subject: in-toto's DigestSet wants lowercase hex, and
 #: cosign compares it with the blob's sha256 as written so. The MLflow reader refuses any other
@@ -58,6 +66,24 @@ def policy_files(policy_set: PolicySet) -> tuple[bytes, dict[str, bytes]]:
         index.append({"path": source.path, "sha256": source.sha256, "file": name})
         files[name] = source.data
     return canonical.dumps(index), files
+
+
+def pack_files(manifest_sha256: str) -> tuple[str, str]:
+    """Where a bundle keeps a pack's manifest and its signature: named by the manifest's digest."""
+    return f"packs/{manifest_sha256}.json", f"packs/{manifest_sha256}.dsse.json"
+
+
+def origin_files(policy_set: PolicySet) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
+    """The record of where the policies came from, and each pack's manifest and signature."""
+    records = [origin.record() for origin in policy_set.origins]
+    files: dict[str, bytes] = {}
+    for origin in policy_set.origins:
+        if origin.pack is not None:
+            manifest_name, envelope_name = pack_files(origin.pack.manifest_sha256)
+            files[manifest_name] = origin.pack.manifest
+            if origin.pack.envelope is not None:
+                files[envelope_name] = origin.pack.envelope
+    return records, files
 
 
 def evidence_files(snapshot: Snapshot) -> dict[str, bytes]:
@@ -106,8 +132,15 @@ def _subject(decision: Decision) -> tuple[list[dict[str, Any]], str]:
     )
 
 
-def statement(decision: Decision, risk: RiskAssessment, manifest_bytes: bytes) -> bytes:
-    """The in-toto Statement v1 of the release decision (canonical JSON)."""
+def statement(
+    decision: Decision,
+    risk: RiskAssessment,
+    manifest_bytes: bytes,
+    origins: Sequence[Mapping[str, Any]] | None = None,
+) -> bytes:
+    """The in-toto Statement v1 of the release decision (canonical JSON). ``origins``: the
+    records of ``policies/origins.json``, attested as ``policy_origins`` (``None``: a bundle
+    written before origins were recorded, whose statement has no such key)."""
     subject, basis = _subject(decision)
     derived = derived_files(decision, risk)
     predicate = {
@@ -141,7 +174,20 @@ def statement(decision: Decision, risk: RiskAssessment, manifest_bytes: bytes) -
             {"name": w.name, "rule": f"{w.policy}/{w.rule}", "status": w.status}
             for w in decision.waivers
         ],
+        "decision_basis": decision.approvals.basis.sha256 if decision.approvals else None,
+        "approvals": [
+            {
+                "sha256": a.sha256,
+                "role": a.role,
+                "signer": a.signer,
+                "keyid": a.keyid,
+                "status": a.status,
+            }
+            for a in (decision.approvals.documents if decision.approvals else [])
+        ],
     }
+    if origins is not None:
+        predicate["policy_origins"] = [dict(origin) for origin in origins]
     return canonical.dumps(
         {
             "_type": STATEMENT_TYPE,
@@ -159,18 +205,25 @@ def contents(
     snapshot: Snapshot,
     environment: Mapping[str, Any],
     signature: Any = None,
+    approvals: Mapping[str, bytes] | None = None,
 ) -> dict[str, bytes]:
-    """Every file of the bundle, by name. ``signature(payload) -> envelope`` signs, if given."""
+    """Every file of the bundle, by name. ``signature(payload) -> envelope`` signs, if given.
+    ``approvals``: the files of the approvals decided with (``approvals/...``), if any."""
+    assert all(name.startswith("approvals/") for name in approvals or {})
     index, policies = policy_files(policy_set)
+    origins, packs = origin_files(policy_set)
     files: dict[str, bytes] = {
         **derived_files(decision, risk),
         "environment.json": canonical.dumps(dict(environment)),
         "policies/index.json": index,
+        ORIGINS: canonical.dumps(origins),
         **policies,
+        **packs,
         **evidence_files(snapshot),
+        **(approvals or {}),
     }
     files[MANIFEST] = manifest(files)
-    files[STATEMENT] = statement(decision, risk, files[MANIFEST])
+    files[STATEMENT] = statement(decision, risk, files[MANIFEST], origins)
     if signature is not None:
         files[ENVELOPE] = signature(files[STATEMENT])
     return files

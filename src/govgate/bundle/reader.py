@@ -14,7 +14,6 @@ is inflated.
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import stat
 import tarfile
@@ -25,7 +24,6 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Final
 
 from govgate.bundle.limits import (
-    CHUNK,
     MAX_ARCHIVE_BYTES,
     MAX_BYTES,
     MAX_FILES,
@@ -33,13 +31,13 @@ from govgate.bundle.limits import (
     NOT_A_BUNDLE,
     Budget,
     BundleError,
-    Readable,
     kind,
     mib,
     open_regular,
     read_capped,
     safe_name,
 )
+from govgate.capped import CappedStream
 
 _ZIP_MAX_DIRECTORY: Final = 4 * MIB  # 10,000 members of a bundle's names take about 1.5 MiB
 _EOCD, _EOCD_SIZE = b"PK\x05\x06", 22
@@ -161,7 +159,7 @@ def _read_tar(handle: BinaryIO) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     budget = Budget()
     with gzip.GzipFile(fileobj=handle, mode="rb") as gz:
-        stream = _CappedStream(gz, MAX_BYTES + _ARCHIVE_OVERHEAD)
+        stream = CappedStream(gz, MAX_BYTES + _ARCHIVE_OVERHEAD, _too_large)
         with tarfile.open(fileobj=stream, mode="r|") as tar:
             for member in tar:
                 budget.count(member.name)
@@ -199,41 +197,11 @@ _TAR_KINDS = {
 }
 
 
-class _CappedStream:
-    """A read-only stream over ``source`` that refuses to produce more than ``limit`` bytes."""
-
-    def __init__(self, source: Readable, limit: int) -> None:
-        self.source = source
-        self.limit = limit
-        self.produced = 0
-
-    def read(self, size: int = -1, /) -> bytes:
-        want = self.limit + 1 - self.produced
-        data = self.source.read(want if size < 0 else min(size, want))
-        self.produced += len(data)
-        if self.produced > self.limit:
-            raise BundleError(
-                f"the archive inflates to more than {mib(self.limit)}, more than govgate reads",
-                hint=NOT_A_BUNDLE,
-            )
-        return data
-
-    def drain(self) -> None:
-        """Read what is left (the tar's padding), so the decompressor checks its checksum."""
-        while self.read(CHUNK):
-            pass
-
-    def write(self, data: bytes) -> int:
-        raise io.UnsupportedOperation("read-only")
-
-    def tell(self) -> int:
-        return self.produced
-
-    def seek(self, offset: int) -> int:
-        raise io.UnsupportedOperation("a stream")
-
-    def close(self) -> None:
-        """The source is closed by whoever opened it."""
+def _too_large(limit: int) -> BundleError:
+    return BundleError(
+        f"the archive inflates to more than {mib(limit)}, more than govgate reads",
+        hint=NOT_A_BUNDLE,
+    )
 
 
 def _read_zip(handle: BinaryIO) -> dict[str, bytes]:

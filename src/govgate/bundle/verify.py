@@ -5,6 +5,12 @@ only when the manifest matches every file (nothing modified, missing or added), 
 names this manifest, the signature verifies (required when a key is given: a bundle stripped
 of its signature fails), and re-evaluating the bundled policies on the bundled snapshot at the
 recorded instant reproduces the decision, risk, reports and statement byte for byte.
+
+The policy packs a bundle records (``policies/origins.json``) are checked too: each pack's
+manifest is bundled under its digest, its signature envelope signs that manifest, and the
+bundled policies named ``PACK!PATH`` are exactly the files the manifest lists. With the pack
+publisher's key (:func:`check_packs`, ``govgate pack verify BUNDLE --key``), each signature is
+verified as well.
 """
 
 from __future__ import annotations
@@ -18,7 +24,16 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from govgate import jsonsafe
-from govgate.bundle.build import ENVELOPE, MANIFEST, STATEMENT, UNLISTED, derived_files, sha256
+from govgate.bundle.build import (
+    ENVELOPE,
+    MANIFEST,
+    ORIGINS,
+    STATEMENT,
+    UNLISTED,
+    derived_files,
+    pack_files,
+    sha256,
+)
 from govgate.bundle.build import statement as build_statement
 from govgate.bundle.signing import SignatureError, open_envelope
 from govgate.errors import GovgateError
@@ -153,6 +168,7 @@ def _signature(
 
 
 def _replay(files: Mapping[str, bytes], result: Verification) -> None:
+    from govgate.approval.bundle import replayed
     from govgate.evidence.model import snapshot_from_bytes
     from govgate.gate.engine import decide
     from govgate.gate.outcome import DECISION_FORMAT
@@ -183,7 +199,16 @@ def _replay(files: Mapping[str, bytes], result: Verification) -> None:
             files["evidence/evidence.json"],
             lambda relative: files[f"evidence/{relative}"],
         )
-        decision = decide(policy_set, snapshot, stage=stage, now=now, fail_on_warn=fail_on_warn)
+        approvals, trouble = replayed(files)  # verified again under the bundled trust file
+        result.problems.extend(f"replay: {problem}" for problem in trouble)
+        decision = decide(
+            policy_set,
+            snapshot,
+            stage=stage,
+            now=now,
+            fail_on_warn=fail_on_warn,
+            approvals=approvals,
+        )
     except (KeyError, ValueError, TypeError, GovgateError) as exc:
         result.problems.append(f"replay: cannot re-evaluate the bundle ({exc})")
         return
@@ -191,8 +216,13 @@ def _replay(files: Mapping[str, bytes], result: Verification) -> None:
     for name, data in derived_files(decision, risk).items():
         if files.get(name) != data:
             result.problems.append(f"replay: {name} differs from a re-evaluation of the bundle")
+    try:
+        origins = _origins(files)
+    except ValueError as exc:
+        result.problems.append(f"replay: cannot re-evaluate the bundle ({exc})")
+        return
     if MANIFEST in files and files.get(STATEMENT) != build_statement(
-        decision, risk, files[MANIFEST]
+        decision, risk, files[MANIFEST], origins
     ):
         result.problems.append(f"replay: {STATEMENT} differs from a re-evaluation of the bundle")
     result.replayed = True
@@ -218,12 +248,98 @@ def _policy_sources(files: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
     return [(entry["path"], files[entry["file"]]) for entry in index]
 
 
-def verify(files: Mapping[str, bytes], key: Ed25519PublicKey | None = None) -> Verification:
-    """Check a bundle's files (as read by ``reader.read``); every problem is collected."""
+def _origins(files: Mapping[str, bytes]) -> list[dict[str, Any]] | None:
+    """The records of ``policies/origins.json`` (None for a bundle written before it was);
+    ValueError when it is not a list of objects."""
+    if ORIGINS not in files:
+        return None
+    records = _json(files, ORIGINS)
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ValueError(f"{ORIGINS} must list objects")
+    return records
+
+
+def _pack_problems(
+    files: Mapping[str, bytes],
+    record: dict[str, Any],
+    bundled: Mapping[str, str],
+    key: Ed25519PublicKey | None,
+) -> list[str]:
+    """What is wrong with one pack a bundle records (``record``: its origin)."""
+    from govgate import dsse
+    from govgate.policy import packs
+
+    source, pack = record.get("source"), record.get("pack")
+    digest = pack.get("manifest_sha256") if isinstance(pack, dict) else None
+    if not isinstance(source, str) or not isinstance(digest, str) or not isinstance(pack, dict):
+        return [f"pack: {ORIGINS} records a pack without a source and a manifest_sha256"]
+    manifest_name, envelope_name = pack_files(digest)
+    data = files.get(manifest_name)
+    if data is None or sha256(data) != digest:
+        return [f"pack: {source}: {manifest_name} is missing or is not the manifest recorded"]
+    try:
+        manifest = packs.parse_manifest(data)
+    except ValueError as exc:
+        return [f"pack: {source}: {exc}"]
+    problems: list[str] = []
+    if manifest["policy_set_sha256"] != pack.get("policy_set_sha256"):
+        problems.append(f"pack: {source}: the policy set digest recorded is not the manifest's")
+    listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+    prefix = f"{source}!"
+    mine = {path[len(prefix) :]: sha for path, sha in bundled.items() if path.startswith(prefix)}
+    if mine != listed:
+        problems.append(
+            f"pack: {source}: the bundled policies from it are not the files its manifest lists"
+        )
+    envelope = files.get(envelope_name)
+    if envelope is None:
+        if pack.get("signature") == "verified" or key is not None:
+            problems.append(f"pack: {source}: {envelope_name} is missing (the pack's signature)")
+        return problems
+    try:
+        payload = (
+            dsse.open_envelope(envelope, key, packs.PAYLOAD_TYPE)
+            if key is not None
+            else dsse.read_envelope(envelope, packs.PAYLOAD_TYPE)[0]
+        )
+    except dsse.SignatureError as exc:
+        return [*problems, f"pack: {source}: signature: {exc.message}"]
+    if payload != data:
+        problems.append(f"pack: {source}: {envelope_name} signs another manifest")
+    return problems
+
+
+def check_packs(
+    files: Mapping[str, bytes], key: Ed25519PublicKey | None = None
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The problems of the packs a bundle records, and their records. With ``key`` (the
+    pack publisher's), each pack's signature must verify under it."""
+    try:
+        chosen = [r for r in _origins(files) or [] if r.get("kind") == "pack"]
+        index = _json(files, "policies/index.json") if chosen else []
+    except (KeyError, ValueError) as exc:
+        return [f"pack: cannot read where the policies came from ({exc})"], []
+    bundled = {
+        e["path"]: e["sha256"]
+        for e in (index if isinstance(index, list) else [])
+        if isinstance(e, dict) and isinstance(e.get("path"), str)
+    }
+    problems = [p for r in chosen for p in _pack_problems(files, r, bundled, key)]
+    return problems, chosen
+
+
+def verify(
+    files: Mapping[str, bytes],
+    key: Ed25519PublicKey | None = None,
+    pack_key: Ed25519PublicKey | None = None,
+) -> Verification:
+    """Check a bundle's files (as read by ``reader.read``); every problem is collected.
+    ``pack_key``: also verify the signature of every policy pack it records under this key."""
     result = Verification()
     _manifest(files, result)
     _statement(files, result)
     _signature(files, key, result)
+    result.problems.extend(check_packs(files, pack_key)[0])
     _replay(files, result)
     return result
 

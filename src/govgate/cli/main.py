@@ -26,6 +26,7 @@ Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
 #: command -> the module whose ``cmd_<command>(args, out, err)`` carries it out
 COMMANDS = {
+    "approve": "approve",
     "check": "check",
     "demo": "demo",
     "diff": "history",
@@ -33,7 +34,11 @@ COMMANDS = {
     "evidence": "evidence",
     "init": "init",
     "keygen": "keys",
+    "pack": "pack",
+    "policy": "policy",
+    "promote": "promote",
     "replay": "history",
+    "revert": "promote",
     "schema": "schema",
     "serve": "serve",
     "test": "test",

@@ -49,6 +49,14 @@ def build_parser() -> _Parser:
         help="policy, waiver, test and eval suite files or folders (default: policies)",
     )
     validate.add_argument("--format", choices=["text", "json"], default="text")
+    _pack_options(validate, unsafe=False)
+    validate.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="also warn about policies whose spec.selector.models match no registered model "
+        "in this MLflow store (read-only; nothing else is read)",
+    )
+    validate.set_defaults(mlflow_timeout=10, mlflow_retries=2)
 
     schema = sub.add_parser(
         "schema",
@@ -78,6 +86,23 @@ def build_parser() -> _Parser:
         "statement.json), ValidateResult (validate --format json)",
     )
 
+    policy = sub.add_parser(
+        "policy",
+        help="facts about a policy set: its digest",
+        description="policy digest: prints the digest of the policy set under PATH (what "
+        "`govgate eval run` records on a run as govgate.policy_digest, and what "
+        "spec.preregistration: required compares with). A harness of your own records it "
+        "before scoring.",
+    )
+    policy_sub = policy.add_subparsers(
+        dest="policy_command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+    digest = policy_sub.add_parser(
+        "digest", help="print the digest of the policy set under PATH (default policies/)"
+    )
+    digest.add_argument("paths", nargs="*", default=["policies"], metavar="PATH")
+    digest.add_argument("--format", choices=["text", "json"], default="text")
+
     test = sub.add_parser(
         "test",
         help="run policy unit tests (*.test.yaml) and report rule coverage",
@@ -100,6 +125,7 @@ def build_parser() -> _Parser:
         action="store_true",
         help="also exit 4 when a rule in the tested folders is not shown both passing and failing",
     )
+    _pack_options(test, unsafe=False)
 
     evidence = sub.add_parser(
         "evidence",
@@ -124,6 +150,7 @@ def build_parser() -> _Parser:
         help="check first that the evidence asked for is what these policies need "
         "(a baseline when a rule compares with one)",
     )
+    _pack_options(snap)
     _mlflow_options(snap)
     snap.add_argument(
         "--output",
@@ -156,6 +183,7 @@ def build_parser() -> _Parser:
         metavar="PATH",
         help="waiver files or folders, in addition to those among the policies",
     )
+    _pack_options(check)
     _mlflow_options(check)
     check.add_argument(
         "--format",
@@ -200,6 +228,20 @@ def build_parser() -> _Parser:
         help="on PASS only, move models:/NAME@ALIAS to the candidate, if the alias "
         "still points where it did when the evidence was read",
     )
+    check.add_argument(
+        "--approvals",
+        nargs="+",
+        action="extend",
+        default=None,
+        metavar="PATH",
+        help="signed approvals (govgate approve), files or folders of *.json: those that "
+        "verify under --trust and name this decision count (see docs/approvals.md)",
+    )
+    check.add_argument(
+        "--trust",
+        metavar="FILE",
+        help="who may approve, as whom: approvers' public keys and roles (default: $GOVGATE_TRUST)",
+    )
 
     replay = sub.add_parser(
         "replay",
@@ -218,6 +260,7 @@ def build_parser() -> _Parser:
         metavar="PATH",
         help="the policies to replay under (default: policies)",
     )
+    _pack_options(replay)
     _history_options(replay, last=20)
     diff = sub.add_parser(
         "diff",
@@ -227,6 +270,7 @@ def build_parser() -> _Parser:
     )
     diff.add_argument("old", metavar="OLD", help="the policies before: a file or folder")
     diff.add_argument("new", metavar="NEW", help="the policies after: a file or folder")
+    _pack_options(diff)
     _history_options(diff, last=10)
 
     init = sub.add_parser(
@@ -287,12 +331,19 @@ def build_parser() -> _Parser:
     )
     run.add_argument("--stage", choices=STAGES, help="default: the suite's stage")
     run.add_argument(
+        "--alias",
+        metavar="ALIAS",
+        help="point models:/NAME@ALIAS at the version (e.g. candidate; champion for a "
+        "model's first version); refused for an alias a gate moved (use govgate promote)",
+    )
+    run.add_argument(
         "--policies",
         nargs="*",
         action="extend",
         metavar="PATH",
         help="policies in force, recorded by digest (default: policies/ if present)",
     )
+    _pack_options(run)
     _mlflow_options(run)
 
     demo = sub.add_parser(
@@ -306,12 +357,83 @@ def build_parser() -> _Parser:
     demo.add_argument("--out", default="out/demo", metavar="DIR")
     _mlflow_options(demo)
 
+    pack = sub.add_parser(
+        "pack",
+        help="build a signed policy pack (an organisation baseline), or verify one",
+        description="A policy pack is one deterministic .tgz of a folder's policy and waiver "
+        "files, a manifest of their digests and a DSSE signature of it (Ed25519). Load it "
+        "wherever policies are loaded: --policies PACK.tgz --policy-key PUB (see docs/packs.md).",
+    )
+    pack_sub = pack.add_subparsers(
+        dest="pack_command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+    pack_build = pack_sub.add_parser(
+        "build",
+        help="pack and sign the policies of a folder",
+        description="Validate DIR as `govgate validate DIR` does (exit 3 on any problem), then "
+        "write its policy and waiver files (not its policy tests or eval suites) as a signed "
+        "pack. The same files, name, version and key give the same bytes.",
+    )
+    pack_build.add_argument("path", metavar="DIR", help="the folder of policies to pack")
+    pack_build.add_argument(
+        "--output", "-o", required=True, metavar="FILE", help="the pack to write (.tgz)"
+    )
+    pack_build.add_argument(
+        "--sign-key", required=True, metavar="PEM", help="sign it with this Ed25519 key"
+    )
+    pack_build.add_argument("--name", metavar="N", help="the pack's name (default: DIR's name)")
+    pack_build.add_argument("--version", metavar="V", default="0", help="its version (default 0)")
+    pack_verify = pack_sub.add_parser(
+        "verify",
+        help="check a pack's signature, or the packs an audit bundle records, offline",
+        description="A pack file: verify it as loading does (archive, signature, every member). "
+        "An audit bundle (directory, .tar.gz or .zip): verify the signature of every pack it "
+        "records (packs/*.dsse.json) and that its bundled policies are the pack's files. "
+        "Exit 0, or 3 for a refused pack, 8 for a bundle whose packs do not verify.",
+    )
+    pack_verify.add_argument("path", metavar="PATH", help="a pack .tgz or an audit bundle")
+    pack_verify.add_argument(
+        "--key", required=True, metavar="PUB", help="the pack publisher's public key (PEM)"
+    )
+
     keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing bundles")
     keygen.add_argument(
         "--out",
         default="govgate-signing",
         metavar="PREFIX",
         help="writes PREFIX.pem (private, mode 600) and PREFIX.pub",
+    )
+
+    approve = sub.add_parser(
+        "approve",
+        help="sign an approval of a verified bundle's decision, for check --approvals",
+        description="Verifies the bundle (digests and a replay), then writes one signed "
+        "approval (kind: Approval) of its decision basis (evidence, policies, stage) and "
+        "model version: it counts on any re-run of the gate on the same runs and policies "
+        "at that stage, until it expires. Refused for a FAIL, a ROLLBACK or a decision "
+        "inconclusive for want of evidence. Exit 0 written, 2 usage, 4/5/6 the verdict "
+        "cannot be approved, 8 the bundle does not verify.",
+    )
+    approve.add_argument("bundle", metavar="BUNDLE", help="bundle directory, .tar.gz or .zip")
+    approve.add_argument(
+        "--key", required=True, metavar="PEM", help="your Ed25519 private key (govgate keygen)"
+    )
+    approve.add_argument(
+        "--role", required=True, metavar="ROLE", help="the role you approve in (model-risk)"
+    )
+    approve.add_argument(
+        "--approver", metavar="NAME", help="your name, as the trust file lists it (optional)"
+    )
+    approve.add_argument("--email", metavar="EMAIL", help="your email (with --approver)")
+    approve.add_argument(
+        "--expires",
+        metavar="DATE",
+        help="a date (valid through its end, UTC) or an RFC 3339 instant, within a year "
+        "(default: 30 days from now)",
+    )
+    approve.add_argument("--comment", metavar="TEXT", help="why, for the record (optional)")
+    approve.add_argument(
+        "--output", "-o", required=True, metavar="FILE", help="the approval to write (.json)"
     )
 
     verify = sub.add_parser(
@@ -324,6 +446,53 @@ def build_parser() -> _Parser:
     verify.add_argument("bundle", metavar="BUNDLE", help="bundle directory, .tar.gz or .zip")
     verify.add_argument("--key", metavar="PUB", help="the signer's public key (PEM)")
     verify.add_argument("--format", choices=["text", "json"], default="text")
+
+    promote = sub.add_parser(
+        "promote",
+        help="move a model alias to the candidate of a verified PASS bundle",
+        description="Verifies the bundle (digests, the signature, a replay), requires its "
+        "verdict to be PASS, reads the candidate again from MLflow and refuses any change "
+        "since the bundle was made, then moves models:/NAME@ALIAS to the candidate version "
+        "(only if it still points at the version the decision compared with) and records "
+        "who, when, the decision and the bundle on the version. The signature must verify "
+        "under --key or $GOVGATE_BUNDLE_KEY. Exit 0 promoted, 2 usage or no key, 4 not PASS, "
+        "7 the store changed or could not be read, 8 the bundle does not verify, 10 raced.",
+    )
+    promote.add_argument("bundle", metavar="BUNDLE", help="bundle directory, .tar.gz or .zip")
+    promote.add_argument(
+        "--alias", required=True, metavar="ALIAS", help="the alias to move (e.g. champion)"
+    )
+    promote.add_argument(
+        "--key",
+        metavar="PUB",
+        help="the public key (PEM) the bundle's signature must verify under "
+        "(default: $GOVGATE_BUNDLE_KEY)",
+    )
+    promote.add_argument(
+        "--unsafe-no-key",
+        action="store_true",
+        help="promote with no key configured: the signature is not checked (prints a warning)",
+    )
+    _mlflow_options(promote)
+
+    revert = sub.add_parser(
+        "revert",
+        help="the kill switch: move an alias back to the version govgate promoted it from",
+        description="Moves models:/MODEL@ALIAS back to the version its current holder "
+        "replaced (the govgate.promoted.ALIAS tag govgate wrote on it), confirms it by "
+        "reading it back, and records the reason, who and when on both versions. Reads the "
+        "model registry only: works when runs or artifacts are unreadable. Exit 0 reverted, "
+        "2 usage, 7 nothing govgate promoted to revert (or the store could not be read), "
+        "10 raced.",
+    )
+    revert.add_argument("model", metavar="MODEL", help="registered model name")
+    revert.add_argument(
+        "--alias", required=True, metavar="ALIAS", help="the alias to move back (e.g. champion)"
+    )
+    revert.add_argument(
+        "--reason", required=True, metavar="TEXT", help="why: recorded on both versions"
+    )
+    _mlflow_options(revert)
 
     serve = sub.add_parser(
         "serve",
@@ -347,6 +516,7 @@ def build_parser() -> _Parser:
         metavar="PATH",
         help="the policy (and waiver) files or folders every decision uses (default: policies)",
     )
+    _pack_options(serve)
     serve.add_argument(
         "--allow-model",
         action="append",
@@ -471,3 +641,20 @@ def _mlflow_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="retries for a remote MLflow (default 2)",
     )
+
+
+def _pack_options(parser: argparse.ArgumentParser, *, unsafe: bool = True) -> None:
+    """How policy packs among the policies are trusted (see docs/packs.md)."""
+    parser.add_argument(
+        "--policy-key",
+        metavar="PUB",
+        help="the public key (PEM) policy packs must be signed by (else $GOVGATE_POLICY_KEY)"
+        + ("" if unsafe else "; without one, packs are checked for integrity only"),
+    )
+    if unsafe:
+        parser.add_argument(
+            "--unsafe-unsigned-pack",
+            action="store_true",
+            help="load policy packs without a key: their integrity is checked, not who signed "
+            "them (a warning is printed)",
+        )

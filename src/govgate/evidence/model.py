@@ -44,6 +44,11 @@ class ModelInfo(_Frozen):
         "when one was recorded; MLflow has no digest of its own.",
     )
     source: str | None = None
+    tags: dict[str, str] = Field(
+        default={},
+        description="The model version's tags that pass the tag allow-list (policy selectors "
+        "read them, e.g. risk_tier).",
+    )
 
 
 class DatasetInfo(_Frozen):

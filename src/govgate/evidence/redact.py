@@ -47,6 +47,7 @@ DEFAULT_TAG_ALLOW = (
     "dataset*",
     "team",
     "owner",
+    "risk_tier",
 )
 
 

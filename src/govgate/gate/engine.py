@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,27 +25,43 @@ from govgate._version import __version__
 from govgate.cel import CompiledExpression, Reference, evaluate, from_cel, to_cel, truth
 from govgate.errors import CelError
 from govgate.evidence.model import RunEvidence, Snapshot
+from govgate.gate.approvals import basis_of, judge, requirements
 from govgate.gate.looks import looks_of
 from govgate.gate.outcome import (
+    ApprovalRecord,
     Decision,
     ExpectedGap,
     Looks,
     MissingEvidence,
     Observation,
+    PolicyApplied,
     Preregistration,
+    RequiredApproval,
     RequiredControl,
     RuleResult,
     RunSummary,
+    awaiting_approval,
+    governed,
     verdict_of,
 )
 from govgate.gate.samples import samples_needed
+from govgate.gate.selection import selects
 from govgate.gate.slo import windows_of
 from govgate.gate.units import Invalid, Missing
 from govgate.gate.view import EvidenceView
 from govgate.gate.waivers import apply_waivers
+from govgate.policy import layers
 from govgate.policy.compiled import CompiledRule, LoadedPolicy, PolicySet, unit_depth
 from govgate.policy.model import Statistics
-from govgate.terms import OnMissing, Outcome, Sequential, Stage, Verdict
+from govgate.terms import (
+    Enforce,
+    OnMissing,
+    Outcome,
+    PreregistrationMode,
+    Sequential,
+    Stage,
+    Verdict,
+)
 
 #: The tag an evaluation run carries with the digest of the policies in force when it was
 #: scored (written by ``govgate eval run``): pre-registration of the release criteria.
@@ -333,6 +350,11 @@ class _PolicyRun:
             samples_needed=needed,
         )
 
+    def skipped(self, compiled: CompiledRule, reason: str) -> RuleResult:
+        """The rule, not evaluated: its policy does not govern the candidate, or a stricter
+        team rule replaces it."""
+        return RuleResult(**self._base(compiled), outcome=Outcome.SKIPPED, reason=reason)
+
     def expected(self) -> list[ExpectedGap]:
         """The policy's ``expects`` that this evidence lacks (or holds unusable)."""
         out = []
@@ -452,20 +474,61 @@ def decide(
     stage: str,
     now: dt.datetime,
     fail_on_warn: bool = False,
+    approvals: Sequence[ApprovalRecord] = (),
 ) -> Decision:
     """The decision for ``stage`` at ``now``: pure, deterministic, every outcome recorded.
-    ``fail_on_warn``: the caller blocks on WARN (recorded, so every output agrees with it)."""
+    ``fail_on_warn``: the caller blocks on WARN (recorded, so every output agrees with it).
+    ``approvals``: the approval documents given, their signatures and signers already checked
+    outside the gate (:mod:`govgate.gate.approvals` judges the rest)."""
     view = EvidenceView(snapshot, stage, now)
+    evidence = snapshot.evidence
     results: list[RuleResult] = []
     expected: list[ExpectedGap] = []
     required: list[RequiredControl] = []
+    applied_policies: list[PolicyApplied] = []
+    governing: list[str] = []  # selected policies with a blocking rule that judges this stage
+    prereg_required: list[str] = []
+    wanted: list[RequiredApproval] = []  # approvals the governing policies require
+    replaced = {o.org.key: o.team.key for o in layers.overrides(policy_set.policies)[0]}
     for policy in sorted(policy_set.policies, key=lambda p: (p.source.path, p.span.line)):
         run = _PolicyRun(policy, view, stage)
+        selected, why = selects(policy, evidence.candidate)
+        meta = policy.document.metadata
+        applied_policies.append(
+            PolicyApplied(
+                policy=policy.name,
+                version=meta.version,
+                file=policy.source.path,
+                layer=meta.layer.value,
+                selected=selected,
+                reason=why,
+            )
+        )
+        if not selected:
+            results.extend(
+                run.skipped(rule, f"the policy does not govern this candidate: {why}")
+                for rule in policy.rules
+            )
+            continue
+        judges = stage in {s.value for s in policy.document.spec.stages}
         for rule in policy.rules:
+            if rule.key in replaced:
+                results.append(
+                    run.skipped(
+                        rule, f"replaced by the stricter {replaced[rule.key]} (metadata.extends)"
+                    )
+                )
+                continue
             result = run.rule(rule)
             if result.outcome is not Outcome.SKIPPED and (context := run.context(rule)):
                 result = result.model_copy(update={"context": context})
             results.append(result)
+            if result.outcome is not Outcome.SKIPPED and result.enforce is Enforce.BLOCK:
+                governing.append(policy.name)
+        if judges and policy.document.spec.preregistration is PreregistrationMode.REQUIRED:
+            prereg_required.append(f"policy {policy.name}")
+        if judges:
+            wanted.extend(requirements(policy, evidence.candidate, stage))
         required.extend(
             RequiredControl(
                 control=control,
@@ -478,9 +541,7 @@ def decide(
         )
         if stage in {s.value for s in policy.document.spec.stages}:
             expected.extend(run.expected())
-    evidence = snapshot.evidence
     results, uses = apply_waivers(results, policy_set.waivers, evidence, stage, now)
-    verdict, why = verdict_of(results, stage)
     counts = {o.value: 0 for o in Outcome}
     for r in results:
         counts[r.outcome.value] += 1
@@ -497,9 +558,22 @@ def decide(
         recorded=recorded,
         applied=applied,
     )
+    who = f"model {candidate.model!r}" if candidate.model else f"run {candidate.run_id}"
+    verdict, code, why = governed(
+        verdict_of(results, stage),
+        governing=sorted(set(governing)),
+        unselected=[p.policy for p in applied_policies if not p.selected],
+        candidate=who,
+        stage=stage,
+        required=prereg_required,
+        prereg=prereg,
+    )
+    state = judge(approvals, wanted, candidate, basis_of(evidence, applied, stage), now)
+    verdict, code, why = awaiting_approval((verdict, code, why), state)
     return Decision(
         verdict=verdict,
         verdict_reason=why,
+        verdict_code=code,
         stage=stage,
         decided_at=now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
         govgate_version=__version__,
@@ -513,8 +587,10 @@ def decide(
         expected_gaps=expected,
         preregistration=prereg,
         required_controls=required,
+        policies=applied_policies,
         looks=_looks(policy_set, evidence, results, verdict, now, stage, snapshot),
         fail_on_warn=fail_on_warn,
+        approvals=state,
     )
 
 

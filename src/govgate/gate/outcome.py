@@ -139,6 +139,17 @@ class RequiredControl(_Frozen):
     owners: list[str] = []
 
 
+class PolicyApplied(_Frozen):
+    """Whether a policy governs this candidate (its ``spec.selector``), and why."""
+
+    policy: str
+    version: str
+    file: str
+    layer: str
+    selected: bool
+    reason: str
+
+
 class RunSummary(_Frozen):
     run_id: str
     experiment: str | None = None
@@ -183,10 +194,97 @@ class Looks(_Frozen):
     history: list[Look] = []
 
 
+#: What became of one approval document: ``verified`` is the use case's word for one whose
+#: signature and signer it checked (the engine then judges it, and never leaves it so); the
+#: others say why it does not count, or that it does (``counted``).
+ApprovalStatus = Literal[
+    "verified",
+    "counted",
+    "duplicate",
+    "not-required",
+    "other-model",
+    "other-decision",
+    "expired",
+    "malformed",
+    "unknown-key",
+    "bad-signature",
+    "wrong-approver",
+    "wrong-role",
+]
+
+
+class ApprovalRecord(_Frozen):
+    """One approval document (``kind: Approval``), as plain data: read and verified outside
+    the engine (its signature, and whether the trust file lets its signer approve in its role),
+    then judged by it (:mod:`govgate.gate.approvals`: this model version, this decision basis,
+    not expired, a role a policy requires). Every field but the first four is what the
+    document claims, shown to reviewers; ``signer`` is the person the trust file names for the
+    key whose signature verified."""
+
+    file: str
+    sha256: str
+    status: ApprovalStatus
+    reason: str
+    role: str | None = None
+    approver: str | None = None
+    email: str | None = None
+    signer: str | None = None
+    keyid: str | None = None
+    model: str | None = None
+    version: str | None = None
+    basis: str | None = None
+    evidence_content_sha256: str | None = None
+    policy_set_sha256: str | None = None
+    stage: str | None = None
+    approved_at: str | None = None
+    expires: str | None = None
+    comment: str | None = None
+
+
+class DecisionBasis(_Frozen):
+    """What an approval is bound to: ``sha256`` of the canonical JSON of the other three. The
+    evidence's content digest leaves out when and by which govgate it was read and what govgate
+    wrote on the runs afterwards, so the gate re-run on the same runs names the same basis."""
+
+    sha256: str
+    evidence_content_sha256: str
+    policy_set_sha256: str
+    stage: str
+
+
+class RequiredApproval(_Frozen):
+    """A role a policy governing this candidate requires approvals from
+    (``spec.requires_approval``), and who counted."""
+
+    policy: str
+    role: str
+    count: int
+    approvers: list[str] = []
+    file: str
+    line: int
+
+    @property
+    def met(self) -> bool:
+        return len(self.approvers) >= self.count
+
+
+class Approvals(_Frozen):
+    """The decision basis approvals must name, what the policies require, and every approval
+    document given, with what became of it."""
+
+    basis: DecisionBasis
+    required: list[RequiredApproval] = []
+    documents: list[ApprovalRecord] = []
+
+
 class Decision(_Frozen):
     format: Literal["govgate.decision/v3"] = DECISION_FORMAT
     verdict: Verdict
     verdict_reason: str
+    #: why, as a stable code: rules.passed, rules.warned, rules.failed, rules.rollback,
+    #: rules.unsettled, rules.none-apply, waivers.only, policy.none-governs,
+    #: preregistration.missing, preregistration.mismatch, approval.awaiting
+    verdict_code: str
     stage: str
     decided_at: str
     govgate_version: str
@@ -201,11 +299,16 @@ class Decision(_Frozen):
     preregistration: Preregistration | None = None
     #: the controls the policies require evidence for (coverage is read off the rules)
     required_controls: list[RequiredControl] = []
+    #: every policy loaded, whether it governs this candidate and why
+    policies: list[PolicyApplied] = []
     #: on the canary stage: this look's number and the looks recorded before it
     looks: Looks | None = None
     #: the caller asked that a WARN block (``--fail-on-warn``): part of the decision, so every
     #: report, annotation and JUnit file states the exit code the caller acts on
     fail_on_warn: bool = False
+    #: the decision basis approvals name, the approvals the policies require and every
+    #: approval document given (``govgate check --approvals``), with what became of it
+    approvals: Approvals | None = None
 
     @property
     def exit_code(self) -> ExitCode:
@@ -228,36 +331,116 @@ def _falls_short(outcome: Outcome) -> bool:
     return outcome in (Outcome.FAIL, Outcome.INCONCLUSIVE, Outcome.GAP, Outcome.ERROR)
 
 
-def verdict_of(rules: list[RuleResult], stage: str) -> tuple[Verdict, str]:
-    """The verdict, and why, from the rule outcomes. Fail closed: no evidence, no pass.
+def verdict_of(rules: list[RuleResult], stage: str) -> tuple[Verdict, str, str]:
+    """The verdict, its code and why, from the rule outcomes. Fail closed: no evidence, no pass.
 
     ROLLBACK: a blocking rollback rule failed on a canary. FAIL: a blocking rule failed or
     could not be evaluated (error). INCONCLUSIVE: a blocking rule's evidence is missing or too
     weak, or nothing was shown at all (no rule evaluated, or none passed). WARN: only warn-level
     rules fell short. PASS: every blocking rule passed (or is waived), and at least one passed.
-    Audit rules never change the verdict.
+    Audit rules never change the verdict. (The engine then applies what governs the rules:
+    :func:`governed`.)
     """
     deciding = [r for r in rules if r.outcome is not Outcome.SKIPPED and r.enforce != "audit"]
     blocking = [r for r in deciding if r.enforce is Enforce.BLOCK]
     if not deciding:
-        return Verdict.INCONCLUSIVE, f"no blocking or warning rule applies to stage {stage}"
+        return (
+            Verdict.INCONCLUSIVE,
+            "rules.none-apply",
+            f"no blocking or warning rule applies to stage {stage}",
+        )
     rollbacks = [
         r for r in blocking if r.category == Category.ROLLBACK and r.outcome is Outcome.FAIL
     ]
     if stage == Stage.CANARY and rollbacks:
-        return Verdict.ROLLBACK, f"rollback criteria failed: {_keys(rollbacks)}"
+        return Verdict.ROLLBACK, "rules.rollback", f"rollback criteria failed: {_keys(rollbacks)}"
     failed = [r for r in blocking if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
     if failed:
-        return Verdict.FAIL, f"blocking rules failed or could not be evaluated: {_keys(failed)}"
+        return (
+            Verdict.FAIL,
+            "rules.failed",
+            f"blocking rules failed or could not be evaluated: {_keys(failed)}",
+        )
     unsure = [r for r in blocking if r.outcome in (Outcome.GAP, Outcome.INCONCLUSIVE)]
     if unsure:
-        return Verdict.INCONCLUSIVE, f"evidence missing or too weak for: {_keys(unsure)}"
+        return (
+            Verdict.INCONCLUSIVE,
+            "rules.unsettled",
+            f"evidence missing or too weak for: {_keys(unsure)}",
+        )
     if not any(r.outcome is Outcome.PASS for r in deciding):
-        return Verdict.INCONCLUSIVE, "no rule passed: waivers alone do not make a release pass"
+        return (
+            Verdict.INCONCLUSIVE,
+            "waivers.only",
+            "no rule passed: waivers alone do not make a release pass",
+        )
     warned = [r for r in deciding if r.enforce is Enforce.WARN and _falls_short(r.outcome)]
     if warned:
-        return Verdict.WARN, f"warning rules fell short: {_keys(warned)}"
-    return Verdict.PASS, "every blocking rule passed"
+        return Verdict.WARN, "rules.warned", f"warning rules fell short: {_keys(warned)}"
+    return Verdict.PASS, "rules.passed", "every blocking rule passed"
+
+
+def governed(
+    verdict: tuple[Verdict, str, str],
+    *,
+    governing: list[str],
+    unselected: list[str],
+    candidate: str,
+    stage: str,
+    required: list[str],
+    prereg: Preregistration,
+) -> tuple[Verdict, str, str]:
+    """The verdict once what governs the rules is applied: a candidate that no blocking policy
+    governs at this stage is INCONCLUSIVE (never a pass); a policy that requires
+    pre-registration blocks (FAIL) a run whose recorded policy digest is not the applied set's.
+    (With every policy selected and no rule at this stage, "no rule applies" says it better.)
+    A ROLLBACK or a FAIL stays what it is."""
+    if verdict[0] in (Verdict.ROLLBACK, Verdict.FAIL):
+        return verdict
+    if not governing and (unselected or verdict[1] != "rules.none-apply"):
+        why = f" ({', '.join(unselected)} do not select it)" if unselected else ""
+        return (
+            Verdict.INCONCLUSIVE,
+            "policy.none-governs",
+            f"no policy with a blocking rule governs {candidate} at stage {stage}{why}",
+        )
+    if required and prereg.status != "match":
+        who = ", ".join(required)
+        if prereg.status == "not-recorded":
+            return (
+                Verdict.FAIL,
+                "preregistration.missing",
+                f"{who} requires pre-registration, and the candidate run recorded no policy "
+                "digest (govgate.policy_digest)",
+            )
+        return (
+            Verdict.FAIL,
+            "preregistration.mismatch",
+            f"{who} requires pre-registration, and the candidate run recorded policy digest "
+            f"{(prereg.recorded or '')[:12]}, not the applied set's {prereg.applied[:12]}",
+        )
+    return verdict
+
+
+def awaiting_approval(
+    verdict: tuple[Verdict, str, str], approvals: Approvals
+) -> tuple[Verdict, str, str]:
+    """A release the rules let through (PASS or WARN) that lacks an approval a policy requires
+    is INCONCLUSIVE, awaiting it; any other verdict stays what it is (an approval never
+    overrides a failure or missing evidence)."""
+    short = [r for r in approvals.required if not r.met]
+    if verdict[0] not in (Verdict.PASS, Verdict.WARN) or not short:
+        return verdict
+    roles = ", ".join(dict.fromkeys(r.role for r in short))
+    detail = "; ".join(
+        f"policy {r.policy} requires {r.count} from {r.role}, {len(r.approvers)} counted"
+        for r in short
+    )
+    return (
+        Verdict.INCONCLUSIVE,
+        "approval.awaiting",
+        f"awaiting approval from {roles} ({detail}); the rules alone give {verdict[0].value}",
+    )
 
 
 def _keys(rules: list[RuleResult]) -> str:

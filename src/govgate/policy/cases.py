@@ -164,6 +164,11 @@ class PolicyTestSpec(_Doc):
     policies: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)] = Field(
         description="Policy and waiver files (or folders) under test, relative to this file."
     )
+    model: Annotated[str, Field(min_length=1)] | None = Field(
+        default=None,
+        description="The registered model of every case's candidate that names none (policy "
+        "selectors and waiver scopes match on it).",
+    )
     cases: Annotated[list[PolicyTestCase], Field(min_length=1)]
 
 

@@ -17,6 +17,7 @@ from govgate.cel import CompiledExpression, Reference
 from govgate.cel.vocabulary import UNIT_DEPTH
 from govgate.errors import SourceSpan
 from govgate.policy import model
+from govgate.policy.origins import PolicyOrigin
 from govgate.policy.shorthand import RuleCel
 from govgate.terms import Basis, Direction, RelativeBasis, Stage, SubjectKind
 
@@ -179,6 +180,9 @@ class PolicySet:
     policies: tuple[LoadedPolicy, ...]
     waivers: tuple[LoadedWaiver, ...]
     sources: tuple[SourceFile, ...]
+    #: where the files came from, one per entry of ``--policies`` (folders, files, packs with
+    #: their signer, pinned git commits); not part of :meth:`digest`
+    origins: tuple[PolicyOrigin, ...] = ()
 
     @property
     def rule_count(self) -> int:

@@ -31,15 +31,15 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from govgate.cel import CelCompiler
 from govgate.document.load import read_limited, validate
 from govgate.document.nodes import YamlDocument
 from govgate.document.yaml import DEFAULT_LIMITS, YamlLimits, load_yaml
 from govgate.errors import Problem, SourceSpan, UsageError
-from govgate.policy import cases, model, schema
+from govgate.policy import cases, layers, model, schema
 from govgate.policy.build import PolicyBuilder
 from govgate.policy.compiled import (
     LoadedPolicy,
@@ -47,6 +47,10 @@ from govgate.policy.compiled import (
     PolicySet,
     SourceFile,
 )
+from govgate.policy.origins import OriginKind, PolicyOrigin
+
+if TYPE_CHECKING:
+    from govgate.policy.packs import PackTrust
 
 #: Checks one document of a kind another part of govgate reads (``validate`` passes the eval
 #: suite check): given the document and how many documents its file holds, its problems.
@@ -84,10 +88,14 @@ def discover(paths: Sequence[str], *, tests: bool = False) -> list[Path]:
 
     In folders, policy test files (``*.test.yaml``) are found only with ``tests=True``, and then
     nothing else is: tests sit next to the policies they test without joining the policy set.
-    Raises :class:`UsageError` for a path that does not exist.
+    Policy packs and git sources are not files to discover (they hold no tests, and
+    :func:`load_policy_set` reads them itself): they are left out. Raises :class:`UsageError`
+    for a path that does not exist.
     """
     found: list[Path] = []
     for raw in paths:
+        if is_remote(raw):
+            continue
         path = Path(raw)
         if path.is_dir():
             found.extend(
@@ -111,6 +119,54 @@ def discover(paths: Sequence[str], *, tests: bool = False) -> list[Path]:
     for p in found:
         unique.setdefault(str(p.resolve()), p)
     return list(unique.values())
+
+
+def is_remote(entry: str) -> bool:
+    """Does ``entry`` name a policy pack (``*.tgz``, ``*.tar.gz``) or a git source
+    (``git+file://...@SHA``) rather than policy files and folders?"""
+    from govgate.policy import gitsource, packs
+
+    return gitsource.is_git(entry) or packs.is_pack(entry)
+
+
+def _wanted(path: PurePosixPath) -> bool:
+    """Would a folder search pick this file (its path under the folder)? See :func:`discover`."""
+    return (
+        path.suffix in YAML_SUFFIXES
+        and not path.name.endswith(TEST_SUFFIXES)
+        and not any(part.startswith(".") for part in path.parts)
+    )
+
+
+def _origin(entry: str) -> PolicyOrigin:
+    kind = OriginKind.FOLDER if Path(entry).is_dir() else OriginKind.FILE
+    return PolicyOrigin(kind, entry)
+
+
+def _load_remote(
+    loader: _Loader, entry: str, trust: PackTrust, limits: YamlLimits
+) -> PolicyOrigin | None:
+    """Load the files of a pack (verified first: nothing of a refused pack is read as YAML)
+    or of a pinned git commit into ``loader``; the origin, or None when it was refused."""
+    from govgate.policy import gitsource, packs
+
+    if gitsource.is_git(entry):
+        files, origin, problems = gitsource.read(gitsource.parse(entry), _wanted, limits.max_bytes)
+        loader.problems.extend(problems)
+    else:
+        if not Path(entry).is_file():
+            raise UsageError(
+                f"{entry}: no such policy pack", hint="pass a pack file (.tgz) that exists"
+            )
+        pack, problems = packs.load_pack(Path(entry), entry, trust)
+        loader.problems.extend(problems)
+        if pack is None:
+            return None
+        files = [(f"{entry}!{path}", data) for path, data in pack.files]
+        origin = pack.origin
+    for name, data in files:
+        loader.load_bytes(name, data)
+    return origin
 
 
 def load_policy_sources(
@@ -151,23 +207,38 @@ def load_policy_set(
     now: dt.datetime | None = None,
     others: Mapping[str, DocumentCheck] | None = None,
     findings: Findings | None = None,
+    packs: PackTrust | None = None,
 ) -> tuple[PolicySet, list[Problem]]:
     """Load everything under ``paths``. The set is only safe to use when no problems came back.
 
+    ``paths`` are files and folders, policy packs (``*.tgz``: verified before anything in them
+    is read, under ``packs``, by default ``KEY_REQUIRED``: fail closed) and pinned git
+    sources (``git+file:///REPO@SHA[#SUBDIR]``), in any mix; the set records each one's origin.
     ``now``: the instant waiver lifetimes are measured from; default the current time.
     ``others``: a check for each document kind besides Policy and Waiver that may sit among
     the files (by ``kind``); without one, such a document is an unknown kind. ``findings``:
     filled in with the warnings and the files of other kinds.
     """
-    files = discover(paths)
+    from govgate.policy.packs import KEY_REQUIRED
+
+    trust = packs if packs is not None else KEY_REQUIRED
+    local = [p for p in paths if not is_remote(p)]
+    files = discover(local)
     clock = now if now is not None else dt.datetime.now(dt.UTC)
     loader = _Loader(
         compiler or default_compiler(), limits, now=clock, others=others, warn=findings is not None
     )
     for path in files:
         loader.load_file(path)
+    origins = [_origin(p) for p in dict.fromkeys(local)]
+    remote = [p for p in dict.fromkeys(paths) if is_remote(p)]
+    for entry in remote:
+        origin = _load_remote(loader, entry, trust, limits)
+        if origin is not None:
+            origins.append(origin)
     loader.cross_checks()
-    if not files:
+    loader.problems.extend(layers.origin_problems(loader.policies, loader.waivers, origins))
+    if not files and not loader.sources and not loader.problems:
         loader.problems.append(
             Problem(
                 "policy.empty",
@@ -189,7 +260,10 @@ def load_policy_set(
         findings.warnings.extend(_sorted(loader.warnings))
         findings.other_sources.extend(loader.other_sources)
     problems = _sorted(loader.problems)
-    return PolicySet(tuple(loader.policies), tuple(loader.waivers), tuple(loader.sources)), problems
+    policy_set = PolicySet(
+        tuple(loader.policies), tuple(loader.waivers), tuple(loader.sources), tuple(origins)
+    )
+    return policy_set, problems
 
 
 def load_policy_tests(
@@ -429,6 +503,8 @@ class _Loader:
         within the lifetime their policy allows."""
         self._waiver_rules()
         self._waiver_lifetimes()
+        self.problems.extend(layers.overrides(self.policies)[1])
+        self.problems.extend(layers.waiver_problems(self.policies, self.waivers))
 
     def _waiver_rules(self) -> None:
         rules = {p.name: {r.rule.id for r in p.rules} for p in self.policies}

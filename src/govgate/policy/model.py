@@ -29,8 +29,10 @@ from govgate.terms import (
     Direction,
     Enforce,
     Impact,
+    Layer,
     MeanMethod,
     OnMissing,
+    PreregistrationMode,
     RateMethod,
     RelativeBasis,
     Sequential,
@@ -97,6 +99,16 @@ class Metadata(_Doc):
         *_NO_REPEATS,
         Field(description="Control ids this policy implements, e.g. NIST-AI-RMF-MEASURE-2.6."),
     ] = []
+    layer: Layer = Field(
+        default=Layer.TEAM,
+        description="org: part of the organisation's baseline, which team policies may tighten "
+        "but never loosen, remove or waive (only an org waiver can); team (default).",
+    )
+    extends: Annotated[str, Field(pattern=SLUG)] | None = Field(
+        default=None,
+        description="The org policy this team policy tightens: a rule here with the id of one "
+        "of its rules replaces it, and must be at least as strict (checked at load).",
+    )
 
 
 class Risk(_Doc):
@@ -461,6 +473,57 @@ class WaiverLimits(_Doc):
     )
 
 
+#: a model-name glob: letters, digits and . _ - / with * and ? wildcards
+MODEL_GLOB = r"^[A-Za-z0-9._/*?-]{1,200}$"
+
+
+class Selector(_Doc):
+    """Which candidates a policy governs: every part given must match (an empty one matches
+    everything). Stages are the policy's own ``stages``."""
+
+    models: Annotated[list[Annotated[str, Field(pattern=MODEL_GLOB)]], *_NO_REPEATS] = Field(
+        default=[],
+        description="Registered model names, as globs (rag-*, credit-risk): the candidate's "
+        "model must match one. A candidate with no registered model matches none.",
+    )
+    tags: dict[Annotated[str, Field(min_length=1, max_length=250)], Name] = Field(
+        default={},
+        description="Tags the candidate must carry, on its run or its model version (risk_tier: "
+        "high). Only allow-listed tags reach the evidence (govgate.*, model*, team, owner, "
+        "risk_tier, ...): a tag outside the allow-list never matches.",
+    )
+
+
+class RequiresApproval(_Doc):
+    """Signed approvals (``kind: Approval``, checked against a trust file) a release this
+    policy governs needs: without them, a release the rules let through is inconclusive."""
+
+    roles: Annotated[
+        list[Annotated[str, Field(pattern=SLUG)]],
+        *_NO_REPEATS,
+        Field(min_length=1),
+    ] = Field(
+        description="The roles that must approve (model-risk, security): each needs count "
+        "approvals, from different people the trust file lets approve in that role."
+    )
+    count: Annotated[int, Field(ge=1, le=20)] = Field(
+        default=1, description="How many people of each role must approve (default 1)."
+    )
+    stages: Annotated[list[Stage], *_NO_REPEATS] | None = Field(
+        default=None,
+        description="The stages approval is required at; default: every stage the policy judges.",
+    )
+    tags: dict[
+        Annotated[str, Field(min_length=1, max_length=250)],
+        Annotated[list[Name], *_NO_REPEATS, Field(min_length=1)],
+    ] = Field(
+        default={},
+        description="Only for candidates carrying each of these tags, on the run or the model "
+        "version, with one of the values listed (risk_tier: [high, critical]); default: every "
+        "candidate the policy governs.",
+    )
+
+
 class PolicySpec(_Doc):
     """What the policy judges: its stages, statistics, expected evidence, SLOs, variables and
     rules."""
@@ -471,6 +534,23 @@ class PolicySpec(_Doc):
         Field(min_length=1, description="The stages the policy judges: offline, shadow, canary."),
     ]
     confidence: Confidence = 0.95
+    selector: Selector | None = Field(
+        default=None,
+        description="Which candidates the policy governs (model globs, tags); default: every "
+        "candidate at its stages. A candidate no blocking policy selects is inconclusive.",
+    )
+    requires_approval: RequiresApproval | None = Field(
+        default=None,
+        description="Signed approvals a release needs (roles, how many, optionally only at some "
+        "stages or for candidates with some tags): without them, a release the rules let "
+        "through is inconclusive (see docs/approvals.md).",
+    )
+    preregistration: PreregistrationMode = Field(
+        default=PreregistrationMode.RECORDED,
+        description="recorded (default): a candidate run whose recorded policy digest differs "
+        "from the applied set is flagged; required: it is blocked (FAIL), as is a run that "
+        "recorded none.",
+    )
     statistics: Statistics = Field(
         default=Statistics(), description="How the policy's bounds are computed."
     )
@@ -514,6 +594,13 @@ class PolicySpec(_Doc):
         _no_duplicates([s.name for s in self.slos], "SLO name")
         _no_duplicates([v.name for v in self.variables], "variable name")
         _no_duplicates([r.id for r in self.rules], "rule id")
+        needs = self.requires_approval
+        if needs is not None and needs.stages is not None:
+            extra = [s.value for s in needs.stages if s not in self.stages]
+            if extra:
+                raise ValueError(
+                    f"requires_approval names stages the policy does not judge: {extra}"
+                )
         return self
 
 
@@ -556,6 +643,11 @@ class WaiverSpec(_Doc):
 
     policy: Annotated[str, Field(pattern=SLUG, description="The policy the rule belongs to.")]
     rule: Annotated[str, Field(pattern=SLUG, description="The id of the waived rule.")]
+    layer: Layer = Field(
+        default=Layer.TEAM,
+        description="org: issued by the organisation, and the only kind that may waive a rule "
+        "of an org policy; team (default).",
+    )
     scope: WaiverScope = Field(
         default=WaiverScope(), description="Where it applies; default: everywhere."
     )

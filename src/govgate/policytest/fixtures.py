@@ -177,12 +177,20 @@ def run_evidence(
 
 
 def fixture_snapshot(
-    fixture: FixtureEvidence, *, stage: str, seed: str, reference: str, now: dt.datetime
+    fixture: FixtureEvidence,
+    *,
+    stage: str,
+    seed: str,
+    reference: str,
+    now: dt.datetime,
+    model: str | None = None,
 ) -> Snapshot:
-    """The snapshot a case decides from. ``seed`` names the case; ``reference`` is for reports."""
-    runs = [
-        run_evidence("candidate", fixture.candidate, stage=stage, seed=seed, reference=reference)
-    ]
+    """The snapshot a case decides from. ``seed`` names the case; ``reference`` is for reports;
+    ``model``: the candidate's registered model when its fixture names none (``spec.model``)."""
+    candidate = fixture.candidate
+    if candidate.model is None and model is not None:
+        candidate = candidate.model_copy(update={"model": model})
+    runs = [run_evidence("candidate", candidate, stage=stage, seed=seed, reference=reference)]
     if fixture.baseline is not None:
         runs.append(
             run_evidence("baseline", fixture.baseline, stage=stage, seed=seed, reference=reference)

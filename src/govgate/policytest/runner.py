@@ -31,9 +31,11 @@ from govgate.policy.compiled import CompiledRule, PolicySet
 from govgate.policy.loader import (
     LoadedTest,
     discover,
+    is_remote,
     load_policy_set,
     load_policy_tests,
 )
+from govgate.policy.packs import PackTrust
 from govgate.policytest.paths import OUTSIDE_HINT, Roots, confine, stray_file
 from govgate.terms import Outcome
 
@@ -160,8 +162,9 @@ def _rule_ref(compiled: CompiledRule, file: str) -> RuleRef:
 
 
 class _Session:
-    def __init__(self, now: dt.datetime | None = None) -> None:
+    def __init__(self, now: dt.datetime | None = None, packs: PackTrust | None = None) -> None:
         self.now = now  # waiver lifetimes are measured from it (None: the loader's clock)
+        self.packs = packs  # how policy packs are trusted (None: the loader's default)
         self.problems: list[Problem] = []
         self._sets: dict[tuple[str, ...], tuple[PolicySet, list[Problem]]] = {}
         self.coverage: dict[tuple[str, str, str], RuleCoverage] = {}
@@ -169,7 +172,7 @@ class _Session:
     def policy_set(self, paths: list[str]) -> tuple[PolicySet, list[Problem]]:
         key = tuple(sorted(str(Path(p).resolve()) for p in paths))
         if key not in self._sets:
-            self._sets[key] = load_policy_set(paths, now=self.now)
+            self._sets[key] = load_policy_set(paths, now=self.now, packs=self.packs)
         return self._sets[key]
 
     def count(self, policy_set: PolicySet) -> None:
@@ -347,6 +350,7 @@ class _Session:
                 seed=case.name,
                 reference=f"{test.source.path}:{span.line}",
                 now=now,
+                model=test.document.spec.model,
             )
         decision = decide(prepared.policy_set, snapshot, stage=case.stage.value, now=now)
         outcomes = {r.key: r.outcome.value for r in decision.rules}
@@ -403,19 +407,25 @@ class PreparedTests:
 
 
 def prepare_policy_tests(
-    paths: Sequence[str], *, require_tests: bool = True, now: dt.datetime | None = None
+    paths: Sequence[str],
+    *,
+    require_tests: bool = True,
+    now: dt.datetime | None = None,
+    packs: PackTrust | None = None,
 ) -> PreparedTests:
     """Load every test under ``paths`` and check it against its policies, without running it:
     test documents, the policies they name (inside each test's root), rule keys, snapshot
     files. ``govgate validate`` stops here; ``govgate test`` goes on to
     :meth:`PreparedTests.run`. ``now``: what waiver lifetimes are measured from (default the
-    current time; the cases themselves decide at their own ``now``).
+    current time; the cases themselves decide at their own ``now``). ``packs``: how policy
+    packs are trusted; a pack (or git source) among ``paths`` holds no tests, and its rules
+    join the coverage table as a folder's do.
     """
-    session = _Session(now)
+    session = _Session(now, packs)
     tests, problems = load_policy_tests(paths, required=require_tests)
     session.problems.extend(problems)
-    folders = [p for p in paths if Path(p).is_dir()]
-    if folders and discover(folders):
+    folders = [p for p in paths if Path(p).is_dir() or is_remote(p)]
+    if folders and (any(is_remote(p) for p in folders) or discover(folders)):
         # the policies in the tested folders: rules no test file loads are uncovered
         universe, universe_problems = session.policy_set(folders)
         session.problems.extend(universe_problems)
@@ -426,10 +436,10 @@ def prepare_policy_tests(
 
 
 def run_policy_tests(
-    paths: Sequence[str], *, now: dt.datetime | None = None
+    paths: Sequence[str], *, now: dt.datetime | None = None, packs: PackTrust | None = None
 ) -> tuple[TestRun | None, list[Problem]]:
     """Load and run every policy test under ``paths``; problems mean nothing ran."""
-    prepared = prepare_policy_tests(paths, now=now)
+    prepared = prepare_policy_tests(paths, now=now, packs=packs)
     if prepared.problems:
         return None, list(prepared.problems)
     return prepared.run(), []

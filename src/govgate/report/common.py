@@ -29,12 +29,19 @@ RECOMMENDATIONS = {
 }
 #: a WARN the caller made blocking (``--fail-on-warn``): the exit code says do not release
 WARN_BLOCKING = "Do not release: warnings block this release (--fail-on-warn); resolve them below."
+#: the rules let the release through, and a policy requires approvals it lacks
+AWAITING = (
+    "Do not release yet: the rules let it through, and it awaits the approvals below "
+    "(govgate approve the bundle, then run the gate again with --approvals)."
+)
 
 
 def recommendation(decision: Decision) -> str:
     """What to do, agreeing with the exit code (a WARN under ``--fail-on-warn`` blocks)."""
     if decision.verdict is Verdict.WARN and decision.fail_on_warn:
         return WARN_BLOCKING
+    if decision.verdict_code == "approval.awaiting":
+        return AWAITING
     return RECOMMENDATIONS[decision.verdict]
 
 
@@ -99,6 +106,40 @@ def preregistration(decision: Decision) -> str:
         f"Pre-registration: the policies CHANGED after the evaluation was scored (recorded "
         f"{(p.recorded or '')[:12]}, applied {p.applied[:12]})"
     )
+
+
+def governance_line(decision: Decision) -> str | None:
+    """Which policies govern this candidate (their selectors), when any does not."""
+    if all(p.selected for p in decision.policies):
+        return None
+    chosen = [p.policy for p in decision.policies if p.selected]
+    others = [p.policy for p in decision.policies if not p.selected]
+    return (
+        f"Policies: {', '.join(chosen) or 'none'} govern this candidate; "
+        f"{', '.join(others)} do{'es' if len(others) == 1 else ''} not (their selectors)"
+    )
+
+
+def approval_lines(decision: Decision) -> list[str]:
+    """The approvals the policies require and who counted (the first line), then each approval
+    document given: counted, or why not, with its comment. Empty when none was required or
+    given. (Plain text: each renderer escapes it its own way.)"""
+    state = decision.approvals
+    if state is None or not (state.required or state.documents):
+        return []
+    needs = [
+        f"{r.role} {len(r.approvers)} of {r.count} ({', '.join(r.approvers) or 'none yet'}; "
+        f"required by {r.policy})"
+        for r in state.required
+    ] or ["none required"]
+    counted = sum(d.status == "counted" for d in state.documents)
+    given = f"{plural(len(state.documents), 'approval')} given, {counted} counted"
+    lines = [f"Approvals: {'; '.join(needs)}; {given}"]
+    for d in state.documents:
+        who = d.signer or (f"claims {d.approver}" if d.approver else "signer unknown")
+        line = f"{d.status}: {d.file} ({d.role or 'no role'}, {who}): {d.reason}"
+        lines.append(line + (f'; comment: "{d.comment}"' if d.comment else ""))
+    return lines
 
 
 def looks_line(decision: Decision) -> str | None:
@@ -376,7 +417,16 @@ def coverage(decision: Decision) -> list[ControlLine]:
 def not_covered(decision: Decision, risk: RiskAssessment) -> list[str]:
     """What the decision did not judge: said on every verdict, a PASS most of all."""
     out = []
-    skipped = [r.key for r in decision.rules if r.outcome is Outcome.SKIPPED]
+    unselected = [p for p in decision.policies if not p.selected]
+    if unselected:
+        out.append(
+            "policies that do not govern this candidate: "
+            + "; ".join(f"{p.policy} ({p.reason})" for p in unselected)
+        )
+    left_out = {p.policy for p in unselected}
+    skipped = [
+        r.key for r in decision.rules if r.outcome is Outcome.SKIPPED and r.policy not in left_out
+    ]
     if skipped:
         out.append(
             f"{plural(len(skipped), 'rule')} not evaluated at stage {decision.stage}: "

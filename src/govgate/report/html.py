@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from govgate.gate.outcome import Decision, RuleResult
 from govgate.report.common import (
+    approval_lines,
     coverage,
     findings_by_rule,
+    governance_line,
     groups,
     headline,
     looks_line,
@@ -351,6 +353,8 @@ def render_html(decision: Decision, risk: RiskAssessment) -> str:
         recommendation=recommendation(decision),
         preregistration=preregistration(decision),
         looks=looks_line(decision),
+        governs=governance_line(decision),
+        approvals=approval_lines(decision),
         look_charts=_look_charts(decision),
         controls=coverage(decision),
         not_covered=not_covered(decision, risk),

@@ -19,8 +19,10 @@ from govgate.display import display_copy
 from govgate.gate.outcome import Decision
 from govgate.report.common import (
     OUTCOME_ORDER,
+    approval_lines,
     coverage,
     findings_by_rule,
+    governance_line,
     groups,
     headline,
     looks_line,
@@ -286,6 +288,14 @@ def _actions(risk: RiskAssessment) -> _Section:
     )
 
 
+def _approvals(decision: Decision) -> list[str]:
+    lines = approval_lines(decision)
+    if not lines:
+        return []
+    items = [f"- {_cell(line)}" for line in lines[1:]]
+    return [_text(lines[0]), "", *items, *([""] if items else [])]
+
+
 def render_markdown(decision: Decision, risk: RiskAssessment, max_chars: int = MAX_CHARS) -> str:
     decision, risk = display_copy(decision), display_copy(risk)  # see govgate/display.py
     head = [
@@ -298,6 +308,8 @@ def render_markdown(decision: Decision, risk: RiskAssessment, max_chars: int = M
         preregistration(decision),
         "",
         *([looked, ""] if (looked := looks_line(decision)) is not None else []),
+        *([_text(governs), ""] if (governs := governance_line(decision)) is not None else []),
+        *_approvals(decision),
     ]
     blocking, others = _findings(decision, risk, True), _findings(decision, risk, False)
     groups_, risk_, gaps = _groups(decision), _risk(risk), _gaps(risk)

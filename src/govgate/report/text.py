@@ -5,8 +5,10 @@ from __future__ import annotations
 from govgate.display import display_copy
 from govgate.gate.outcome import Decision, RuleResult
 from govgate.report.common import (
+    approval_lines,
     coverage,
     findings_by_rule,
+    governance_line,
     groups,
     headline,
     looks_line,
@@ -121,6 +123,10 @@ def render_text(decision: Decision, risk: RiskAssessment, color: bool = False) -
     lines.append(preregistration(decision))
     if (looked := looks_line(decision)) is not None:
         lines.append(looked)
+    if (governs := governance_line(decision)) is not None:
+        lines.append(governs)
+    if approved := approval_lines(decision):
+        lines += [approved[0], *(f"  {line}" for line in approved[1:])]
     lines.append("")
     by_rule = findings_by_rule(risk)
     for r in ordered(decision):

@@ -24,6 +24,7 @@ from typing import Any
 from govgate.evidence.mlflow.settings import MlflowSettings
 from govgate.evidence.model import Snapshot
 from govgate.evidence.refs import Ref
+from govgate.policy.packs import KEY_REQUIRED, PackTrust
 from govgate.serve.cache import SnapshotCache
 from govgate.serve.errors import RETRY_AFTER_S, RequestError
 from govgate.serve.requests import JudgeRequest
@@ -50,8 +51,11 @@ class Judge:
         cache: SnapshotCache,
         clock: Callable[[], dt.datetime],
         looked_up: Callable[[str], None],
+        packs: PackTrust = KEY_REQUIRED,
     ) -> None:
         self.settings = settings
+        #: how policy packs among the policies are trusted: as ``serve`` verified them at start
+        self.packs = packs
         self.policy_set_digest = policy_set_digest
         self.cache = cache
         self.clock = clock
@@ -89,6 +93,7 @@ class Judge:
                 reports=(ReportTarget("json"),),
                 log_to_mlflow=request.stage == Stage.CANARY,
                 snapshot_source=snapshot_source,
+                packs=self.packs,
             )
         )
         decision = outcome.decision

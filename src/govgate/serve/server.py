@@ -21,6 +21,7 @@ from govgate._env import scoped_environ
 from govgate._version import __version__
 from govgate.display import visible
 from govgate.errors import UsageError
+from govgate.policy.packs import KEY_REQUIRED, PackTrust
 from govgate.serve.settings import ServeSettings
 
 
@@ -57,8 +58,10 @@ def serve(
     settings: ServeSettings,
     clock: Callable[[], dt.datetime],
     log: Callable[[str], None],
+    packs: PackTrust | None = None,
 ) -> Stopped:
-    """Run a judge until it is stopped; raise a GovgateError if it cannot start."""
+    """Run a judge until it is stopped; raise a GovgateError if it cannot start. ``packs``:
+    how policy packs among the policies are trusted (default: a key is required)."""
     from govgate.evidence.mlflow.source import MlflowSource
     from govgate.serve.app import build_app
     from govgate.serve.cache import SnapshotCache
@@ -66,7 +69,7 @@ def serve(
     from govgate.serve.metrics import Metrics
     from govgate.usecases.check import load_valid
 
-    policy_set = load_valid(settings.policies, now=clock())
+    policy_set = load_valid(settings.policies, now=clock(), packs=packs)
     digest = policy_set.digest()
     source = MlflowSource(settings.mlflow)
     _ = source.client  # opens the store now: a missing SQLite file stops the start (exit 7)
@@ -74,7 +77,7 @@ def serve(
     cache = SnapshotCache(
         source, entries=settings.cache_entries, max_age_s=settings.cache_max_age_s
     )
-    judge = Judge(settings, digest, cache, clock, metrics.looked_up)
+    judge = Judge(settings, digest, cache, clock, metrics.looked_up, packs or KEY_REQUIRED)
     health = {
         "govgate_version": __version__,
         "policy_set_digest": digest,

@@ -24,6 +24,7 @@ from govgate.exitcodes import ExitCode
 from govgate.files import write_text
 from govgate.gate.outcome import Decision
 from govgate.policy.compiled import PolicySet
+from govgate.policy.packs import KEY_REQUIRED, PackTrust
 from govgate.risk.model import RiskAssessment
 from govgate.terms import Verdict
 
@@ -65,10 +66,16 @@ class CheckSettings:
     promote_alias: str | None = None
     #: what ran the gate, read only when a bundle is written (it runs git)
     environment: Callable[[], Mapping[str, Any]] = dict
+    #: how policy packs among ``policies`` are trusted: by default a key is required
+    packs: PackTrust = KEY_REQUIRED
     #: where live evidence comes from: ``take_snapshot`` by default, or a function with its
     #: signature (``govgate serve`` passes its cache, which reuses a snapshot while the runs
     #: are unchanged)
     snapshot_source: Callable[..., Snapshot] | None = None
+    #: approval documents (files, or folders of ``*.json``) and the trust file they are
+    #: checked against (``--trust``, required with approvals; read whenever one is named)
+    approvals: Sequence[Path] = ()
+    trust: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +127,15 @@ class CheckOutcome:
         return self.decision.exit_code
 
 
-def load_valid(paths: Sequence[str], now: dt.datetime | None = None) -> PolicySet:
+def load_valid(
+    paths: Sequence[str], now: dt.datetime | None = None, packs: PackTrust | None = None
+) -> PolicySet:
     """Load a policy set for a command that needs a valid one; every problem is reported.
-    ``now``: the instant waiver lifetimes are measured from (default: the current time)."""
+    ``now``: the instant waiver lifetimes are measured from (default: the current time).
+    ``packs``: how policy packs among ``paths`` are trusted (default: a key is required)."""
     from govgate.policy.loader import load_policy_set
 
-    policy_set, problems = load_policy_set(list(paths), now=now)
+    policy_set, problems = load_policy_set(list(paths), now=now, packs=packs)
     if problems:
         raise PolicyInvalidError(problems)
     return policy_set
@@ -164,6 +174,27 @@ def _preflight(settings: CheckSettings) -> Any:
     from govgate.bundle.signing import load_private
 
     return load_private(settings.sign_key)
+
+
+def _approvals(settings: CheckSettings) -> tuple[list[Any], dict[str, bytes]]:
+    """The approval records to decide with (signatures and signers checked against the trust
+    file) and their bundle files; a missing file or trust file is a usage error, before any
+    work."""
+    if settings.approvals and settings.trust is None:
+        raise UsageError(
+            "approvals are checked against a trust file, and none was named",
+            hint="add --trust FILE (or set $GOVGATE_TRUST): who may approve, with their keys",
+        )
+    if settings.trust is None:
+        return [], {}
+    from govgate.approval.bundle import bundle_files
+    from govgate.approval.trust import load_trust
+    from govgate.approval.verify import read_documents, verify_documents
+
+    trust = load_trust(settings.trust)
+    documents = read_documents(settings.approvals)
+    records = verify_documents(documents, trust)
+    return records, bundle_files(documents, records, trust)
 
 
 def _live(settings: CheckSettings, candidate: Ref, baseline: Ref | None) -> bool:
@@ -282,13 +313,14 @@ def _bundle(
     key: Any,
     tell: Listener,
     environment: Callable[[], Mapping[str, Any]],
+    approvals: Mapping[str, bytes] | None = None,
 ) -> list[Written]:
     from govgate.bundle import build, store
     from govgate.bundle.signing import sign
 
     signer = (lambda payload: sign(payload, key)) if key is not None else None
     record = dict(environment())
-    files = build.contents(decision, risk, policy_set, snapshot, record, signer)
+    files = build.contents(decision, risk, policy_set, snapshot, record, signer, approvals)
     written = []
     if settings.bundle_dir is not None:
         store.write_directory(settings.bundle_dir, files)
@@ -338,10 +370,11 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
     from govgate.risk.assess import assess
 
     key = _preflight(settings)
+    approvals, approval_files = _approvals(settings)
     # the record of what ran the gate (git, package versions) is read at most once, and only
     # when a bundle or a promotion needs it
     environment = functools.cache(settings.environment)
-    policy_set = load_valid(settings.policies, now=settings.clock)
+    policy_set = load_valid(settings.policies, now=settings.clock, packs=settings.packs)
     candidate = parse_ref(settings.candidate)
     baseline = parse_ref(settings.baseline) if settings.baseline else None
     live = _live(settings, candidate, baseline)
@@ -362,14 +395,21 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
     alias = settings.promote_alias
     promotion = _expected_alias(settings, snapshot, alias) if alias else None
     decision = decide(
-        policy_set, snapshot, stage=settings.stage, now=now, fail_on_warn=settings.fail_on_warn
+        policy_set,
+        snapshot,
+        stage=settings.stage,
+        now=now,
+        fail_on_warn=settings.fail_on_warn,
+        approvals=approvals,
     )
     risk = assess(decision)
     stdout, reports = _reports(settings, decision, risk, tell)
     written += reports
     bundled = settings.bundle_dir is not None or settings.bundle_archive is not None
     if bundled:
-        written += _bundle(settings, decision, risk, policy_set, snapshot, key, tell, environment)
+        written += _bundle(
+            settings, decision, risk, policy_set, snapshot, key, tell, environment, approval_files
+        )
     logged_to = None
     if settings.bundle_dir is not None and live and settings.log_to_mlflow:
         from govgate.evidence.mlflow.source import MlflowSource

@@ -11,6 +11,7 @@ from govgate.evidence.mlflow.settings import MlflowSettings
 from govgate.evidence.refs import Ref
 from govgate.exitcodes import ExitCode
 from govgate.history import Replayable, Row, Selection
+from govgate.policy.packs import KEY_REQUIRED, PackTrust
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class HistorySettings:
     now: dt.datetime | None = None  # decide every run as of this instant instead
     baseline: Ref | None = None
     fail_on_change: bool = False
+    packs: PackTrust = KEY_REQUIRED  # how policy packs among the policies are trusted
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def run_replay(settings: HistorySettings, policies: Sequence[str]) -> HistoryOut
     from govgate.history import replay
     from govgate.usecases.check import load_valid
 
-    policy_set = load_valid(policies)
+    policy_set = load_valid(policies, packs=settings.packs)
     items = _gather(settings)
     rows = replay(policy_set, items)
     return HistoryOutcome(tuple(rows), "replay", "past", "replayed", settings.fail_on_change)
@@ -81,7 +83,8 @@ def run_diff(settings: HistorySettings, old: str, new: str) -> HistoryOutcome:
     from govgate.history import diff
     from govgate.usecases.check import load_valid
 
-    before, after = load_valid([old]), load_valid([new])
+    before = load_valid([old], packs=settings.packs)
+    after = load_valid([new], packs=settings.packs)
     items = _gather(settings)
     rows = diff(before, after, items)
     return HistoryOutcome(tuple(rows), "diff", "old", "new", settings.fail_on_change)

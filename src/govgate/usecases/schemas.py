@@ -29,7 +29,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import core_schema
 
-from govgate.gate.outcome import DECISION_FORMAT, Decision, Preregistration, RunSummary
+from govgate.gate.outcome import (
+    DECISION_FORMAT,
+    ApprovalStatus,
+    Decision,
+    Preregistration,
+    RunSummary,
+)
 from govgate.risk.model import RISK_FORMAT, Level, RiskAssessment
 from govgate.terms import Enforce, Outcome, Verdict
 from govgate.usecases.validate import VALIDATE_SCHEMA_ID, ValidateResult
@@ -82,6 +88,55 @@ class PredicateWaiver(_Out):
     status: Literal["applied", "expired", "out-of-scope", "unused"]
 
 
+class PredicateApproval(_Out):
+    """One approval document the decision considered (bundled as approvals/<sha256>.json),
+    and what became of it."""
+
+    sha256: str = Field(pattern=SHA256, description="Of the document's bytes.")
+    role: str | None
+    signer: str | None = Field(
+        description="Whom the trust file names for the key whose signature verified; null "
+        "when none did."
+    )
+    keyid: str | None = Field(description="The key id the document's signature names.")
+    status: ApprovalStatus
+
+
+class PredicatePack(_Out):
+    """A policy pack, as its signed manifest names it when it loaded."""
+
+    name: str
+    version: str
+    manifest_sha256: str = Field(
+        pattern=SHA256,
+        description="Of the pack's pack.json, bundled as packs/<manifest_sha256>.json (its "
+        "signature as packs/<manifest_sha256>.dsse.json).",
+    )
+    policy_set_sha256: str = Field(pattern=SHA256, description="Of the pack's own files.")
+    keyid: str | None = Field(
+        description="The key whose signature verified when the pack loaded; null when no key "
+        "was given (--unsafe-unsigned-pack)."
+    )
+    signature: Literal["verified", "not-checked"]
+
+
+class PredicateGit(_Out):
+    """A pinned commit of a local git repository."""
+
+    url: str = Field(description="file:///... of the repository.")
+    commit: str = Field(pattern=r"^([0-9a-f]{40}|[0-9a-f]{64})$")
+    subdir: str | None = Field(description="The folder of it that was read; null: all of it.")
+
+
+class PredicateOrigin(_Out):
+    """Where some of the policies came from: one entry of --policies."""
+
+    kind: Literal["folder", "file", "pack", "git"]
+    source: str = Field(description="As given; the files from it are named SOURCE!PATH.")
+    pack: PredicatePack | None = Field(description="For a pack; else null.")
+    git: PredicateGit | None = Field(description="For a git source; else null.")
+
+
 class ReleaseDecision(_Out):
     """The predicate of a bundle's in-toto Statement v1 (``statement.json``, signed in
     ``statement.dsse.json``), of predicateType
@@ -107,6 +162,18 @@ class ReleaseDecision(_Out):
     preregistration: Preregistration | None
     rules: list[PredicateRule]
     waivers: list[PredicateWaiver]
+    decision_basis: str | None = Field(
+        pattern=SHA256,
+        description="What an approval of this decision names: the sha256 of the canonical "
+        "JSON of the evidence's content digest, the policy set digest and the stage.",
+    )
+    approvals: list[PredicateApproval] = Field(
+        description="Every approval document given (check --approvals), counted or why not."
+    )
+    policy_origins: list[PredicateOrigin] = Field(
+        description="Where the policies came from (policies/origins.json): folders, files, "
+        "signed packs with their manifest digest and signer, pinned git commits."
+    )
 
 
 class _Output(GenerateJsonSchema):

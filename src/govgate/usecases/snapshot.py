@@ -11,6 +11,7 @@ from govgate.errors import UsageError
 from govgate.evidence.mlflow.settings import MlflowSettings
 from govgate.evidence.model import Snapshot
 from govgate.evidence.refs import Ref
+from govgate.policy.packs import KEY_REQUIRED, PackTrust
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class SnapshotSettings:
     baseline: Ref | None = None
     stage: str | None = None
     policies: Sequence[str] = ()  # check first that the evidence is what these need
+    packs: PackTrust = KEY_REQUIRED  # how policy packs among the policies are trusted
 
 
 def run_snapshot(settings: SnapshotSettings) -> Snapshot:
@@ -35,7 +37,7 @@ def run_snapshot(settings: SnapshotSettings) -> Snapshot:
         from govgate.gate.preflight import require_baseline
         from govgate.usecases.check import load_valid
 
-        policy_set = load_valid(settings.policies)
+        policy_set = load_valid(settings.policies, packs=settings.packs)
         require_baseline(policy_set, settings.stage, settings.baseline is not None)
     snapshot = take_snapshot(
         settings.candidate,

@@ -19,6 +19,7 @@ from govgate.document.nodes import YamlDocument
 from govgate.errors import Problem
 from govgate.exitcodes import ExitCode
 from govgate.policy.compiled import PolicySet, SourceFile
+from govgate.policy.packs import PackTrust
 from govgate.policytest.runner import PreparedTests
 
 VALIDATE_SCHEMA_ID = "https://govgate.dev/schemas/validate-result-v1.json"
@@ -200,26 +201,40 @@ class ValidateOutcome:
         return self.result().model_dump(mode="json", by_alias=True)
 
 
-def run_validate(paths: Sequence[str]) -> ValidateOutcome:
+def run_validate(paths: Sequence[str], packs: PackTrust | None = None) -> ValidateOutcome:
     """Load the policies, waivers and eval suites among ``paths``, and the policy tests beside
     them. Eval suites are checked as ``govgate eval run`` reads them (schema and model: no
-    dataset is read, and nothing of the evals extra is imported)."""
-    from govgate.policy.loader import Findings, discover, is_test_file, load_policy_set
+    dataset is read, and nothing of the evals extra is imported). ``packs``: how policy packs
+    among ``paths`` (or named by their tests) are trusted; by default, since validating decides
+    no release, their integrity is checked and their signature is not (the set's origins say
+    so)."""
+    from govgate.policy.loader import (
+        Findings,
+        discover,
+        is_remote,
+        is_test_file,
+        load_policy_set,
+    )
     from govgate.policytest.runner import prepare_policy_tests, unique_problems
 
     given = [Path(p) for p in paths]
     test_files = [str(p) for p in given if p.is_file() and is_test_file(p)]
-    policy_paths = [str(p) for p in given if str(p) not in test_files]
+    # packs and git sources as written (a path would fold the slashes of git+file:///)
+    policy_paths = [p if is_remote(p) else str(Path(p)) for p in paths]
+    policy_paths = [p for p in policy_paths if p not in test_files]
+    packs = packs if packs is not None else PackTrust(require_signature=False)
     suites, findings = _SuiteCheck(), Findings()
     policy_set, problems = (
-        load_policy_set(policy_paths, others={"EvalSuite": suites}, findings=findings)
+        load_policy_set(policy_paths, others={"EvalSuite": suites}, findings=findings, packs=packs)
         if policy_paths
         else (PolicySet((), (), ()), [])
     )
     # policy tests beside the policies: their documents, policy paths and rule keys (a folder
     # without test files adds nothing the policies above did not already report)
     folders = [str(p) for p in given if p.is_dir() and discover([str(p)], tests=True)]
-    tests = prepare_policy_tests([*test_files, *folders], require_tests=bool(test_files))
+    tests = prepare_policy_tests(
+        [*test_files, *folders], require_tests=bool(test_files), packs=packs
+    )
     return ValidateOutcome(
         policy_set=policy_set,
         tests=tests,

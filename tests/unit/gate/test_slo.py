@@ -248,9 +248,10 @@ def test_the_same_items_in_any_row_order_give_the_same_decision(tmp_path: Path) 
             )
         )
         decision = decide(ps, snap, stage="canary", now=NOW)
-        # the evidence digest names the table's bytes, which follow its row order; the rest of
-        # the decision is the same byte for byte
-        seen.add(decision.model_dump_json(exclude={"evidence_digest"}))
+        # the evidence digests (and the approval basis made of one) name the table's bytes,
+        # which follow its row order; the rest of the decision is the same byte for byte
+        basis = {"basis": {"sha256", "evidence_content_sha256"}}
+        seen.add(decision.model_dump_json(exclude={"evidence_digest": True, "approvals": basis}))
     assert len(seen) == 1
     assert '"verdict":"ROLLBACK"' in seen.pop()
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TextIO
 
 from govgate.cli import options
+from govgate.cli.commands.pack import pack_trust
 from govgate.cli.output import color
 from govgate.errors import UsageError
 from govgate.usecases.check import (
@@ -17,6 +19,9 @@ from govgate.usecases.check import (
     StdoutReport,
     Written,
 )
+
+#: the trust file approvals are checked against when ``--trust`` is not given
+TRUST_ENV = "GOVGATE_TRUST"
 
 
 def report_targets(specs: list[str] | None, output: str | None) -> tuple[ReportTarget, ...]:
@@ -33,7 +38,7 @@ def report_targets(specs: list[str] | None, output: str | None) -> tuple[ReportT
     return tuple(targets)
 
 
-def settings(args: argparse.Namespace, out: TextIO) -> CheckSettings:
+def settings(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> CheckSettings:
     return CheckSettings(
         clock=options.clock(),
         now=options.instant("--now", args.now) if args.now else None,
@@ -52,6 +57,9 @@ def settings(args: argparse.Namespace, out: TextIO) -> CheckSettings:
         log_to_mlflow=not args.no_mlflow_log,
         promote_alias=args.promote_alias,
         environment=options.environment,
+        packs=pack_trust(args, err),
+        approvals=tuple(Path(a) for a in args.approvals or ()),
+        trust=options.path(args.trust or os.environ.get(TRUST_ENV) or None),
     )
 
 
@@ -97,7 +105,7 @@ def tell_after(err: TextIO, outcome: CheckOutcome) -> None:
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from govgate.usecases.check import run_check
 
-    chosen = settings(args, out)
+    chosen = settings(args, out, err)
     outcome = run_check(chosen, listener(out, err, signed=chosen.sign_key is not None))
     tell_after(err, outcome)
     return outcome.exit_code

@@ -12,6 +12,7 @@ from govgate.exitcodes import ExitCode
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.cli.commands.pack import pack_trust
     from govgate.usecases.evaluate import EvalSettings, run_evaluation
 
     name, result = run_evaluation(
@@ -25,6 +26,8 @@ def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             mlflow=options.mlflow_settings(args),
             policies=args.policies,
             progress=progress(err),
+            packs=pack_trust(args, err),
+            alias=args.alias,
         )
     )
     shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(result.metrics.items())[:12])
@@ -34,4 +37,6 @@ def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     for note in result.notes:
         out.write(f"  note: {note}\n")
+    if args.alias:
+        out.write(f"  models:/{result.model}@{args.alias} -> version {result.version}\n")
     return ExitCode.OK

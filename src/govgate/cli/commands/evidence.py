@@ -76,6 +76,7 @@ def _summary(out: TextIO, fmt: str, path: str, snapshot: Snapshot) -> None:
 
 
 def cmd_evidence(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.cli.commands.pack import pack_trust
     from govgate.evidence.model import read_snapshot
     from govgate.evidence.refs import parse_ref
     from govgate.usecases.snapshot import SnapshotSettings, run_snapshot
@@ -92,6 +93,7 @@ def cmd_evidence(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             now=options.clock(),
             mlflow=options.mlflow_settings(args),
             policies=args.policies or (),
+            packs=pack_trust(args, err),
         )
     )
     _summary(out, args.format, args.output, snapshot)

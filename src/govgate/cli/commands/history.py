@@ -7,6 +7,7 @@ import datetime as dt
 from typing import TextIO
 
 from govgate.cli import options
+from govgate.cli.commands.pack import pack_trust
 from govgate.errors import UsageError
 from govgate.history import Selection
 from govgate.usecases.history import HistoryOutcome, HistorySettings
@@ -50,7 +51,7 @@ def selection(args: argparse.Namespace) -> Selection:
     )
 
 
-def settings(args: argparse.Namespace) -> HistorySettings:
+def settings(args: argparse.Namespace, err: TextIO | None = None) -> HistorySettings:
     return HistorySettings(
         selection=selection(args),
         mlflow=options.mlflow_settings(args),
@@ -58,6 +59,7 @@ def settings(args: argparse.Namespace) -> HistorySettings:
         now=options.instant("--now", args.now) if args.now else None,
         baseline=options.ref(args.baseline),
         fail_on_change=args.fail_on_change,
+        packs=pack_trust(args, err),
     )
 
 
@@ -78,10 +80,10 @@ def _show(args: argparse.Namespace, out: TextIO, outcome: HistoryOutcome) -> int
 def cmd_replay(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from govgate.usecases.history import run_replay
 
-    return _show(args, out, run_replay(settings(args), args.policies or ["policies"]))
+    return _show(args, out, run_replay(settings(args, err), args.policies or ["policies"]))
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from govgate.usecases.history import run_diff
 
-    return _show(args, out, run_diff(settings(args), args.old, args.new))
+    return _show(args, out, run_diff(settings(args, err), args.old, args.new))

@@ -64,14 +64,16 @@ def settings(args: argparse.Namespace) -> ServeSettings:
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.cli.commands.pack import pack_trust
     from govgate.serve.server import serve
 
     chosen = settings(args)
+    packs = pack_trust(args, err)
     lock = threading.Lock()  # worker threads and the event loop both log
 
     def log(text: str) -> None:
         with lock:
             err.write(f"govgate serve: {text}\n")
 
-    serve(chosen, options.clock, log)
+    serve(chosen, options.clock, log, packs)
     return ExitCode.OK  # stopped by SIGTERM after the requests in flight were answered

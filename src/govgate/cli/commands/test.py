@@ -12,10 +12,11 @@ from govgate.files import write_text
 
 
 def cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from govgate.cli.commands.pack import pack_trust
     from govgate.policytest.render import RENDERERS
     from govgate.policytest.runner import run_policy_tests
 
-    run, problems = run_policy_tests(args.paths)
+    run, problems = run_policy_tests(args.paths, packs=pack_trust(args, integrity_only=True))
     if run is None:
         for problem in problems:
             problem_text(err, problem)

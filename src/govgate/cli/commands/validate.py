@@ -21,7 +21,19 @@ def warning_text(out: TextIO, warning: Problem) -> None:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    outcome = run_validate(args.paths)
+    from govgate.cli.commands.pack import origin_lines, pack_trust
+
+    trust = pack_trust(args, integrity_only=True)  # without a key: integrity only, as by default
+    outcome = run_validate(args.paths) if trust.key is None else run_validate(args.paths, trust)
+    if getattr(args, "tracking_uri", None) and not outcome.problems:
+        # asked for: which policies select no model of that store (a dead selector)
+        from dataclasses import replace
+
+        from govgate.cli.options import mlflow_settings
+        from govgate.usecases.selection import selects_nothing
+
+        extra = selects_nothing(outcome.policy_set, mlflow_settings(args))
+        outcome = replace(outcome, warnings=(*outcome.warnings, *extra))
     if args.format == "json":
         out.write(json.dumps(outcome.to_json(), indent=2) + "\n")
         return outcome.exit_code
@@ -55,4 +67,5 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if outcome.suites:
         parts.append(plural(len(outcome.suites), "eval suite"))
     out.write(f"ok: {', '.join(parts)} in {files} file{'s' if files != 1 else ''}{warned}\n")
+    origin_lines(out, policy_set)
     return outcome.exit_code

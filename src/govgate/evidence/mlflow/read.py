@@ -192,14 +192,16 @@ def _model_from_tags(source: MlflowSource, tags: dict[str, str], what: str) -> M
     if not name:
         return None
     digest = None
+    kept: dict[str, str] = {}
     if version:
         try:
             mv = source.call(what, source.client.get_model_version, name, version)
             digest = (mv.tags or {}).get(TAG_MODEL_DIGEST)
+            kept = filter_values(mv.tags or {}, source.redaction.tag_allow)[0]
         except EvidenceError as exc:
             if exc.code != "evidence.not-found":
                 raise
-    return ModelInfo(name=name, version=version, digest=digest)
+    return ModelInfo(name=name, version=version, digest=digest, tags=kept)
 
 
 def check_model_digest(model: ModelInfo | None, what: str) -> None:

@@ -21,7 +21,7 @@ from govgate.evidence.mlflow.settings import (
 )
 from govgate.evidence.mlflow.source import MlflowSource
 from govgate.evidence.model import ModelInfo, Resolution, Role
-from govgate.evidence.redact import scrub
+from govgate.evidence.redact import filter_values, scrub
 from govgate.evidence.refs import ModelRef, Ref, RunRef, SearchRef
 
 
@@ -68,6 +68,7 @@ def _resolve_model(
         alias=ref.alias,
         digest=digest,
         source=scrub(version.source or "")[0] or None,
+        tags=filter_values(version.tags or {}, source.redaction.tag_allow)[0],
     )
     filters = [
         f"tags.`{TAG_MODEL_NAME}` = '{quote(ref.name)}'",

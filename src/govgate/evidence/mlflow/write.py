@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,29 @@ def alias_version(source: MlflowSource, name: str, alias: str) -> str | None:
 TAG_PROMOTING = "govgate.promoting"
 #: Model-version tag recording who moved an alias to the version (``.<alias>`` appended).
 TAG_PROMOTED = "govgate.promoted"
+#: Model-version tag on the version ``govgate revert`` moved an alias away from.
+TAG_REVERTED = "govgate.reverted"
+#: Model-version tag on the version ``govgate revert`` moved an alias back to.
+TAG_RESTORED = "govgate.restored"
+#: Registered-model tags, one per move by ``govgate promote`` or ``revert``
+#: (``.<alias>.<UTC instant>.<random>`` appended): the alias's history, append-only.
+TAG_HISTORY = "govgate.history"
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A tag written once an alias is confirmed moved: on a model version, or (``version``
+    None) on the registered model."""
+
+    key: str
+    value: str
+    version: str | None = None
+
+
+def promotion_record(record: Mapping[str, Any], alias: str, previous: str | None) -> str:
+    """The value of a ``govgate.promoted.<alias>`` tag: ``record`` with the alias and the
+    version it moved from (``previous``, what ``govgate revert`` moves it back to)."""
+    return json.dumps({**record, "alias": alias, "previous": previous}, sort_keys=True)
 
 
 def promote_alias(
@@ -172,18 +196,40 @@ def promote_alias(
        still standing (else ``promotion.unconfirmed``: another check may move it next);
     4. ``record`` (who moved it, when, on which decision) is written on the version.
     """
+    notes: tuple[Note, ...] = ()
+    if record is not None:
+        key = f"{TAG_PROMOTED}.{alias}"
+        notes = (Note(key, promotion_record(record, alias, expected), version),)
+    move_alias(source, name, alias, version, expected, notes)
+
+
+def move_alias(
+    source: MlflowSource,
+    name: str,
+    alias: str,
+    version: str,
+    expected: str | None,
+    notes: Sequence[Note] = (),
+    *,
+    rival: str = "govgate check",
+    doing: str = "promoting",
+) -> None:
+    """:func:`promote_alias`'s compare-and-set, claim and read-back, writing ``notes`` once the
+    alias is read back at ``version`` (recorded even when the claim was overtaken since: the
+    alias did move). ``rival`` and ``doing`` word the messages (``govgate revert`` moves it
+    back: "another govgate command claimed ...: not reverting")."""
     target = f"models:/{name}@{alias}"
-    _require_at(source, name, alias, expected)
+    _require_at(source, name, alias, expected, doing)
     token = secrets.token_hex(16)
     claim_key = f"{TAG_PROMOTING}.{alias}"
     claim = json.dumps({"token": token, "version": version, "previous": expected})
     what = f"claiming {target}"
     source.call(what, source.client.set_registered_model_tag, name, claim_key, claim)
-    _require_at(source, name, alias, expected)
+    _require_at(source, name, alias, expected, doing)
     if _claim_token(source, name, claim_key) != token:
         raise PromotionError(
             "promotion.raced",
-            f"another govgate check claimed {target} at the same time: not promoting",
+            f"another {rival} claimed {target} at the same time: not {doing}",
             hint="run the gate again: it decides against whatever the alias points to then",
         )
     try:
@@ -206,32 +252,61 @@ def promote_alias(
             hint="the promotion of this version did not hold; see who moved the alias, and "
             "run the gate again if this version should be promoted",
         )
-    if record is not None:  # it moved: who moved it is recorded, confirmed or not
-        source.call(
-            f"recording who moved {target}",
-            source.client.set_model_version_tag,
-            name,
-            version,
-            f"{TAG_PROMOTED}.{alias}",
-            json.dumps({**record, "alias": alias, "previous": expected}, sort_keys=True),
-        )
+    for note in notes:  # it moved: who moved it is recorded, confirmed or not
+        recording = f"recording who moved {target}"
+        if note.version is None:
+            client = source.client
+            source.call(recording, client.set_registered_model_tag, name, note.key, note.value)
+        else:
+            source.call(
+                recording,
+                source.client.set_model_version_tag,
+                name,
+                note.version,
+                note.key,
+                note.value,
+            )
     if _claim_token(source, name, claim_key) != token:
         raise PromotionError(
             "promotion.unconfirmed",
-            f"moved {target} to version {version}, but another govgate check claimed it "
+            f"moved {target} to version {version}, but another {rival} claimed it "
             "meanwhile and may move it next",
             hint=f"read {target} again before acting on this promotion",
         )
 
 
-def _require_at(source: MlflowSource, name: str, alias: str, expected: str | None) -> None:
+def model_version_tags(source: MlflowSource, name: str, version: str) -> dict[str, str] | None:
+    """The tags of version ``version`` of ``name``, or None when there is no such version.
+    Reads the model registry only, never a run."""
+    try:
+        found = source.call(
+            f"reading models:/{name}/{version}", source.client.get_model_version, name, version
+        )
+    except EvidenceError as exc:
+        if exc.code == "evidence.not-found":
+            return None
+        raise
+    return dict(found.tags or {})
+
+
+def require_registered_model(source: MlflowSource, name: str) -> None:
+    """``evidence.not-found`` (exit 7) unless the registry holds a model named ``name``."""
+    source.call(f"reading registered model {name!r}", source.client.get_registered_model, name)
+
+
+def _require_at(
+    source: MlflowSource, name: str, alias: str, expected: str | None, doing: str = "promoting"
+) -> None:
     current = alias_version(source, name, alias)
     if current != expected:
+        read = "when the evidence was read" if doing == "promoting" else "a moment ago"
         raise EvidenceError(
             "evidence.changed",
             f"models:/{name}@{alias} points to version {current or 'nothing'} now, but to "
-            f"{expected or 'nothing'} when the evidence was read: not promoting",
-            hint="run the gate again against the current champion",
+            f"{expected or 'nothing'} {read}: not {doing}",
+            hint="run the gate again against the current champion"
+            if doing == "promoting"
+            else f"read models:/{name}@{alias} again: someone else moved it meanwhile",
         )
 
 

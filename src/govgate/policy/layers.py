@@ -1,0 +1,254 @@
+"""Layers: an organisation's baseline that team policies may tighten, never loosen.
+
+A policy with ``metadata.layer: org`` is part of the baseline. A team policy adds rules of its
+own, and may tighten an org policy's rules by naming it (``metadata.extends: ORG_POLICY``)
+and giving a rule the id of one of its rules: the team rule then replaces the org rule,
+provided it is at least as strict in every respect. What "at least as strict" means, by form:
+
+* every form: the same category and form; ``enforce`` no weaker (block > warn > audit);
+  ``on_missing`` no weaker (fail > gap); the same or more stages; a confidence no lower;
+* ``threshold``: the same metric and basis; a ``max`` no higher, a ``min`` no lower;
+* ``relative``: the same metric, direction and basis; the same kind of margin, no larger;
+* ``fairness``: the same group column and metric; a ``max_gap`` no larger, a ``min_ratio``
+  no smaller;
+* ``slo``: the same SLO; the same windows; a burn-rate ``max`` no higher;
+* ``expression``: never (no one can prove a CEL expression stricter): add a new rule instead.
+
+Anything else is refused at load, with a problem naming both files. A rule of an org policy
+can be waived only by a waiver with ``spec.layer: org``. Org documents come from the
+organisation's signed policy pack (``govgate pack``), which a team cannot forge: once a signed
+pack is loaded, an org document from anywhere else is refused (``layer.unsigned-org``). With no
+pack at all (one repository), nothing tells org and team files apart, and the layers only
+guard against mistakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from govgate.errors import Problem, SourceSpan
+from govgate.policy import model
+from govgate.policy.compiled import CompiledRule, LoadedPolicy, LoadedWaiver
+from govgate.policy.origins import OriginKind, PolicyOrigin
+from govgate.terms import Enforce, Layer, OnMissing
+
+_ENFORCE = {Enforce.AUDIT: 0, Enforce.WARN: 1, Enforce.BLOCK: 2}
+_MISSING = {OnMissing.GAP: 0, OnMissing.FAIL: 1}
+
+
+@dataclass(frozen=True)
+class Override:
+    """A team rule that replaces an org rule it tightens."""
+
+    org: CompiledRule
+    team: CompiledRule
+    org_policy: LoadedPolicy
+    team_policy: LoadedPolicy
+
+
+def _looser(org: CompiledRule, team: CompiledRule) -> str | None:
+    """Why ``team`` is not at least as strict as ``org``, or None when it is."""
+    a, b = org.rule, team.rule
+    if a.form != b.form:
+        return f"it is a {b.form} rule, and the org rule a {a.form} rule"
+    if a.form == "expression":
+        return "an expression rule cannot be shown stricter: add a rule with a new id instead"
+    if a.category != b.category:
+        return f"its category is {b.category.value}, the org rule's {a.category.value}"
+    if _ENFORCE[b.enforce] < _ENFORCE[a.enforce]:
+        return f"enforce {b.enforce.value} is weaker than the org rule's {a.enforce.value}"
+    if _MISSING[b.on_missing] < _MISSING[a.on_missing]:
+        return f"on_missing {b.on_missing.value} is weaker than the org rule's fail"
+    dropped = ", ".join(sorted(s.value for s in set(org.stages) - set(team.stages)))
+    if dropped:
+        return f"it does not judge stage {dropped}, which the org rule does"
+    if team.confidence < org.confidence:
+        return f"confidence {team.confidence} is lower than the org rule's {org.confidence}"
+    return _looser_form(a, b)
+
+
+def _threshold(ta: model.Threshold, tb: model.Threshold) -> str | None:
+    if (ta.metric, ta.basis) != (tb.metric, tb.basis):
+        return "it reads another metric or basis than the org rule"
+    if ta.max is not None:
+        return (
+            None
+            if tb.max is not None and tb.max <= ta.max
+            else (f"max {tb.max} is above the org rule's {ta.max}")
+        )
+    if tb.min is not None and ta.min is not None and tb.min >= ta.min:
+        return None
+    return f"min {tb.min} is below the org rule's {ta.min}"
+
+
+def _relative(ra: model.Relative, rb: model.Relative) -> str | None:
+    if (ra.metric, ra.direction, ra.basis) != (rb.metric, rb.direction, rb.basis):
+        return "it compares another metric, direction or basis than the org rule"
+    for kind in ("margin", "margin_ratio"):
+        mine, theirs = getattr(rb, kind), getattr(ra, kind)
+        if (mine is None) != (theirs is None):
+            return f"it uses another kind of margin than the org rule ({kind})"
+        if mine is not None and theirs is not None and mine > theirs:
+            return f"{kind} {mine} is larger than the org rule's {theirs}"
+    return None
+
+
+def _fairness(fa: model.Fairness, fb: model.Fairness) -> str | None:
+    if (fa.group, fa.metric) != (fb.group, fb.metric):
+        return "it compares another group column or metric than the org rule"
+    if fa.max_gap is not None:
+        return (
+            None
+            if fb.max_gap is not None and fb.max_gap <= fa.max_gap
+            else (f"max_gap {fb.max_gap} is larger than the org rule's {fa.max_gap}")
+        )
+    if fb.min_ratio is not None and fa.min_ratio is not None and fb.min_ratio >= fa.min_ratio:
+        return None
+    return f"min_ratio {fb.min_ratio} is smaller than the org rule's {fa.min_ratio}"
+
+
+def _slo(sa: model.SloRule, sb: model.SloRule) -> str | None:
+    windows = (sa.name, sa.burn_rate.long, sa.burn_rate.short)
+    if windows != (sb.name, sb.burn_rate.long, sb.burn_rate.short):
+        return "it reads another SLO or other windows than the org rule"
+    if sb.burn_rate.max > sa.burn_rate.max:
+        return f"burn-rate max {sb.burn_rate.max} is above the org rule's {sa.burn_rate.max}"
+    return None
+
+
+def _looser_form(a: model.Rule, b: model.Rule) -> str | None:
+    """The shorthand's own values, compared (both rules have the same form)."""
+    if a.threshold is not None and b.threshold is not None:
+        return _threshold(a.threshold, b.threshold)
+    if a.relative is not None and b.relative is not None:
+        return _relative(a.relative, b.relative)
+    if a.fairness is not None and b.fairness is not None:
+        return _fairness(a.fairness, b.fairness)
+    if a.slo is not None and b.slo is not None:
+        return _slo(a.slo, b.slo)
+    return "its shorthand cannot be compared with the org rule's"
+
+
+def overrides(policies: Sequence[LoadedPolicy]) -> tuple[list[Override], list[Problem]]:
+    """The team rules that replace org rules, and a problem for every one that may not."""
+    by_name = {p.name: p for p in policies}
+    found: list[Override] = []
+    problems: list[Problem] = []
+    for team in policies:
+        meta = team.document.metadata
+        if meta.extends is None:
+            continue
+        org = by_name.get(meta.extends)
+        where = team.span
+        if meta.layer is Layer.ORG:
+            problems.append(_problem("layer.extends", "an org policy cannot extend one", where))
+            continue
+        if org is None:
+            problems.append(
+                _problem(
+                    "layer.extends",
+                    f"extends names no loaded policy {meta.extends!r}",
+                    where,
+                    "load the org policies together with the team's (an org pack and this folder)",
+                )
+            )
+            continue
+        if org.document.metadata.layer is not Layer.ORG:
+            problems.append(
+                _problem(
+                    "layer.extends",
+                    f"extends {meta.extends!r} ({org.source.path}), which is not an org "
+                    "policy (metadata.layer: org)",
+                    where,
+                )
+            )
+            continue
+        org_rules = {r.rule.id: r for r in org.rules}
+        for rule in team.rules:
+            base = org_rules.get(rule.rule.id)
+            if base is None:
+                continue  # a rule of the team's own
+            why = _looser(base, rule)
+            if why is not None:
+                problems.append(
+                    _problem(
+                        "layer.loosened",
+                        f"rule {rule.rule.id!r} would replace org rule {base.key} "
+                        f"({base.span.location()}) but is not at least as strict: {why}",
+                        rule.span,
+                        "a team may tighten an org rule, never loosen it: keep the org "
+                        "rule's values or stricter ones, or ask the org for a waiver "
+                        "(spec.layer: org)",
+                    )
+                )
+            else:
+                found.append(Override(base, rule, org, team))
+    return found, problems
+
+
+def waiver_problems(
+    policies: Sequence[LoadedPolicy], waivers: Sequence[LoadedWaiver]
+) -> list[Problem]:
+    """A team waiver of an org rule is refused: only an org waiver may excuse one."""
+    org = {p.name: p for p in policies if p.document.metadata.layer is Layer.ORG}
+    problems = []
+    for w in waivers:
+        spec = w.document.spec
+        policy = org.get(spec.policy)
+        if policy is None or spec.layer is Layer.ORG:
+            continue
+        problems.append(
+            _problem(
+                "layer.waiver",
+                f"waiver {w.document.metadata.name!r} excuses {spec.policy}/{spec.rule}, a "
+                f"rule of the org policy at {policy.source.path}, but is not an org waiver",
+                w.span,
+                "only the organisation can waive its baseline: an org waiver (spec.layer: org) "
+                "in the org's policy pack",
+            )
+        )
+    return problems
+
+
+def origin_problems(
+    policies: Sequence[LoadedPolicy],
+    waivers: Sequence[LoadedWaiver],
+    origins: Sequence[PolicyOrigin],
+) -> list[Problem]:
+    """Once a signed pack is loaded, an org document must come from one: a team folder beside
+    the org's pack cannot declare itself org (a policy, or a waiver of the baseline)."""
+    signed = [
+        f"{o.source}!"
+        for o in origins
+        if o.kind is OriginKind.PACK and o.pack is not None and o.pack.keyid is not None
+    ]
+    if not signed:
+        return []  # one repository, no pack: nothing to tell org and team files apart by
+    problems = []
+    org_docs = [
+        (p.source.path, p.span, f"policy {p.name!r}")
+        for p in policies
+        if p.document.metadata.layer is Layer.ORG
+    ] + [
+        (w.source.path, w.span, f"waiver {w.document.metadata.name!r}")
+        for w in waivers
+        if w.document.spec.layer is Layer.ORG
+    ]
+    for path, span, what in org_docs:
+        if not path.startswith(tuple(signed)):
+            problems.append(
+                _problem(
+                    "layer.unsigned-org",
+                    f"{what} declares layer org but does not come from a signed policy pack "
+                    f"(the signed packs here: {', '.join(s[:-1] for s in signed)})",
+                    span,
+                    "org documents ship in the organisation's signed pack; a team's own "
+                    "documents are layer team",
+                )
+            )
+    return problems
+
+
+def _problem(code: str, message: str, span: SourceSpan, hint: str = "") -> Problem:
+    return Problem(code, message, span, hint)

@@ -1,0 +1,157 @@
+"""An org baseline that team policies may tighten, never loosen, remove or waive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from govgate.gate.engine import decide
+from govgate.policy.compiled import PolicySet
+from govgate.policy.loader import load_policy_set
+from govgate.terms import Outcome
+from tests.support.snapshots import rates, run, snapshot
+
+NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
+
+ORG = """apiVersion: govgate/v1
+kind: Policy
+metadata: {name: org-safety, version: "1", owners: [risk@example.com], layer: org}
+spec:
+  stages: [offline, canary]
+  rules:
+    - id: tox
+      category: safety
+      threshold: {metric: toxicity_rate, max: 0.05}
+    - id: fair
+      category: fairness
+      fairness: {group: lang, metric: toxicity_rate, max_gap: 0.2}
+    - id: custom
+      category: safety
+      expression: candidate.stats.toxicity_rate.upper <= 0.2
+"""
+
+
+def team(rule: str, extends: str = "org-safety") -> str:
+    return f"""apiVersion: govgate/v1
+kind: Policy
+metadata: {{name: team-safety, version: "1", owners: [team@example.com], extends: {extends}}}
+spec:
+  stages: [offline, canary]
+  rules:
+{rule}"""
+
+
+def load(tmp_path: Path, *docs: str) -> tuple[PolicySet, list[str]]:
+    for i, text in enumerate(docs):
+        (tmp_path / f"{i}-doc.yaml").write_text(text)
+    policy_set, problems = load_policy_set([str(tmp_path)], now=NOW)
+    return policy_set, [f"{p.code}: {p.message}" for p in problems]
+
+
+TIGHTER = """    - id: tox
+      category: safety
+      threshold: {metric: toxicity_rate, max: 0.01}
+"""
+
+
+def test_a_team_may_tighten_an_org_rule_and_it_replaces_it(tmp_path: Path) -> None:
+    policy_set, problems = load(tmp_path, ORG, team(TIGHTER))
+    assert problems == []
+    cand = run("candidate", columns={"rate.toxicity_rate": rates(1000, 30)}, stage="offline")
+    decision = decide(policy_set, snapshot(cand), stage="offline", now=NOW)
+    outcomes = {r.key: r.outcome for r in decision.rules}
+    assert outcomes["org-safety/tox"] is Outcome.SKIPPED
+    assert outcomes["team-safety/tox"] is Outcome.FAIL  # 3% passes the org's 5%, not the 1%
+    org = next(r for r in decision.rules if r.key == "org-safety/tox")
+    assert org.reason == "replaced by the stricter team-safety/tox (metadata.extends)"
+
+
+@pytest.mark.parametrize(
+    ("rule", "why"),
+    [
+        (
+            "    - id: tox\n      category: safety\n"
+            "      threshold: {metric: toxicity_rate, max: 0.1}\n",
+            "max 0.1 is above the org rule's 0.05",
+        ),
+        (
+            "    - id: tox\n      category: safety\n      enforce: warn\n"
+            "      threshold: {metric: toxicity_rate, max: 0.01}\n",
+            "enforce warn is weaker than the org rule's block",
+        ),
+        (
+            "    - id: tox\n      category: safety\n      stages: [offline]\n"
+            "      threshold: {metric: toxicity_rate, max: 0.01}\n",
+            "it does not judge stage canary, which the org rule does",
+        ),
+        (
+            "    - id: tox\n      category: safety\n      confidence: 0.9\n"
+            "      threshold: {metric: toxicity_rate, max: 0.01}\n",
+            "confidence 0.9 is lower than the org rule's 0.95",
+        ),
+        (
+            "    - id: tox\n      category: safety\n"
+            "      threshold: {metric: toxicity_rate, max: 0.01, basis: point}\n",
+            "it reads another metric or basis than the org rule",
+        ),
+        (
+            "    - id: fair\n      category: fairness\n"
+            "      fairness: {group: lang, metric: toxicity_rate, max_gap: 0.3}\n",
+            "max_gap 0.3 is larger than the org rule's 0.2",
+        ),
+        (
+            "    - id: custom\n      category: safety\n"
+            "      expression: candidate.stats.toxicity_rate.upper <= 0.1\n",
+            "an expression rule cannot be shown stricter",
+        ),
+    ],
+)
+def test_loosening_an_org_rule_is_refused_naming_both_files(
+    tmp_path: Path, rule: str, why: str
+) -> None:
+    _, problems = load(tmp_path, ORG, team(rule))
+    assert len(problems) == 1, problems
+    (problem,) = problems
+    assert problem.startswith("layer.loosened: rule ")
+    assert "0-doc.yaml:" in problem  # the org rule's file and line
+    assert why in problem
+
+
+def test_extends_must_name_a_loaded_org_policy(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    _, problems = load(tmp_path / "a", team(TIGHTER))
+    assert problems == ["layer.extends: extends names no loaded policy 'org-safety'"]
+    (tmp_path / "b").mkdir()
+    not_org = ORG.replace(", layer: org", "")
+    _, problems = load(tmp_path / "b", not_org, team(TIGHTER))
+    assert len(problems) == 1
+    assert problems[0].startswith("layer.extends: extends 'org-safety' (")
+    assert "which is not an org policy" in problems[0]
+
+
+WAIVER = """apiVersion: govgate/v1
+kind: Waiver
+metadata: {name: tox-waiver}
+spec:
+  policy: org-safety
+  rule: tox
+  justification: the holiday flow needs longer answers, accepted until caching lands
+  approver: someone@example.com
+  ticket: RISK-1
+  expires: 2026-12-01
+"""
+
+
+def test_only_an_org_waiver_may_waive_an_org_rule(tmp_path: Path) -> None:
+    (tmp_path / "team").mkdir()
+    _, problems = load(tmp_path / "team", ORG, WAIVER)
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        "layer.waiver: waiver 'tox-waiver' excuses org-safety/tox, a rule of the org policy at "
+    )
+    (tmp_path / "org").mkdir()
+    org_waiver = WAIVER.replace("  rule: tox\n", "  rule: tox\n  layer: org\n")
+    _, problems = load(tmp_path / "org", ORG, org_waiver)
+    assert problems == []
