@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import subprocess
 import tarfile
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from govgate.cli import main
 from govgate.evidence.model import write_snapshot
 from govgate.exitcodes import ExitCode
 from tests.conftest import ROOT
+from tests.support.gitrepo import git
 from tests.support.snapshots import policy, run, snapshot
 
 RULES = """    - id: cost-cap
@@ -255,16 +255,6 @@ def test_every_command_that_loads_policies_takes_the_key(work: Path) -> None:
     for argv in refused:
         code, _, err = cli(*argv, "--tracking-uri", "sqlite:///nowhere/mlflow.db")
         assert (code, "[pack.signature]" in err) == (ExitCode.POLICY_INVALID, True), (argv, err)
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 def test_a_git_source_at_a_pinned_commit(work: Path, tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ import gzip
 import io
 import json
 import shutil
-import subprocess
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ from govgate.policy.origins import OriginKind
 from govgate.policy.packs import PackTrust
 from govgate.risk.assess import assess
 from govgate.usecases.schemas import ReleaseDecision
+from tests.support.gitrepo import git
 from tests.support.snapshots import policy, run, snapshot
 
 RULES = """    - id: cost-cap
@@ -379,16 +379,6 @@ def test_a_pack_too_large_is_refused_before_it_is_opened(
 
 
 # -- git sources -------------------------------------------------------------------------------
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture(scope="module")

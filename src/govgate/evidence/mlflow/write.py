@@ -135,15 +135,14 @@ def set_alias(source: MlflowSource, name: str, alias: str, version: str) -> None
 
 def alias_version(source: MlflowSource, name: str, alias: str) -> str | None:
     """The version ``models:/NAME@ALIAS`` points to, or None when the alias is not set."""
-    try:
-        version = source.call(
-            f"reading models:/{name}@{alias}", source.client.get_model_version_by_alias, name, alias
-        )
-    except EvidenceError as exc:
-        if exc.code == "evidence.not-found":
-            return None
-        raise
-    return str(version.version)
+    version = _found(
+        source,
+        f"reading models:/{name}@{alias}",
+        source.client.get_model_version_by_alias,
+        name,
+        alias,
+    )
+    return None if version is None else str(version.version)
 
 
 #: Registered-model tag naming the check that is moving an alias now (``.<alias>`` appended).
@@ -278,15 +277,20 @@ def move_alias(
 def model_version_tags(source: MlflowSource, name: str, version: str) -> dict[str, str] | None:
     """The tags of version ``version`` of ``name``, or None when there is no such version.
     Reads the model registry only, never a run."""
+    found = _found(
+        source, f"reading models:/{name}/{version}", source.client.get_model_version, name, version
+    )
+    return None if found is None else dict(found.tags or {})
+
+
+def _found(source: MlflowSource, what: str, fn: Any, *args: Any) -> Any:
+    """``source.call(what, fn, *args)``, or None when MLflow says there is no such thing."""
     try:
-        found = source.call(
-            f"reading models:/{name}/{version}", source.client.get_model_version, name, version
-        )
+        return source.call(what, fn, *args)
     except EvidenceError as exc:
         if exc.code == "evidence.not-found":
             return None
         raise
-    return dict(found.tags or {})
 
 
 def require_registered_model(source: MlflowSource, name: str) -> None:
