@@ -53,9 +53,11 @@ def printed_schema() -> dict[str, Any]:
     return loaded
 
 
-#: What only the models can check in a policy test fixture: values that must agree across
-#: keys (a count within the items, a group named by a column, each label given a rate).
+#: What only the models can check: values that must agree across keys (in a policy test
+#: fixture, a count within the items, a group named by a column, each label given a rate; in
+#: a policy, a range's low below its high, which JSON Schema cannot compare).
 MODEL_ONLY = (
+    "a range is [low, high] with finite low < high",
     "is more than the",
     "which is not among groups",
     "rates must name each label",
