@@ -455,3 +455,27 @@ def test_requirements_follow_tags_and_stages(tmp_path: Path) -> None:
     assert verdict(NEEDS, None) == ("PASS", "rules.passed")
     offline = "  requires_approval: {roles: [model-risk], stages: [offline]}\n"
     assert verdict(offline, None) == ("PASS", "rules.passed")
+
+
+def test_approve_checks_the_gate_signature_when_a_key_is_given(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GOVGATE_BUNDLE_KEY", raising=False)
+    args = ["--role", "model-risk"]
+    code, _, err = world.approve("alice", "x1.json", *args)
+    assert code == ExitCode.OK, err
+    assert "the signature of" in err
+    assert "is not checked (no --bundle-key or $GOVGATE_BUNDLE_KEY)" in err
+    signer = str(world.root / "signer.pub")
+    code, _, err = world.approve("alice", "x2.json", *args, "--bundle-key", signer)
+    assert code == ExitCode.OK, err
+    assert "not checked" not in err
+    stranger = str(world.root / "mallory.pub")
+    monkeypatch.setenv("GOVGATE_BUNDLE_KEY", stranger)
+    code, _, err = world.approve("alice", "x3.json", *args)
+    assert code == ExitCode.VERIFY_FAILED
+    assert "does not verify" in err
+    assert not (world.root / "x3.json").exists()
+    code, _, err = world.approve("alice", "x4.json", *args, "--bundle-key", signer)
+    assert code == ExitCode.USAGE
+    assert "are different public keys" in err

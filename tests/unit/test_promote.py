@@ -290,7 +290,13 @@ def _tag(store: Store, run_id: str) -> str:
     return "tags (team: 'absent' -> 'someone-else')"
 
 
-@pytest.mark.parametrize("change", [_metric, _table, _tag])
+def _version_tag(store: Store, run_id: str) -> str:
+    # a selector reads the model version's tags: a tier changed since is a changed candidate
+    store.client.set_model_version_tag(MODEL, "2", "risk_tier", "low")
+    return "model version tags (risk_tier: 'absent' -> 'low')"
+
+
+@pytest.mark.parametrize("change", [_metric, _table, _tag, _version_tag])
 def test_a_candidate_changed_in_the_store_since_the_bundle_is_not_promoted(
     world: World, store: Store, change: Any
 ) -> None:
@@ -616,3 +622,53 @@ def test_a_promotion_carries_the_counted_approvals_and_refuses_expired_ones(
         _approvals_that_hold(approved, after, "models:/m@champion")
     assert raised.value.code == "promotion.approval-expired"
     assert "expired 2026-12-01" in raised.value.message
+
+
+def test_a_decision_that_leaned_on_a_waiver_since_expired_is_not_promoted(
+    tmp_path: Path,
+) -> None:
+    import datetime as dt
+
+    from govgate.gate.outcome import WaiverUse
+    from govgate.usecases.promote import StaleError, _require_waivers_in_force
+    from tests.support.decisions import scenario
+
+    decision, _ = scenario("pass", tmp_path)
+    use = WaiverUse(
+        name="slow-week", policy="p", rule="tox", status="applied", reason="known",
+        approver="lead@example.com", ticket="T-1", expires="2026-12-01", file="w.yaml",
+    )  # fmt: skip
+    unused = use.model_copy(update={"name": "spare", "status": "unused", "expires": "2026-01-01"})
+    waived = decision.model_copy(update={"waivers": [use, unused]})
+    _require_waivers_in_force(waived, dt.datetime(2026, 12, 1, 23, tzinfo=dt.UTC), "models:/m@c")
+    with pytest.raises(StaleError) as raised:
+        _require_waivers_in_force(waived, dt.datetime(2026, 12, 2, tzinfo=dt.UTC), "models:/m@c")
+    assert raised.value.code == "promotion.waiver-expired"
+    assert "applied waiver 'slow-week' (p/tox), which expired 2026-12-01" in raised.value.message
+
+
+def test_a_decision_dated_ahead_is_neither_made_into_a_bundle_nor_promoted(
+    world: World, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bundle dated after a revert would outrank it: check refuses a future --now when it
+    writes one, and promote refuses a decision dated ahead of its clock (beyond 5 min skew)."""
+    import datetime as dt
+
+    from govgate.cli import options
+
+    code, _, err = cli(
+        "check", "--tracking-uri", store.uri, "--policies", str(world.root / "p.yaml"),
+        "--stage", "canary", "--candidate", f"models:/{MODEL}/2",
+        "--baseline", f"models:/{MODEL}@champion", "--now", "2099-01-01T00:00:00Z",
+        "--bundle", str(store.folder / "ahead"), "--sign-key", str(world.private),
+    )  # fmt: skip
+    assert code == ExitCode.USAGE, err
+    assert "--now 2099-01-01T00:00:00Z is after the clock" in err
+    assert not (store.folder / "ahead").exists()
+    # the promoting machine's clock a day behind the gate's: the decision lies in its future
+    behind = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    monkeypatch.setattr(options, "clock", lambda: behind)
+    code, _, err = promote(store, world.bundles["v2"], "--key", str(world.public))
+    assert code == ExitCode.USAGE, err
+    assert "[promotion.future-decision]" in err
+    assert store.champion() == "1"

@@ -422,6 +422,12 @@ def build_parser() -> _Parser:
         "--role", required=True, metavar="ROLE", help="the role you approve in (model-risk)"
     )
     approve.add_argument(
+        "--bundle-key",
+        metavar="PUB",
+        help="the gate's public key: the bundle's signature must verify under it (default: "
+        "$GOVGATE_BUNDLE_KEY; with neither, the signature is not checked and a warning says so)",
+    )
+    approve.add_argument(
         "--approver", metavar="NAME", help="your name, as the trust file lists it (optional)"
     )
     approve.add_argument("--email", metavar="EMAIL", help="your email (with --approver)")

@@ -489,10 +489,19 @@ def decide(
     governing: list[str] = []  # selected policies with a blocking rule that judges this stage
     prereg_required: list[str] = []
     wanted: list[RequiredApproval] = []  # approvals the governing policies require
-    replaced = {o.org.key: o.team.key for o in layers.overrides(policy_set.policies)[0]}
+    selection = {p.name: selects(p, evidence.candidate) for p in policy_set.policies}
+    # an org rule is replaced only where its replacement is judged: by a policy that governs
+    # this candidate, at this stage (else the org rule is judged itself)
+    replaced = {
+        o.org.key: o.team.key
+        for o in layers.overrides(policy_set.policies)[0]
+        if selection[o.team_policy.name].selected
+        and stage in {s.value for s in o.team_policy.document.spec.stages}
+        and stage in {s.value for s in o.team.stages}
+    }
     for policy in sorted(policy_set.policies, key=lambda p: (p.source.path, p.span.line)):
         run = _PolicyRun(policy, view, stage)
-        selected, why = selects(policy, evidence.candidate)
+        selected, why = selection[policy.name].selected, selection[policy.name].reason
         meta = policy.document.metadata
         applied_policies.append(
             PolicyApplied(
@@ -563,6 +572,7 @@ def decide(
         verdict_of(results, stage),
         governing=sorted(set(governing)),
         unselected=[p.policy for p in applied_policies if not p.selected],
+        undecided={name: s.reason for name, s in sorted(selection.items()) if s.undecided},
         candidate=who,
         stage=stage,
         required=prereg_required,

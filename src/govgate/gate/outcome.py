@@ -7,6 +7,7 @@ separately from them, and the exit code is computed from the verdict in one plac
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -389,14 +390,24 @@ def governed(
     stage: str,
     required: list[str],
     prereg: Preregistration,
+    undecided: Mapping[str, str] | None = None,
 ) -> tuple[Verdict, str, str]:
     """The verdict once what governs the rules is applied: a candidate that no blocking policy
     governs at this stage is INCONCLUSIVE (never a pass); a policy that requires
     pre-registration blocks (FAIL) a run whose recorded policy digest is not the applied set's.
     (With every policy selected and no rule at this stage, "no rule applies" says it better.)
+    An org policy whose selector the evidence cannot settle (``undecided``: policy name to
+    why) makes it INCONCLUSIVE too: the baseline is never skipped on a guess.
     A ROLLBACK or a FAIL stays what it is."""
     if verdict[0] in (Verdict.ROLLBACK, Verdict.FAIL):
         return verdict
+    if undecided:
+        why = "; ".join(f"{name}: {reason}" for name, reason in undecided.items())
+        return (
+            Verdict.INCONCLUSIVE,
+            "policy.unknown-model",
+            f"cannot tell whether org policy {', '.join(undecided)} governs {candidate} ({why})",
+        )
     if not governing and (unselected or verdict[1] != "rules.none-apply"):
         why = f" ({', '.join(unselected)} do not select it)" if unselected else ""
         return (

@@ -2,41 +2,86 @@
 
 A policy without a selector governs every candidate at its stages. With one, every part given
 must match: the candidate's registered model name against one of the ``models`` globs
-(``fnmatch``, case-sensitive), and each of the ``tags`` against the candidate run's tags or its
-model version's (as snapshotted: only allow-listed tags reach the evidence). The answer comes
-with its reason, which every report shows for the policies that did not select the candidate.
+(``fnmatch``, case-insensitive: a registry may not tell ``Fraud-x`` from ``fraud-x``), and
+each of the ``tags`` against the candidate run's tags or its model version's (as snapshotted:
+only allow-listed tags reach the evidence). The answer comes with its reason, which every
+report shows for the policies that did not select the candidate.
+
+An org policy's selector fails closed. When the evidence cannot say whether it selects the
+candidate, the answer is *undecided* and the decision inconclusive
+(``policy.unknown-model``), never a pass that skipped the baseline:
+
+* a ``models`` selector needs the model name from the registry (the candidate given as
+  ``models:/NAME/VERSION`` or ``@ALIAS``): a run's own ``govgate.model.name`` tag is whatever
+  its logger wrote, and a run that names no model cannot be placed at all;
+* a ``tags`` selector needs each tag present: a candidate without ``risk_tier`` is not shown
+  to be low-risk by its silence.
+
+A team policy's selector is a convenience of the team's own: a missing tag or model simply
+does not select it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from govgate.evidence.model import RunEvidence
 from govgate.policy.compiled import LoadedPolicy
+from govgate.terms import Layer
 
 
-def selects(policy: LoadedPolicy, candidate: RunEvidence) -> tuple[bool, str]:
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Whether a policy governs the candidate, why, and whether the evidence could not say
+    (``undecided``: an org policy's selector the evidence cannot settle)."""
+
+    selected: bool
+    reason: str
+    undecided: bool = False
+
+
+def _registered(candidate: RunEvidence) -> bool:
+    """Was the candidate's model read from the registry (not from the run's own tags)?"""
+    return candidate.model is not None and candidate.resolution.method.startswith("model-version")
+
+
+def selects(policy: LoadedPolicy, candidate: RunEvidence) -> Selection:
     """Whether ``policy`` governs ``candidate``, and why (or why not)."""
     selector = policy.document.spec.selector
     if selector is None:
-        return True, "the policy has no selector: it governs every candidate"
+        return Selection(True, "the policy has no selector: it governs every candidate")
+    org = policy.document.metadata.layer is Layer.ORG
     model = candidate.model
     name = model.name if model is not None else None
     if selector.models:
         globs = ", ".join(selector.models)
         if name is None:
-            return False, f"the candidate has no registered model; the policy selects {globs}"
-        if not any(fnmatchcase(name, glob) for glob in selector.models):
-            return False, f"model {name!r} matches none of {globs}"
+            return Selection(
+                False, f"the candidate has no registered model; the policy selects {globs}", org
+            )
+        if org and not _registered(candidate):
+            return Selection(
+                False,
+                f"the candidate's model {name!r} comes from its run's tags, not the registry, "
+                f"and this org policy selects {globs}",
+                True,
+            )
+        if not any(fnmatchcase(name.casefold(), glob.casefold()) for glob in selector.models):
+            return Selection(False, f"model {name!r} matches none of {globs}")
     tags = {**candidate.tags, **(model.tags if model is not None else {})}
     for key, want in sorted(selector.tags.items()):
         have = tags.get(key)
         if have != want:
             found = "no such tag" if have is None else f"it is {have!r}"
-            return False, f"tag {key}={want!r} required ({found} on the run or model version)"
+            return Selection(
+                False,
+                f"tag {key}={want!r} required ({found} on the run or model version)",
+                org and have is None,
+            )
     parts = []
     if selector.models:
         parts.append(f"model {name!r} matches {', '.join(selector.models)}")
     if selector.tags:
         parts.append(", ".join(f"{k}={v!r}" for k, v in sorted(selector.tags.items())))
-    return True, "; ".join(parts) or "the selector is empty: it governs every candidate"
+    return Selection(True, "; ".join(parts) or "the selector is empty: it governs every candidate")

@@ -14,17 +14,28 @@ provided it is at least as strict in every respect. What "at least as strict" me
 * ``slo``: the same SLO; the same windows; a burn-rate ``max`` no higher;
 * ``expression``: never (no one can prove a CEL expression stricter): add a new rule instead.
 
-Anything else is refused at load, with a problem naming both files. A rule of an org policy
-can be waived only by a waiver with ``spec.layer: org``. Org documents come from the
-organisation's signed policy pack (``govgate pack``), which a team cannot forge: once a signed
-pack is loaded, an org document from anywhere else is refused (``layer.unsigned-org``). With no
-pack at all (one repository), nothing tells org and team files apart, and the layers only
-guard against mistakes.
+The replacing rule is judged under its own policy's settings, so a team policy that replaces an
+org rule must use the org policy's ``spec.statistics`` (rate and mean methods, ranges, group
+size, sequential looks) unchanged, and a replaced ``slo`` rule's SLO must be defined as the
+org defines it (objective, window, events, minimum events).
+
+Anything else is refused at load, with a problem naming both files. An org rule is replaced
+only where its replacement is judged: when the team policy does not govern the candidate (its
+selector) or does not judge the stage, the org rule is judged itself. A rule of an org policy
+can be waived only by a waiver with ``spec.layer: org``, and so can a team rule that replaces
+one (waiving it would waive the baseline). Org documents come from the
+organisation's signed policy pack (``govgate pack``), which a team cannot forge: once a pack
+(or a pinned git source) is loaded, an org document from anywhere else is refused
+(``layer.unsigned-org``), whether or not the pack's signature was checked (``validate`` and
+``test`` check integrity only; ``check`` requires the signature unless told
+``--unsafe-unsigned-pack``, which warns, and the bundle's policy origins record the signature
+as not checked). With no pack at all (one repository), nothing tells org and team files
+apart, and the layers only guard against mistakes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from govgate.errors import Problem, SourceSpan
@@ -130,6 +141,35 @@ def _looser_form(a: model.Rule, b: model.Rule) -> str | None:
     return "its shorthand cannot be compared with the org rule's"
 
 
+def _settings_differ(org: LoadedPolicy, team: LoadedPolicy) -> str | None:
+    """Why ``team``'s statistics would judge a replaced rule otherwise than ``org``'s do."""
+    mine, theirs = team.document.spec.statistics, org.document.spec.statistics
+    fields = [
+        name for name in type(theirs).model_fields if getattr(mine, name) != getattr(theirs, name)
+    ]
+    if not fields:
+        return None
+    return (
+        f"its policy's spec.statistics ({', '.join(fields)}) differs from the org policy's, "
+        "and a replacing rule is judged under its own policy's statistics"
+    )
+
+
+def _slo_differs(org: LoadedPolicy, team: LoadedPolicy, rule: CompiledRule) -> str | None:
+    """Why the SLO a replacing slo rule reads is not the one the org rule reads."""
+    if rule.rule.slo is None:
+        return None
+    name = rule.rule.slo.name
+    theirs = {s.name: s for s in org.document.spec.slos}.get(name)
+    mine = {s.name: s for s in team.document.spec.slos}.get(name)
+    skip = {"description"}
+    if theirs is None or mine is None:
+        return None  # an undefined SLO is a problem of its own
+    if mine.model_dump(exclude=skip) != theirs.model_dump(exclude=skip):
+        return f"its policy defines SLO {name!r} otherwise than the org policy does"
+    return None
+
+
 def overrides(policies: Sequence[LoadedPolicy]) -> tuple[list[Override], list[Problem]]:
     """The team rules that replace org rules, and a problem for every one that may not."""
     by_name = {p.name: p for p in policies}
@@ -169,7 +209,9 @@ def overrides(policies: Sequence[LoadedPolicy]) -> tuple[list[Override], list[Pr
             base = org_rules.get(rule.rule.id)
             if base is None:
                 continue  # a rule of the team's own
-            why = _looser(base, rule)
+            why = (
+                _looser(base, rule) or _settings_differ(org, team) or _slo_differs(org, team, rule)
+            )
             if why is not None:
                 problems.append(
                     _problem(
@@ -190,19 +232,31 @@ def overrides(policies: Sequence[LoadedPolicy]) -> tuple[list[Override], list[Pr
 def waiver_problems(
     policies: Sequence[LoadedPolicy], waivers: Sequence[LoadedWaiver]
 ) -> list[Problem]:
-    """A team waiver of an org rule is refused: only an org waiver may excuse one."""
+    """A team waiver of an org rule, or of a team rule that replaces one, is refused: only an
+    org waiver may excuse the baseline."""
     org = {p.name: p for p in policies if p.document.metadata.layer is Layer.ORG}
+    replacing = {o.team.key: o for o in overrides(policies)[0]}
     problems = []
     for w in waivers:
         spec = w.document.spec
+        if spec.layer is Layer.ORG:
+            continue
         policy = org.get(spec.policy)
-        if policy is None or spec.layer is Layer.ORG:
+        override = replacing.get(f"{spec.policy}/{spec.rule}")
+        if policy is not None:
+            what = f"a rule of the org policy at {policy.source.path}"
+        elif override is not None:
+            what = (
+                f"a team rule that replaces org rule {override.org.key} "
+                f"({override.org_policy.source.path})"
+            )
+        else:
             continue
         problems.append(
             _problem(
                 "layer.waiver",
-                f"waiver {w.document.metadata.name!r} excuses {spec.policy}/{spec.rule}, a "
-                f"rule of the org policy at {policy.source.path}, but is not an org waiver",
+                f"waiver {w.document.metadata.name!r} excuses {spec.policy}/{spec.rule}, "
+                f"{what}, but is not an org waiver",
                 w.span,
                 "only the organisation can waive its baseline: an org waiver (spec.layer: org) "
                 "in the org's policy pack",
@@ -215,15 +269,14 @@ def origin_problems(
     policies: Sequence[LoadedPolicy],
     waivers: Sequence[LoadedWaiver],
     origins: Sequence[PolicyOrigin],
+    shipped: Mapping[str, PolicyOrigin],
 ) -> list[Problem]:
-    """Once a signed pack is loaded, an org document must come from one: a team folder beside
-    the org's pack cannot declare itself org (a policy, or a waiver of the baseline)."""
-    signed = [
-        f"{o.source}!"
-        for o in origins
-        if o.kind is OriginKind.PACK and o.pack is not None and o.pack.keyid is not None
-    ]
-    if not signed:
+    """Once a policy pack or a pinned git source is loaded, an org document must come from
+    one: a team folder beside the org's pack cannot declare itself org (a policy, or a waiver
+    of the baseline). ``shipped``: each file name loaded from a pack or git source, and which
+    one (recorded at load, never inferred from a name a local file could also have)."""
+    remote = [o for o in origins if o.kind in (OriginKind.PACK, OriginKind.GIT)]
+    if not remote:
         return []  # one repository, no pack: nothing to tell org and team files apart by
     problems = []
     org_docs = [
@@ -235,13 +288,14 @@ def origin_problems(
         for w in waivers
         if w.document.spec.layer is Layer.ORG
     ]
+    names = ", ".join(o.source for o in remote)
     for path, span, what in org_docs:
-        if not path.startswith(tuple(signed)):
+        if path not in shipped:
             problems.append(
                 _problem(
                     "layer.unsigned-org",
-                    f"{what} declares layer org but does not come from a signed policy pack "
-                    f"(the signed packs here: {', '.join(s[:-1] for s in signed)})",
+                    f"{what} declares layer org but comes from no policy pack or git source "
+                    f"(those loaded here: {names})",
                     span,
                     "org documents ship in the organisation's signed pack; a team's own "
                     "documents are layer team",

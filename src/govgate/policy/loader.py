@@ -145,9 +145,10 @@ def _origin(entry: str) -> PolicyOrigin:
 
 def _load_remote(
     loader: _Loader, entry: str, trust: PackTrust, limits: YamlLimits
-) -> PolicyOrigin | None:
+) -> tuple[PolicyOrigin | None, list[str]]:
     """Load the files of a pack (verified first: nothing of a refused pack is read as YAML)
-    or of a pinned git commit into ``loader``; the origin, or None when it was refused."""
+    or of a pinned git commit into ``loader``; the origin, or None when it was refused, and
+    the names its files were loaded under."""
     from govgate.policy import gitsource, packs
 
     if gitsource.is_git(entry):
@@ -161,12 +162,12 @@ def _load_remote(
         pack, problems = packs.load_pack(Path(entry), entry, trust)
         loader.problems.extend(problems)
         if pack is None:
-            return None
+            return None, []
         files = [(f"{entry}!{path}", data) for path, data in pack.files]
         origin = pack.origin
     for name, data in files:
         loader.load_bytes(name, data)
-    return origin
+    return origin, [name for name, _ in files]
 
 
 def load_policy_sources(
@@ -229,15 +230,30 @@ def load_policy_set(
         compiler or default_compiler(), limits, now=clock, others=others, warn=findings is not None
     )
     for path in files:
+        if "!" in str(path):
+            loader.problems.append(
+                Problem(
+                    "policy.path",
+                    f"{path}: a policy file's path may not contain '!', which names a file "
+                    "inside a pack or a git source (PACK!PATH)",
+                    SourceSpan(str(path)),
+                    "rename the file or its folder",
+                )
+            )
+            continue
         loader.load_file(path)
     origins = [_origin(p) for p in dict.fromkeys(local)]
     remote = [p for p in dict.fromkeys(paths) if is_remote(p)]
+    shipped: dict[str, PolicyOrigin] = {}  # file name -> the pack or git source it came from
     for entry in remote:
-        origin = _load_remote(loader, entry, trust, limits)
+        origin, names = _load_remote(loader, entry, trust, limits)
         if origin is not None:
             origins.append(origin)
+            shipped.update(dict.fromkeys(names, origin))
     loader.cross_checks()
-    loader.problems.extend(layers.origin_problems(loader.policies, loader.waivers, origins))
+    loader.problems.extend(
+        layers.origin_problems(loader.policies, loader.waivers, origins, shipped)
+    )
     if not files and not loader.sources and not loader.problems:
         loader.problems.append(
             Problem(

@@ -484,13 +484,16 @@ class Selector(_Doc):
     models: Annotated[list[Annotated[str, Field(pattern=MODEL_GLOB)]], *_NO_REPEATS] = Field(
         default=[],
         description="Registered model names, as globs (rag-*, credit-risk): the candidate's "
-        "model must match one. A candidate with no registered model matches none.",
+        "model must match one (case-insensitive). A candidate with no registered model matches "
+        "none; for an org policy, a model not read from the registry leaves the decision "
+        "inconclusive.",
     )
     tags: dict[Annotated[str, Field(min_length=1, max_length=250)], Name] = Field(
         default={},
         description="Tags the candidate must carry, on its run or its model version (risk_tier: "
         "high). Only allow-listed tags reach the evidence (govgate.*, model*, team, owner, "
-        "risk_tier, ...): a tag outside the allow-list never matches.",
+        "risk_tier, ...): a tag outside the allow-list never matches; for an org policy, a "
+        "missing tag leaves the decision inconclusive.",
     )
 
 

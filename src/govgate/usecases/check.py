@@ -215,6 +215,16 @@ def _live(settings: CheckSettings, candidate: Ref, baseline: Ref | None) -> bool
             hint="to decide as of a past instant, replay a snapshot (--candidate FILE.json) or "
             "a bundle (govgate verify, govgate replay)",
         )
+    attests = settings.promote_alias or settings.bundle_dir or settings.bundle_archive
+    if attests and settings.now is not None and settings.now > settings.clock:
+        what = "--promote-alias" if settings.promote_alias else "a bundle"
+        raise UsageError(
+            f"--now {_iso(settings.now)} is after the clock ({_iso(settings.clock)}), and "
+            f"{what} records the decision as made then: a decision dated ahead could outrank a "
+            "revert made before that instant",
+            hint="leave --now out (a future --now is for trying waiver expiry, with no bundle "
+            "and no promotion)",
+        )
     return not files
 
 

@@ -327,8 +327,13 @@ def _reference(run: RunEvidence) -> Any:
 
 def _facts(run: RunEvidence) -> dict[str, Any]:
     """What a decision on the run read, by name, leaving out what govgate writes on the run
-    after reading it (the verdict, decision and bundle tags; a canary's look records)."""
+    after reading it (the verdict, decision and bundle tags; a canary's look records; the
+    records of alias moves on the model version)."""
+    from govgate.evidence.mlflow import write
     from govgate.gate.looks import LOOK
+
+    # model version tags the alias moves write (promote, revert): not what was decided on
+    moves = tuple(f"{t}." for t in (write.TAG_PROMOTED, write.TAG_REVERTED, write.TAG_RESTORED))
 
     def mine(key: str) -> bool:
         return not key.startswith(LOOK)
@@ -341,6 +346,9 @@ def _facts(run: RunEvidence) -> dict[str, Any]:
         "stage": run.stage,
         "model version": None if model is None else f"{model.name}/{model.version}",
         "model digest": None if model is None else model.digest,
+        "model version tags": None
+        if model is None
+        else {k: v for k, v in model.tags.items() if not k.startswith(moves)},
         "per-item table": None
         if items is None
         else {
@@ -440,6 +448,47 @@ def _approvals_that_hold(decision: Any, now: dt.datetime, target: str) -> list[d
     ]
 
 
+#: how far a decision's instant may lie ahead of the promoting machine's clock (clock skew)
+MAX_SKEW = dt.timedelta(minutes=5)
+
+
+def _require_in_time(decision: Decision, clock: dt.datetime, path: Path) -> None:
+    """A decision dated after the promotion (``check --now`` in the future, or a clock far
+    ahead) would outrank a revert made after it was really taken: refused."""
+    decided = _instant(decision.decided_at)
+    if decided is None or decided > clock + MAX_SKEW:
+        raise UnpromotableError(
+            "promotion.future-decision",
+            f"{path}: its decision is dated {decision.decided_at}, after this promotion "
+            f"({_iso(clock)}, allowing {int(MAX_SKEW.total_seconds() // 60)} minutes of clock "
+            "skew): a decision is promoted only once its instant has come",
+            hint="promote a bundle of a check that decided as of its own time (no --now in the "
+            "future)",
+        )
+
+
+def _require_waivers_in_force(decision: Decision, clock: dt.datetime, target: str) -> None:
+    """Every waiver the decision applied must still be in force: a PASS that leaned on an
+    exception which has since expired is not a PASS today (``promotion.waiver-expired``)."""
+    from govgate.policy.model import expiry_instant
+
+    for use in decision.waivers:
+        if use.status != "applied":
+            continue
+        try:
+            ends = expiry_instant(use.expires)
+        except ValueError:
+            ends = None
+        if ends is None or ends <= clock:
+            raise StaleError(
+                "promotion.waiver-expired",
+                f"the decision applied waiver {use.name!r} ({use.policy}/{use.rule}), which "
+                f"expired {use.expires}: not promoting to {target}",
+                hint="fix the rule it excused or renew the waiver, run the gate again, and "
+                "promote that bundle",
+            )
+
+
 def _require_not_reverted(
     tags: Mapping[str, str], decision: Decision, target: str, version: str, alias: str
 ) -> None:
@@ -531,7 +580,9 @@ def run_promote(settings: PromoteSettings) -> PromoteOutcome:
             f"compared the candidate with version {expected}: not promoting",
             hint=f"run the gate again against the current {target}, and promote that bundle",
         )
+    _require_in_time(decision, settings.clock, path)
     _require_not_reverted(tags, decision, target, cand.version, alias)
+    _require_waivers_in_force(decision, settings.clock, target)
     _require_unchanged(settings, decision, evidence)
     approvals = _approvals_that_hold(decision, settings.clock, target)
     decided = _instant(decision.decided_at) or settings.clock

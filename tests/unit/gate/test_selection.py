@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from govgate.evidence.model import Resolution
 from govgate.gate.engine import decide
 from govgate.gate.outcome import Decision
 from govgate.report.common import governance_line, not_covered
@@ -37,16 +38,26 @@ EVERYONE = doc("everyone", enforce="warn")
 
 
 def _decide(
-    tmp_path: Path, *docs: str, model: str | None, tags: dict[str, str] | None = None
+    tmp_path: Path,
+    *docs: str,
+    model: str | None,
+    tags: dict[str, str] | None = None,
+    registry: bool = False,
 ) -> Decision:
+    """``registry``: the candidate's model was read from the registry (a models:/ reference),
+    not from its run's own tags."""
     tmp_path.mkdir(exist_ok=True)
-    cand = run(
+    evidence, items, raw = run(
         "candidate",
         columns={"rate.toxicity_rate": rates(300, 1)},
         model=model,
         tags=tags,
         stage="offline",
     )
+    if registry:
+        found = Resolution(reference="models:/x/1", method="model-version-eval-run", detail="")
+        evidence = evidence.model_copy(update={"resolution": found})
+    cand = (evidence, items, raw)
     return decide(policy_set(tmp_path, *docs), snapshot(cand), stage="offline", now=NOW)
 
 
@@ -164,3 +175,40 @@ def test_policy_digest_is_what_eval_run_records(
     (tmp_path / "again").mkdir()
     assert printed == policy_set(tmp_path / "again", RAG).digest()  # by content, not path
     assert main(["policy", "digest", str(tmp_path / "nowhere")]) == 2
+
+
+ORG_RAG = doc("org-rag", "  selector: {models: [rag-*]}\n").replace(
+    "owners: [t@example.com]}", "owners: [t@example.com], layer: org}"
+)
+ORG_HIGH = doc("org-high", "  selector: {tags: {risk_tier: high}}\n").replace(
+    "owners: [t@example.com]}", "owners: [t@example.com], layer: org}"
+)
+TEAM = doc("team")
+
+
+def test_an_org_selector_the_evidence_cannot_settle_is_inconclusive(tmp_path: Path) -> None:
+    # the run says it is "sandbox-x": a name its logger wrote, not one the registry gave
+    told = _decide(tmp_path / "a", ORG_RAG, TEAM, model="sandbox-x")
+    assert told.verdict is Verdict.INCONCLUSIVE
+    assert told.verdict_code == "policy.unknown-model"
+    assert "cannot tell whether org policy org-rag governs" in told.verdict_reason
+    assert "comes from its run's tags, not the registry" in told.verdict_reason
+    nameless = _decide(tmp_path / "b", ORG_RAG, TEAM, model=None)
+    assert nameless.verdict_code == "policy.unknown-model"
+    untagged = _decide(tmp_path / "c", ORG_HIGH, TEAM, model="m", registry=True)
+    assert untagged.verdict_code == "policy.unknown-model"
+    assert "tag risk_tier='high' required (no such tag" in untagged.verdict_reason
+    # settled either way, the decision is the rules'
+    other = _decide(tmp_path / "d", ORG_RAG, TEAM, model="sandbox-x", registry=True)
+    assert (other.verdict, other.verdict_code) == (Verdict.PASS, "rules.passed")
+    low = _decide(tmp_path / "e", ORG_HIGH, TEAM, model="m", tags={"risk_tier": "low"})
+    assert (low.verdict, low.verdict_code) == (Verdict.PASS, "rules.passed")
+    # a team's selector is the team's own convenience: silence just does not select it
+    team_only = _decide(tmp_path / "f", CREDIT, TEAM, model="credit-risk")
+    assert team_only.verdict_code == "rules.passed"
+
+
+def test_model_globs_match_whatever_the_case(tmp_path: Path) -> None:
+    decision = _decide(tmp_path, ORG_RAG, model="RAG-Assistant", registry=True)
+    assert [r.outcome for r in decision.rules] == [Outcome.PASS]
+    assert decision.policies[0].selected

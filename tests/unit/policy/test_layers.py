@@ -155,3 +155,75 @@ def test_only_an_org_waiver_may_waive_an_org_rule(tmp_path: Path) -> None:
     org_waiver = WAIVER.replace("  rule: tox\n", "  rule: tox\n  layer: org\n")
     _, problems = load(tmp_path / "org", ORG, org_waiver)
     assert problems == []
+
+
+def test_an_org_rule_is_judged_itself_where_its_replacement_is_not(tmp_path: Path) -> None:
+    """A replacing team rule in a policy that does not select the candidate, or does not judge
+    the stage, removes nothing: the org rule is judged (3% passes 5%, and is seen)."""
+    narrow = team(TIGHTER).replace(
+        "  stages: [offline, canary]\n",
+        "  stages: [offline, canary]\n  selector: {models: [other-*]}\n",
+    )
+    policy_set, problems = load(tmp_path, ORG, narrow)
+    assert problems == []
+    cand = run(
+        "candidate", columns={"rate.toxicity_rate": rates(1000, 30)}, stage="offline",
+        model="rag-assistant",
+    )  # fmt: skip
+    decision = decide(policy_set, snapshot(cand), stage="offline", now=NOW)
+    outcomes = {r.key: r.outcome for r in decision.rules}
+    assert outcomes["org-safety/tox"] is Outcome.PASS
+    assert outcomes["team-safety/tox"] is Outcome.SKIPPED
+
+
+def test_a_team_waiver_of_a_replacing_rule_is_a_waiver_of_the_org_rule(tmp_path: Path) -> None:
+    waiver = """apiVersion: govgate/v1
+kind: Waiver
+metadata: {name: skip}
+spec:
+  policy: team-safety
+  rule: tox
+  justification: the team would rather not
+  approver: lead@example.com
+  ticket: T-1
+  expires: 2026-12-01
+"""
+    _, problems = load(tmp_path, ORG, team(TIGHTER), waiver)
+    assert len(problems) == 1
+    assert problems[0].startswith("layer.waiver: waiver 'skip' excuses team-safety/tox, a team ")
+    assert "replaces org rule org-safety/tox" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("statistics", "field"),
+    [
+        ("  statistics: {rates: approximate-wilson}\n", "rates"),
+        ("  statistics: {sequential: never}\n", "sequential"),
+        ("  statistics: {min_group_size: 5}\n", "min_group_size"),
+        ("  statistics: {ranges: {toxicity_rate: [0, 0.1]}}\n", "ranges"),
+    ],
+)
+def test_a_replacing_rule_must_be_judged_under_the_org_statistics(
+    tmp_path: Path, statistics: str, field: str
+) -> None:
+    own = team(TIGHTER).replace("  rules:\n", statistics + "  rules:\n")
+    _, problems = load(tmp_path, ORG, own)
+    assert len(problems) == 1
+    assert problems[0].startswith("layer.loosened: rule 'tox' would replace org rule")
+    assert f"its policy's spec.statistics ({field}) differs from the org policy's" in problems[0]
+
+
+def test_a_replaced_slo_rule_must_read_the_slo_as_the_org_defines_it(tmp_path: Path) -> None:
+    slo = "  slos:\n    - {{name: avail, objective: {objective}, window: 30d, bad: error_rate}}\n"
+    rule = (
+        "    - id: burn\n      category: reliability\n"
+        "      slo: {name: avail, burn_rate: {long: 1h, short: 5m, max: 14.4}}\n"
+    )
+    org = ORG.replace("  rules:\n", slo.format(objective=0.999) + "  rules:\n") + rule
+    loose = team(rule).replace("  rules:\n", slo.format(objective=0.9) + "  rules:\n")
+    _, problems = load(tmp_path, org, loose)
+    assert len(problems) == 1, problems
+    assert "its policy defines SLO 'avail' otherwise than the org policy does" in problems[0]
+    same = team(rule).replace("  rules:\n", slo.format(objective=0.999) + "  rules:\n")
+    _, problems = load(tmp_path, org, same)
+    assert problems == []

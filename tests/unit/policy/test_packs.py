@@ -520,3 +520,41 @@ def test_a_symbolic_link_in_a_git_source_is_refused_not_followed(tmp_path: Path)
     policy_set, problems = load_policy_set([entry])
     assert [(p.code, p.span.file) for p in problems] == [("git.link", f"{entry}!secret.yaml")]
     assert [s.path for s in policy_set.sources] == [f"{entry}!org.yaml"]
+
+
+ORG_LOCAL = policy(RULES, name="self-declared").replace(
+    "owners: [t@example.com]}", "owners: [t@example.com], layer: org}"
+)
+
+
+def test_a_local_file_named_like_a_pack_member_is_refused(
+    base: Path, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    pack = tmp_path / "org.tgz"
+    pack.write_bytes(make(base, keys["pem"]))
+    spoof = tmp_path / "org.tgz!evil.yaml"  # the name a member of the pack is loaded under
+    spoof.write_text(ORG_LOCAL)
+    loaded, problems = load_policy_set([str(pack), str(spoof)], packs=trust(keys))
+    assert [(p.code, p.span.file) for p in problems] == [("policy.path", str(spoof))]
+    assert "self-declared" not in {p.name for p in loaded.policies}
+
+
+@pytest.mark.parametrize("remote", ["integrity-only pack", "git source"])
+def test_an_org_document_beside_any_pack_or_git_source_must_come_from_it(
+    base: Path, keys: dict[str, Path], repo: tuple[Path, str], tmp_path: Path, remote: str
+) -> None:
+    if remote == "git source":
+        root, sha = repo
+        entry = f"git+file://{root}@{sha}#baseline"
+    else:
+        pack = tmp_path / "org.tgz"
+        pack.write_bytes(make(base, keys["pem"]))
+        entry = str(pack)
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "mine.yaml").write_text(ORG_LOCAL)
+    _, problems = load_policy_set([entry, str(team)], packs=PackTrust(require_signature=False))
+    assert [p.code for p in problems] == ["layer.unsigned-org"]
+    assert "policy 'self-declared' declares layer org but comes from no policy pack" in (
+        problems[0].message
+    )

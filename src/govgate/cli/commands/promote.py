@@ -23,12 +23,12 @@ if TYPE_CHECKING:
 BUNDLE_KEY_ENV = "GOVGATE_BUNDLE_KEY"
 
 
-def _keys(given: str | None) -> list[KeyChoice]:
+def _keys(given: str | None, option: str = "--key") -> list[KeyChoice]:
     from govgate.usecases.promote import KeyChoice
 
     keys = []
     if given:
-        keys.append(KeyChoice(Path(given), "--key"))
+        keys.append(KeyChoice(Path(given), option))
     configured = os.environ.get(BUNDLE_KEY_ENV)
     if configured is not None:
         if not configured.strip():  # a CI secret that did not arrive must not mean "no key"
