@@ -451,8 +451,10 @@ def test_requirements_follow_tags_and_stages(tmp_path: Path) -> None:
         return decision.verdict.value, decision.verdict_code
 
     assert verdict(NEEDS, {"risk_tier": "high"}) == ("INCONCLUSIVE", "approval.awaiting")
+    assert verdict(NEEDS, {"risk_tier": "High "}) == ("INCONCLUSIVE", "approval.awaiting")
     assert verdict(NEEDS, {"risk_tier": "low"}) == ("PASS", "rules.passed")
-    assert verdict(NEEDS, None) == ("PASS", "rules.passed")
+    # a candidate that does not say its tier is not exempt by its silence
+    assert verdict(NEEDS, None) == ("INCONCLUSIVE", "approval.awaiting")
     offline = "  requires_approval: {roles: [model-risk], stages: [offline]}\n"
     assert verdict(offline, None) == ("PASS", "rules.passed")
 

@@ -145,4 +145,4 @@ def test_a_team_folder_cannot_declare_itself_org_beside_the_pack(
     code, _, err = check(root, uri, "rag-assistant", str(root / "org.tgz"), str(forged))
     assert code == ExitCode.POLICY_INVALID
     assert "[layer.unsigned-org]" in err
-    assert "waiver 'skip-cost' declares layer org but comes from no policy pack" in err
+    assert "waiver 'skip-cost' declares layer org but comes from no signed policy pack" in err

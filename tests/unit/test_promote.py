@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -672,3 +673,44 @@ def test_a_decision_dated_ahead_is_neither_made_into_a_bundle_nor_promoted(
     assert code == ExitCode.USAGE, err
     assert "[promotion.future-decision]" in err
     assert store.champion() == "1"
+
+
+def test_only_a_bundle_of_a_version_read_from_the_registry_is_promoted(
+    world: World, store: Store
+) -> None:
+    """A run gated by id names its model version in tags its logger wrote; a snapshot file is
+    whatever its writer made it; a run whose logged end lies ahead dates the decision ahead:
+    none of them makes a promotable bundle."""
+    key, sign = ("--key", str(world.public)), ("--sign-key", str(world.private))
+    run_id = json.loads((world.bundles["v2"] / "evidence" / "evidence.json").read_bytes())[
+        "candidate"
+    ]["run_id"]
+    base = ["--tracking-uri", store.uri, "--policies", str(world.root / "p.yaml"),
+            "--stage", "canary", "--no-mlflow-log"]  # fmt: skip
+    by_id = store.folder / "by-id"
+    code, _, err = cli("check", *base, "--candidate", run_id, "--bundle", str(by_id), *sign)
+    assert code == ExitCode.OK, err
+    code, _, err = promote(store, by_id, *key)
+    assert code == ExitCode.USAGE, err
+    assert "[promotion.not-a-version]" in err
+    assert "whose own tags name assistant version 2" in err
+    snap = store.folder / "s.json"
+    code, _, err = cli(
+        "check", *base, "--candidate", f"models:/{MODEL}/2", "--snapshot-out", str(snap)
+    )
+    assert code == ExitCode.OK, err
+    from_file = store.folder / "from-file"
+    code, _, err = cli("check", *base, "--candidate", str(snap), "--bundle", str(from_file), *sign)
+    assert code == ExitCode.OK, err
+    code, _, err = promote(store, from_file, *key)
+    assert code == ExitCode.USAGE, err
+    assert "[promotion.snapshot-evidence]" in err
+    assert store.champion() == "1"
+    # the run's logged end ten minutes ahead of the clock: the decision would be dated then
+    ahead = int((time.time() + 600) * 1000)
+    store.client.set_terminated(run_id, status="FINISHED", end_time=ahead)
+    code, _, err = cli("check", *base, "--candidate", f"models:/{MODEL}/2",
+                       "--bundle", str(store.folder / "ahead"), *sign)  # fmt: skip
+    assert code == ExitCode.USAGE, err
+    assert "after this check's clock" in err
+    assert not (store.folder / "ahead").exists()

@@ -33,6 +33,7 @@ from govgate.gate.outcome import (
     RequiredApproval,
     RunSummary,
 )
+from govgate.gate.selection import normal, tag_of
 from govgate.policy.compiled import LoadedPolicy
 from govgate.policy.model import expiry_instant
 
@@ -116,10 +117,11 @@ def requirements(
         return []
     if needs.stages is not None and stage not in {s.value for s in needs.stages}:
         return []
-    model = candidate.model
-    tags = {**candidate.tags, **(model.tags if model is not None else {})}
-    if any(tags.get(key) not in values for key, values in needs.tags.items()):
-        return []
+    for key, values in needs.tags.items():
+        have = tag_of(policy, candidate, key)
+        # a tag the candidate lacks cannot exempt it: approval is required (fail closed)
+        if have is not None and normal(have) not in {normal(v) for v in values}:
+            return []
     return [
         RequiredApproval(
             policy=policy.name,

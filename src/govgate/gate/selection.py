@@ -14,8 +14,11 @@ candidate, the answer is *undecided* and the decision inconclusive
 * a ``models`` selector needs the model name from the registry (the candidate given as
   ``models:/NAME/VERSION`` or ``@ALIAS``): a run's own ``govgate.model.name`` tag is whatever
   its logger wrote, and a run that names no model cannot be placed at all;
-* a ``tags`` selector needs each tag present: a candidate without ``risk_tier`` is not shown
-  to be low-risk by its silence.
+* a ``tags`` selector reads the model version's tags only, as the registry holds them, and
+  needs each tag present: a candidate without ``risk_tier`` is not shown to be low-risk by its
+  silence, and a run's own ``risk_tier: low`` is not the registry's word.
+
+Tag values compare without case or surrounding space (``High `` selects ``high``).
 
 A team policy's selector is a convenience of the team's own: a missing tag or model simply
 does not select it.
@@ -41,9 +44,29 @@ class Selection:
     undecided: bool = False
 
 
-def _registered(candidate: RunEvidence) -> bool:
-    """Was the candidate's model read from the registry (not from the run's own tags)?"""
-    return candidate.model is not None and candidate.resolution.method.startswith("model-version")
+def registered(candidate: RunEvidence) -> bool:
+    """Was the candidate's model read from the registry (not from the run's own tags)? A
+    policy test's candidate stands for one that was (its ``spec.model``)."""
+    method = candidate.resolution.method
+    return candidate.model is not None and (
+        method.startswith("model-version") or method == "test-fixture"
+    )
+
+
+def normal(value: str) -> str:
+    """A tag value as selectors compare it: ``High `` is ``high``."""
+    return value.strip().casefold()
+
+
+def tag_of(policy: LoadedPolicy, candidate: RunEvidence, key: str) -> str | None:
+    """The candidate's tag ``key`` as ``policy`` may read it: an org policy only from the model
+    version, as the registry holds it (a run's own tags are whatever its logger wrote); a team
+    policy from the run or the model version."""
+    model = candidate.model
+    version_tags = model.tags if model is not None and registered(candidate) else {}
+    if policy.document.metadata.layer is Layer.ORG:
+        return version_tags.get(key)
+    return {**candidate.tags, **(model.tags if model is not None else {})}.get(key)
 
 
 def selects(policy: LoadedPolicy, candidate: RunEvidence) -> Selection:
@@ -60,7 +83,7 @@ def selects(policy: LoadedPolicy, candidate: RunEvidence) -> Selection:
             return Selection(
                 False, f"the candidate has no registered model; the policy selects {globs}", org
             )
-        if org and not _registered(candidate):
+        if org and not registered(candidate):
             return Selection(
                 False,
                 f"the candidate's model {name!r} comes from its run's tags, not the registry, "
@@ -69,15 +92,13 @@ def selects(policy: LoadedPolicy, candidate: RunEvidence) -> Selection:
             )
         if not any(fnmatchcase(name.casefold(), glob.casefold()) for glob in selector.models):
             return Selection(False, f"model {name!r} matches none of {globs}")
-    tags = {**candidate.tags, **(model.tags if model is not None else {})}
+    where = "model version (the registry)" if org else "run or model version"
     for key, want in sorted(selector.tags.items()):
-        have = tags.get(key)
-        if have != want:
+        have = tag_of(policy, candidate, key)
+        if have is None or normal(have) != normal(want):
             found = "no such tag" if have is None else f"it is {have!r}"
             return Selection(
-                False,
-                f"tag {key}={want!r} required ({found} on the run or model version)",
-                org and have is None,
+                False, f"tag {key}={want!r} required ({found} on the {where})", org and have is None
             )
     parts = []
     if selector.models:

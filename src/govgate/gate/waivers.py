@@ -11,6 +11,7 @@ import datetime as dt
 
 from govgate.evidence.model import Evidence
 from govgate.gate.outcome import RuleResult, WaiverRef, WaiverUse
+from govgate.gate.selection import registered
 from govgate.policy.compiled import LoadedWaiver
 from govgate.policy.model import expiry_instant
 from govgate.terms import Outcome
@@ -26,6 +27,13 @@ def _scope_miss(waiver: LoadedWaiver, evidence: Evidence, stage: str) -> str | N
     model = candidate.model.name if candidate.model else None
     if scope.models is not None and model not in scope.models:
         return f"covers models {scope.models}, not {model or 'an unregistered run'}"
+    if scope.models is not None and not registered(candidate):
+        # an exception scoped to a model holds only for that model as the registry names it:
+        # a run's own govgate.model.name tag is whatever its logger wrote
+        return (
+            f"covers models {scope.models}, and the candidate's model {model!r} comes from "
+            "its run's tags, not the registry (gate models:/NAME/VERSION)"
+        )
     if scope.runs is not None and candidate.run_id not in scope.runs:
         return f"does not cover candidate run {candidate.run_id}"
     return None

@@ -252,7 +252,13 @@ def load_policy_set(
             shipped.update(dict.fromkeys(names, origin))
     loader.cross_checks()
     loader.problems.extend(
-        layers.origin_problems(loader.policies, loader.waivers, origins, shipped)
+        layers.origin_problems(
+            loader.policies,
+            loader.waivers,
+            origins,
+            shipped,
+            signed_only=trust.key is not None or trust.require_signature,
+        )
     )
     if not files and not loader.sources and not loader.problems:
         loader.problems.append(

@@ -39,7 +39,13 @@ def due(decided: dt.datetime, priority: str, time_to_detect: str | None = None) 
             days = detect_days
             basis += f", within the rule's time to detect ({time_to_detect}): {days} day"
             basis += "s" if days != 1 else ""
-    day = (decided.astimezone(dt.UTC) + dt.timedelta(days=days)).date()
+    start = decided.astimezone(dt.UTC).date()
+    # a decision at the end of the calendar (a far-future --now): due on its last day
+    day = (
+        start + dt.timedelta(days=days)
+        if start <= dt.date.max - dt.timedelta(days=days)
+        else (dt.date.max)
+    )
     return day.isoformat(), basis
 
 

@@ -228,6 +228,26 @@ def _live(settings: CheckSettings, candidate: Ref, baseline: Ref | None) -> bool
     return not files
 
 
+#: how far a decision's instant may lie ahead of this check's clock when it is attested (a
+#: bundle, a promotion): a run the store says ended later (the server's clock ahead) is skew
+MAX_SKEW = dt.timedelta(minutes=5)
+
+
+def _require_not_ahead(settings: CheckSettings, now: dt.datetime) -> None:
+    """A bundle or a promotion dated well after the check ran (a run whose logged end lies in
+    the future, a snapshot file's edited instant) could outrank a revert made meanwhile."""
+    attests = settings.promote_alias or settings.bundle_dir or settings.bundle_archive
+    if attests and now > settings.clock + MAX_SKEW:
+        raise UsageError(
+            f"the decision would be dated {_iso(now)}, after this check's clock "
+            f"({_iso(settings.clock)}) by more than {int(MAX_SKEW.total_seconds() // 60)} "
+            "minutes of clock skew (a run in the evidence ends, or the snapshot was taken, "
+            "then): a bundle or promotion is never dated ahead",
+            hint="check the clocks of this machine and the tracking server, or leave out "
+            "--bundle and --promote-alias to report on it",
+        )
+
+
 def _iso(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
@@ -259,9 +279,11 @@ def decision_instant(asked: dt.datetime | None, snapshot: Snapshot, *, live: boo
 def _expected_alias(settings: CheckSettings, snapshot: Any, alias: str) -> Promotion:
     """The promotion asked for, with the version the alias pointed to when evidence was read."""
     cand = snapshot.evidence.candidate
-    if cand.model is None or not cand.model.version:
+    registered = cand.resolution.method.startswith("model-version")
+    if cand.model is None or not cand.model.version or not registered:
         raise UsageError(
-            "--promote-alias needs a candidate that is a registered model version",
+            "--promote-alias needs a candidate read as a registered model version (a run's "
+            "own model tags are whatever its logger wrote)",
             hint="pass --candidate models:/NAME/VERSION or models:/NAME@ALIAS",
         )
     base = snapshot.evidence.baseline
@@ -324,12 +346,17 @@ def _bundle(
     tell: Listener,
     environment: Callable[[], Mapping[str, Any]],
     approvals: Mapping[str, bytes] | None = None,
+    *,
+    live: bool,
 ) -> list[Written]:
     from govgate.bundle import build, store
     from govgate.bundle.signing import sign
 
     signer = (lambda payload: sign(payload, key)) if key is not None else None
     record = dict(environment())
+    # where the evidence was read: a snapshot file can be replayed and reported on, but only a
+    # bundle of evidence read from the registry in this process is promoted
+    record["evidence_read"] = "registry" if live else "snapshot-file"
     files = build.contents(decision, risk, policy_set, snapshot, record, signer, approvals)
     written = []
     if settings.bundle_dir is not None:
@@ -397,6 +424,7 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
         now=settings.clock,
     )
     now = decision_instant(settings.now, snapshot, live=live)
+    _require_not_ahead(settings, now)
     written: list[Written] = []
     if settings.snapshot_out is not None:
         write_snapshot(snapshot, settings.snapshot_out)
@@ -418,8 +446,9 @@ def run_check(settings: CheckSettings, tell: Listener = _ignore) -> CheckOutcome
     bundled = settings.bundle_dir is not None or settings.bundle_archive is not None
     if bundled:
         written += _bundle(
-            settings, decision, risk, policy_set, snapshot, key, tell, environment, approval_files
-        )
+            settings, decision, risk, policy_set, snapshot, key, tell, environment,
+            approval_files, live=live,
+        )  # fmt: skip
     logged_to = None
     if settings.bundle_dir is not None and live and settings.log_to_mlflow:
         from govgate.evidence.mlflow.source import MlflowSource

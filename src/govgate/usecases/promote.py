@@ -450,6 +450,21 @@ def _approvals_that_hold(decision: Any, now: dt.datetime, target: str) -> list[d
 
 #: how far a decision's instant may lie ahead of the promoting machine's clock (clock skew)
 MAX_SKEW = dt.timedelta(minutes=5)
+_SKEW_MINUTES = int(MAX_SKEW.total_seconds() // 60)
+
+
+def _require_read_live(files: Mapping[str, bytes], path: Path) -> None:
+    """Only a bundle of evidence the gate read from the registry itself is promoted: one made
+    from a snapshot file (which whoever wrote it could have edited) is not."""
+    environment = _json_tag(files.get("environment.json", b"").decode("utf-8", "replace"))
+    if environment is None or environment.get("evidence_read") != "registry":
+        raise UnpromotableError(
+            "promotion.snapshot-evidence",
+            f"{path}: its decision was made on evidence from a snapshot file (or does not say "
+            "where its evidence was read): a snapshot can be replayed, never promoted",
+            hint="run the gate on the registered version (--candidate models:/NAME/VERSION) "
+            "and promote that bundle",
+        )
 
 
 def _require_in_time(decision: Decision, clock: dt.datetime, path: Path) -> None:
@@ -500,13 +515,19 @@ def _require_not_reverted(
     if reverted is None:
         return
     at, decided = _instant(reverted.get("at")), _instant(decision.decided_at)
-    if at is not None and decided is not None and decided > at:
+    undid = reverted.get("undid_decision_sha256")
+    # a decision is dated at most MAX_SKEW after it was really made: only one dated later than
+    # that after the revert was made after it (and never the decision the revert undid)
+    later = at is not None and decided is not None and decided > at + MAX_SKEW
+    if later and undid != decision.digest():
         return
     raise StaleError(
         "promotion.reverted",
         f"version {version} was reverted from {target} at {reverted.get('at', '?')} "
         f"(reason: {str(reverted.get('reason', '?'))[:200]!r}), after this bundle's decision "
-        f"({decision.decided_at}): a reverted version is not promoted on an older decision",
+        f"({decision.decided_at}; a decision counts as later only {_SKEW_MINUTES} minutes "
+        "after it, the clock skew allowed): a reverted version is not promoted on an older "
+        "decision",
         hint="run the gate again on the version, and promote that bundle",
     )
 
@@ -540,6 +561,7 @@ def run_promote(settings: PromoteSettings) -> PromoteOutcome:
             "the bundle of a PASS",
         )
     decision, evidence = _recorded(path, files, result.decision_sha256)
+    _require_read_live(files, path)
     cand = evidence.candidate.model
     if cand is None or not cand.version:
         raise UnpromotableError(
@@ -547,6 +569,14 @@ def run_promote(settings: PromoteSettings) -> PromoteOutcome:
             f"{path}: the candidate (run {evidence.candidate.run_id}) is not a registered "
             "model version, so there is nothing to point an alias at",
             hint="gate a registered version: --candidate models:/NAME/VERSION",
+        )
+    if not evidence.candidate.resolution.method.startswith("model-version"):
+        raise UnpromotableError(
+            "promotion.not-a-version",
+            f"{path}: the candidate was gated as run {evidence.candidate.run_id}, whose own "
+            f"tags name {cand.name} version {cand.version}: a run's tags are whatever its "
+            "logger wrote, so the decision is not shown to be about that version",
+            hint=f"gate the registered version: --candidate models:/{cand.name}/{cand.version}",
         )
     target = f"models:/{cand.name}@{alias}"
     source = MlflowSource(settings.mlflow)

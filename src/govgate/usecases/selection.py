@@ -32,7 +32,11 @@ def selects_nothing(policy_set: PolicySet, settings: MlflowSettings) -> list[Pro
     for policy in selective:
         selector = policy.document.spec.selector
         assert selector is not None
-        if any(fnmatchcase(name, glob) for name in names for glob in selector.models):
+        if any(
+            fnmatchcase(name.casefold(), glob.casefold())
+            for name in names
+            for glob in selector.models
+        ):
             continue
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         warnings.append(

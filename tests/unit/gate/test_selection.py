@@ -43,6 +43,7 @@ def _decide(
     model: str | None,
     tags: dict[str, str] | None = None,
     registry: bool = False,
+    version_tags: dict[str, str] | None = None,
 ) -> Decision:
     """``registry``: the candidate's model was read from the registry (a models:/ reference),
     not from its run's own tags."""
@@ -57,6 +58,10 @@ def _decide(
     if registry:
         found = Resolution(reference="models:/x/1", method="model-version-eval-run", detail="")
         evidence = evidence.model_copy(update={"resolution": found})
+    if version_tags is not None:
+        assert evidence.model is not None
+        info = evidence.model.model_copy(update={"tags": version_tags})
+        evidence = evidence.model_copy(update={"model": info})
     cand = (evidence, items, raw)
     return decide(policy_set(tmp_path, *docs), snapshot(cand), stage="offline", now=NOW)
 
@@ -155,12 +160,15 @@ def test_validate_warns_of_a_policy_that_selects_no_model_in_the_store(
     uri, _ = sqlite_store  # registers rag-assistant (and others), never "ragassistant"
     (tmp_path / "typo.yaml").write_text(doc("typo", "  selector: {models: [ragassistant]}\n"))
     (tmp_path / "good.yaml").write_text(doc("good", "  selector: {models: [rag-*]}\n"))
+    # globs match as check matches them: without case
+    (tmp_path / "cased.yaml").write_text(doc("cased", "  selector: {models: [RAG-*]}\n"))
     code = main(["validate", str(tmp_path), "--tracking-uri", uri])
     out = capsys.readouterr().out
     assert code == 0  # a warning, never a change of exit code
     assert "warning: policy 'typo' selects no registered model in sqlite:///" in out
     assert "[policy.selects-nothing]" in out
     assert "'good'" not in out
+    assert "'cased'" not in out
     assert out.rstrip().endswith("1 warning")
 
 
@@ -201,8 +209,19 @@ def test_an_org_selector_the_evidence_cannot_settle_is_inconclusive(tmp_path: Pa
     # settled either way, the decision is the rules'
     other = _decide(tmp_path / "d", ORG_RAG, TEAM, model="sandbox-x", registry=True)
     assert (other.verdict, other.verdict_code) == (Verdict.PASS, "rules.passed")
-    low = _decide(tmp_path / "e", ORG_HIGH, TEAM, model="m", tags={"risk_tier": "low"})
+    low = _decide(
+        tmp_path / "e", ORG_HIGH, TEAM, model="m", registry=True, version_tags={"risk_tier": "low"}
+    )
     assert (low.verdict, low.verdict_code) == (Verdict.PASS, "rules.passed")
+    # an org selector reads the registry's tags: the run's own word, in any case, is not enough
+    said = _decide(tmp_path / "g", ORG_HIGH, TEAM, model="m", registry=True,
+                   tags={"risk_tier": "low"})  # fmt: skip
+    assert said.verdict_code == "policy.unknown-model"
+    assert "(no such tag on the model version (the registry))" in said.verdict_reason
+    high = _decide(tmp_path / "h", ORG_HIGH, TEAM, model="m", registry=True,
+                   version_tags={"risk_tier": "High "})  # fmt: skip
+    assert [r.outcome for r in high.rules] == [Outcome.PASS, Outcome.PASS]
+    assert high.policies[0].selected
     # a team's selector is the team's own convenience: silence just does not select it
     team_only = _decide(tmp_path / "f", CREDIT, TEAM, model="credit-risk")
     assert team_only.verdict_code == "rules.passed"
@@ -212,3 +231,67 @@ def test_model_globs_match_whatever_the_case(tmp_path: Path) -> None:
     decision = _decide(tmp_path, ORG_RAG, model="RAG-Assistant", registry=True)
     assert [r.outcome for r in decision.rules] == [Outcome.PASS]
     assert decision.policies[0].selected
+
+
+def test_a_waiver_scoped_to_a_model_holds_only_for_the_registrys_model(tmp_path: Path) -> None:
+    """A run tagged govgate.model.name=credit-risk by its logger is not credit-risk to a waiver
+    scoped to that model: the exception does not apply, and the failure stands."""
+    failing = doc("credit").replace("max: 0.05", "max: 0.0001")
+    waiver = """apiVersion: govgate/v1
+kind: Waiver
+metadata: {name: tox-known}
+spec:
+  policy: credit
+  rule: tox
+  scope: {models: [credit-risk]}
+  justification: a known labelling issue, fixed next sprint
+  approver: lead@example.com
+  ticket: T-1
+  expires: 2026-12-01
+"""
+    told = _decide(tmp_path / "a", failing, waiver, model="credit-risk")
+    assert [r.outcome for r in told.rules] == [Outcome.FAIL]
+    (use,) = told.waivers
+    assert use.status == "out-of-scope"
+    assert "comes from its run's tags, not the registry" in use.reason
+    read = _decide(tmp_path / "b", failing, waiver, model="credit-risk", registry=True)
+    assert [r.outcome for r in read.rules] == [Outcome.WAIVED]
+
+
+def test_policy_tests_exercise_an_org_policy_with_a_models_selector(tmp_path: Path) -> None:
+    """A policy test's candidate stands for a registered version (spec.model): an org
+    policy's selector is settled by it, not left undecided."""
+    import io
+
+    from govgate.cli import main
+
+    (tmp_path / "org.yaml").write_text(ORG_RAG)
+    (tmp_path / "org.test.yaml").write_text(
+        """apiVersion: govgate/v1
+kind: PolicyTest
+metadata: {name: org-tests}
+spec:
+  policies: [org.yaml]
+  model: rag-assistant
+  cases:
+    - name: selected and clean
+      stage: offline
+      evidence:
+        candidate:
+          items: 2000
+          columns: {rate.toxicity_rate: {count: 0}}
+      expect: {verdict: PASS, rules: {tox: pass}}
+    - name: another model is not governed
+      stage: offline
+      evidence:
+        candidate:
+          model: fraud-x
+          items: 2000
+          columns: {rate.toxicity_rate: {count: 0}}
+      expect: {verdict: INCONCLUSIVE, rules: {tox: skipped}}
+"""
+    )
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["test", str(tmp_path)], stdout=out, stderr=err)
+    assert code == 0, out.getvalue() + err.getvalue()
+    assert "2 cases: 2 passed, 0 failed" in out.getvalue()

@@ -558,3 +558,25 @@ def test_an_org_document_beside_any_pack_or_git_source_must_come_from_it(
     assert "policy 'self-declared' declares layer org but comes from no policy pack" in (
         problems[0].message
     )
+
+
+def test_where_signatures_are_required_only_a_signed_pack_ships_org_documents(
+    base: Path, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    """A pinned git commit or an integrity-only pack is anyone's to make: with a key given (or
+    required), an org document from one is refused; validate and test (no signature asked)
+    accept it as the org's."""
+    root = tmp_path / "org-repo"
+    root.mkdir()
+    (root / "org.yaml").write_text(ORG_LOCAL)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "org")
+    entry = f"git+file://{root}@{git(root, 'rev-parse', 'HEAD')}"
+    pack = tmp_path / "org.tgz"
+    pack.write_bytes(make(base, keys["pem"]))
+    _, problems = load_policy_set([str(pack), entry], packs=trust(keys))
+    assert [p.code for p in problems] == ["layer.unsigned-org"]
+    assert "comes from no signed policy pack" in problems[0].message
+    _, relaxed = load_policy_set([str(pack), entry], packs=PackTrust(require_signature=False))
+    assert relaxed == []

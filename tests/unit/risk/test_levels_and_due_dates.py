@@ -63,6 +63,9 @@ def test_due_dates_follow_priority_and_time_to_detect() -> None:
     )
     assert due(NOW, "P2", "30m")[0] == "2026-11-22"  # never under a day
     assert due(NOW, "P1", "2w") == ("2026-11-22", "P1: 1 day")  # a longer one changes nothing
+    # a decision at the calendar's end (a far-future --now) is due on its last day, no crash
+    end = dt.datetime(9999, 12, 20, tzinfo=dt.UTC)
+    assert due(end, "P3") == ("9999-12-31", "P3: 30 days")
 
 
 def test_a_failing_finding_is_due_by_its_priority_and_time_to_detect(tmp_path: Path) -> None:

@@ -223,7 +223,22 @@ def move_alias(
     claim_key = f"{TAG_PROMOTING}.{alias}"
     claim = json.dumps({"token": token, "version": version, "previous": expected})
     what = f"claiming {target}"
-    source.call(what, source.client.set_registered_model_tag, name, claim_key, claim)
+    try:
+        source.call(what, source.client.set_registered_model_tag, name, claim_key, claim)
+    except EvidenceError as exc:
+        # two claims written at the same instant: a store may refuse the second write (SQLite's
+        # unique key on the tag). If another claim stands now, this one lost the race.
+        if exc.code != "evidence.store-error":
+            raise
+        other = _claim_token(source, name, claim_key)
+        if other is None or other == token:
+            raise
+        raise PromotionError(
+            "promotion.raced",
+            f"another {rival} claimed {target} at the same time (the store refused this "
+            f"claim's write): not {doing}",
+            hint="run the gate again: it decides against whatever the alias points to then",
+        ) from None
     _require_at(source, name, alias, expected, doing)
     if _claim_token(source, name, claim_key) != token:
         raise PromotionError(
