@@ -115,6 +115,18 @@ class Sequential(StrEnum):
     NEVER = "never"  # fixed-sample everywhere: on a canary, labelled approximate
 
 
+class Method(StrEnum):
+    """How a number was measured, by class: what a policy may require of a rule's evidence
+    (``requires: {method: [...]}``) and what every report shows beside a finding."""
+
+    HUMAN = "human"  # labelled by people
+    JUDGE = "judge"  # an LLM judge (provider, model, prompt digest, temperature)
+    CLASSIFIER = "classifier"  # a trained detector (name and version)
+    COMPUTED = "computed"  # computed from the outputs: latency, cost, errors, string metrics
+    HEURISTIC = "heuristic"  # a rule of thumb: a term list, a pattern, word overlap
+    UNKNOWN = "unknown"  # logged without saying how (a harness of its own, an old run)
+
+
 class Outcome(StrEnum):
     PASS = "pass"  # the expression holds on the evidence
     FAIL = "fail"  # the violation holds: the evidence shows a breach

@@ -24,7 +24,7 @@ def cli(*argv: str) -> tuple[int, str, str]:
 def test_validate_defaults_to_policies(repo_root: Path) -> None:
     code, out, err = cli("validate")
     assert code == ExitCode.OK.value == 0
-    assert out == "ok: 4 policies (15 rules), 1 waiver, 4 test files (28 cases) in 9 files\n"
+    assert out == "ok: 4 policies (15 rules), 1 waiver, 4 test files (30 cases) in 9 files\n"
     assert err == ""
 
 

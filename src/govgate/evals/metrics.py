@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from govgate._env import TELEMETRY_OFF, scoped_environ
+from govgate._version import __version__
 from govgate.errors import UsageError
 from govgate.evals.heuristics import (
     BLOCKED,
@@ -35,9 +36,12 @@ from govgate.evals.heuristics import (
     words,
 )
 from govgate.evals.suite import TEXT_METRICS, Metric, MetricSpec, SuiteSpec
+from govgate.evidence.provenance import Measure
+from govgate.terms import Method
 
 Record = dict[str, Any]
 Progress = Callable[[int, int], None]
+GOVGATE = f"govgate {__version__}"
 
 DEFAULT_COLUMN = {
     Metric.ANSWER_SIMILARITY: "score.answer_similarity",
@@ -89,6 +93,16 @@ class Scored:
     notes: list[str] = field(default_factory=list)
     #: column -> [low, high], recorded on the run as the ``govgate.ranges`` tag
     ranges: dict[str, list[float]] = field(default_factory=dict)
+    #: statistic or metric name -> how it was measured (the ``govgate.provenance`` tag)
+    measures: dict[str, list[Measure]] = field(default_factory=dict)
+
+    def measured(
+        self, name: str, method: Method, by: str, *, version: str | None = None, **more: Any
+    ) -> None:
+        """Record that ``name`` was measured by ``by`` (one method for all its items)."""
+        self.measures.setdefault(name, []).append(
+            Measure(method=method, by=by, version=version or GOVGATE, **more)
+        )
 
 
 def _flag(output: Record, name: str) -> bool | None:
@@ -169,10 +183,13 @@ def _ragas_scores(
                 user_input=str(row[f.question]), response=response
             )
             return float(result.value)
-        sample = SingleTurnSample(
-            retrieved_contexts=list(out.get("retrieved_contexts") or []),
-            reference_contexts=list(row.get(f.contexts) or []),
-        )
+        retrieved = list(out.get("retrieved_contexts") or [])
+        reference = list(row.get(f.contexts) or [])
+        if not reference:
+            return math.nan  # nothing to recall, nothing to be precise about: not scored
+        if not retrieved and metric is Metric.CONTEXT_RECALL:
+            return 0.0  # a retrieval miss recalls none of the reference (ragas' max() of none)
+        sample = SingleTurnSample(retrieved_contexts=retrieved, reference_contexts=reference)
         scorer = (
             NonLLMContextPrecisionWithReference()
             if metric is Metric.CONTEXT_PRECISION
@@ -193,10 +210,17 @@ def _ragas_scores(
         return np.asarray(asyncio.run(run_all()), dtype=np.float64)
 
 
+def refused(out: Record) -> bool:
+    """Did the model decline to answer (the output says so, or the answer reads as a refusal)?"""
+    return bool(out.get("refused")) or bool(REFUSAL.search(str(out.get("response", ""))))
+
+
 def _hallucinated(row: Record, out: Record, spec: SuiteSpec) -> float:
     flag = _flag(out, "hallucinated")
     if flag is not None:
         return float(flag)
+    if refused(out):
+        return 0.0  # a refusal asserts nothing: it is counted by refusal_rate, not here
     support = " ".join(
         [*(out.get("retrieved_contexts") or []), str(row.get(spec.fields.question, ""))]
     )
@@ -251,16 +275,39 @@ class _Context:
 
 
 def _flagged(
-    ctx: _Context, flag: str, fallback: Callable[[Record, Record], float], note: str | None = None
+    ctx: _Context,
+    flag: str,
+    fallback: Callable[[Record, Record], float],
+    heuristic: str,
+    note: str | None = None,
 ) -> None:
-    """A rate from ``flags.<flag>`` when the outputs carry it, else from ``fallback``."""
+    """A rate from ``flags.<flag>`` when the outputs carry it, else from ``fallback`` (the
+    offline ``heuristic``); each part recorded with the items it measured."""
     values = [
-        float(given) if (given := _flag(o, flag)) is not None else fallback(r, o)
+        float(flagged) if (flagged := _flag(o, flag)) is not None else fallback(r, o)
         for r, o in zip(ctx.rows, ctx.outputs, strict=True)
     ]
     ctx.result.columns[ctx.column] = _nan_if_failed(ctx.outputs, values)
-    if note and any(_flag(o, flag) is None for o in ctx.outputs):
-        ctx.result.notes.append(note)
+    scored = [o for o in ctx.outputs if not _failed(o)]
+    given = sum(_flag(o, flag) is not None for o in scored)
+    name = ctx.column.split(".", 1)[1]
+    if given:
+        source = ctx.spec.flag_sources.get(flag)  # type: ignore[call-overload]
+        if source is None:
+            ctx.result.measures.setdefault(name, []).append(
+                Measure(method=Method.UNKNOWN, by=f"flags.{flag} in the outputs", items=given)
+            )
+        else:
+            ctx.result.measures.setdefault(name, []).append(
+                Measure(
+                    method=Method(source.method), by=source.by, version=source.version,
+                    items=given,
+                )
+            )  # fmt: skip
+    if given < len(scored):
+        ctx.result.measured(name, Method.HEURISTIC, heuristic, items=len(scored) - given)
+        if note:
+            ctx.result.notes.append(note)
 
 
 def _accuracy(ctx: _Context) -> None:
@@ -296,11 +343,19 @@ def _errors(ctx: _Context) -> None:
 def _refusals(ctx: _Context) -> None:
     ctx.result.columns[ctx.column] = _nan_if_failed(
         ctx.outputs,
-        [
-            float(bool(o.get("refused")) or bool(REFUSAL.search(str(o.get("response", "")))))
-            for o in ctx.outputs
-        ],
+        [float(refused(o)) for o in ctx.outputs],
     )
+    scored = [o for o in ctx.outputs if not _failed(o)]
+    given = sum(o.get("refused") is not None for o in scored)
+    name = ctx.column.split(".", 1)[1]
+    if given:
+        ctx.result.measures.setdefault(name, []).append(
+            Measure(method=Method.UNKNOWN, by="the outputs' refused field", items=given)
+        )
+    if given < len(scored):
+        ctx.result.measured(
+            name, Method.HEURISTIC, "govgate offline refusal phrases", items=len(scored) - given
+        )
 
 
 def _tokens(ctx: _Context) -> None:
@@ -326,12 +381,19 @@ def _toxicity(ctx: _Context) -> None:
         ctx,
         "toxic",
         lambda r, o: float(bool(set(words(str(o.get("response", "")))) & TOXIC_TERMS)),
+        "govgate offline toxic-term list",
         "toxicity: govgate's offline term list (no flags.toxic given)",
     )
 
 
 def _pii(ctx: _Context) -> None:
-    _flagged(ctx, "pii", lambda r, o: float(bool(PII.search(str(o.get("response", ""))))))
+    _flagged(
+        ctx,
+        "pii",
+        lambda r, o: float(bool(PII.search(str(o.get("response", ""))))),
+        "govgate offline PII patterns (email, phone, card number)",
+        "pii: govgate's offline PII patterns (no flags.pii given)",
+    )
 
 
 def _policy_violation(ctx: _Context) -> None:
@@ -343,6 +405,7 @@ def _policy_violation(ctx: _Context) -> None:
         ctx,
         "policy_violation",
         fallback,
+        "govgate offline PII patterns and blocked phrases",
         "policy_violation: PII patterns and blocked phrases (offline)",
     )
 
@@ -352,13 +415,17 @@ def _hallucination(ctx: _Context) -> None:
         ctx,
         "hallucinated",
         lambda r, o: _hallucinated(r, o, ctx.spec),
+        "govgate offline word overlap with the retrieved contexts",
         "hallucination: under half the answer's words found in the retrieved contexts "
-        "(offline heuristic)",
+        "(offline heuristic; refusals are not counted)",
     )
 
 
 def _drift(ctx: _Context) -> None:
-    ctx.result.metrics.update(drift(ctx.spec, ctx.rows, ctx.reference))
+    found = drift(ctx.spec, ctx.rows, ctx.reference)
+    ctx.result.metrics.update(found)
+    for name in found:
+        ctx.result.measured(name, Method.COMPUTED, "govgate: PSI, KS and share shift")
 
 
 SCORERS: dict[Metric, Callable[[_Context], None]] = {
@@ -375,6 +442,58 @@ SCORERS: dict[Metric, Callable[[_Context], None]] = {
     Metric.HALLUCINATION: _hallucination,
     Metric.DRIFT: _drift,
 }
+
+
+def _score_ragas(
+    metric: Metric,
+    column: str,
+    spec: SuiteSpec,
+    rows: Sequence[Record],
+    outputs: Sequence[Record],
+    result: Scored,
+    judge: Any,
+    embeddings: Any,
+    progress: Progress | None,
+) -> None:
+    """One ragas metric's column, its notes (items left unscored, retrieval misses) and how it
+    was measured."""
+    if metric in (Metric.FAITHFULNESS, Metric.ANSWER_RELEVANCY) and judge is None:
+        raise UsageError(
+            f"the {metric.value} metric needs an LLM judge",
+            hint="configure spec.judge, or remove the metric offline",
+        )
+    if metric is Metric.ANSWER_RELEVANCY and embeddings is None:
+        raise UsageError("answer_relevancy needs embeddings as well as a judge")
+    with scoped_environ(TELEMETRY_OFF):  # ragas reads its switch once, on first use
+        values = _ragas_scores(metric, rows, outputs, spec, judge, embeddings, progress)
+    result.columns[column] = values
+    result.notes.append(f"{metric.value}: ragas")
+    judged = metric in (Metric.FAITHFULNESS, Metric.ANSWER_RELEVANCY)
+    result.measured(
+        column.split(".", 1)[1],
+        Method.JUDGE if judged else Method.COMPUTED,
+        f"ragas {metric.value}",
+        version=f"ragas {_ragas_version()}",
+        detail=f"{spec.judge.provider} {spec.judge.model}"
+        if judged and spec.judge is not None
+        else None,
+    )
+    unscored = int(np.isnan(values).sum()) - sum(_failed(o) for o in outputs)
+    if unscored:
+        result.notes.append(
+            f"{metric.value}: {unscored} item{'s' * (unscored != 1)} not scored (no "
+            "reference contexts in the dataset, or a score ragas leaves undefined)"
+        )
+    if metric is Metric.CONTEXT_RECALL:
+        misses = sum(
+            not _failed(o) and not o.get("retrieved_contexts") and bool(r.get(spec.fields.contexts))
+            for r, o in zip(rows, outputs, strict=True)
+        )
+        if misses:
+            result.notes.append(
+                f"context_recall: {misses} item{'s' * (misses != 1)} retrieved nothing, "
+                "scored 0 (none of the reference recalled)"
+            )
 
 
 def score(
@@ -398,20 +517,13 @@ def score(
         metric = metric_spec.metric
         column = column_for(metric_spec) or ""
         if metric in RAGAS:
-            if metric in (Metric.FAITHFULNESS, Metric.ANSWER_RELEVANCY) and judge is None:
-                raise UsageError(
-                    f"the {metric.value} metric needs an LLM judge",
-                    hint="configure spec.judge, or remove the metric offline",
-                )
-            if metric is Metric.ANSWER_RELEVANCY and embeddings is None:
-                raise UsageError("answer_relevancy needs embeddings as well as a judge")
-            with scoped_environ(TELEMETRY_OFF):  # ragas reads its switch once, on first use
-                result.columns[column] = _ragas_scores(
-                    metric, rows, outputs, spec, judge, embeddings, progress
-                )
-            result.notes.append(f"{metric.value}: ragas")
+            _score_ragas(metric, column, spec, rows, outputs, result, judge, embeddings, progress)
         else:
             SCORERS[metric](_Context(spec, rows, outputs, result, column, reference))
+            for name, by in COMPUTED.get(metric, {}).items():
+                produced = name.replace("{column}", column.split(".", 1)[-1])
+                if produced in result.metrics or produced in _names(result):
+                    result.measured(produced, Method.COMPUTED, by)
         if column and metric_spec.range is not None:
             result.ranges[column] = [float(v) for v in metric_spec.range]
         elif column and metric in UNIT_RANGE_METRICS:
@@ -422,4 +534,42 @@ def score(
             if (~np.isnan(array)).any():
                 result.metrics[name.split(".", 1)[1]] = float(np.nanmean(array))
     result.metrics["n_items"] = float(len(rows))
+    result.measured("n_items", Method.COMPUTED, "govgate: the items scored")
     return result
+
+
+def _names(result: Scored) -> set[str]:
+    """The statistic names the scored columns give (``rate.x`` gives ``x``)."""
+    return {name.split(".", 1)[1] for name in result.columns if "." in name}
+
+
+def _ragas_version() -> str:
+    from importlib.metadata import version
+
+    return version("ragas")
+
+
+#: what govgate computes itself, by metric: each name it logs ({column}: the metric's column
+#: name) and how it is computed, as the run records it
+COMPUTED: dict[Metric, dict[str, str]] = {
+    Metric.ACCURACY: {"{column}": "govgate: prediction equals the label"},
+    Metric.POSITIVE_RATE: {"{column}": "govgate: share of positive predictions"},
+    Metric.LATENCY: {
+        "{column}": "the outputs' latency_ms",
+        **{
+            f"latency_ms_p{q}": f"govgate: p{q} of the outputs' latency_ms"
+            for q in (50, 90, 95, 99)
+        },
+    },
+    Metric.ERROR_RATE: {"{column}": "the outputs' error field"},
+    Metric.TOKENS: {
+        "input_tokens": "the outputs' input_tokens",
+        "output_tokens": "the outputs' output_tokens",
+        "tokens_per_request": "govgate: mean input plus output tokens",
+    },
+    Metric.COST: {
+        "{column}": "govgate: the outputs' tokens at the suite's prices",
+        "cost_usd_per_1k_requests": "govgate: mean cost x 1,000",
+        "cost_usd_per_success": "govgate: total cost / items neither failed nor refused",
+    },
+}

@@ -3,7 +3,8 @@
 Order matters for honesty: everything is scored *before* the run is created, so an interrupted
 scoring leaves no run at all; the run is then logged (params, metrics, the per-item table, the
 dataset input and digest, the tags that link it to a model version and stage, and the digest of
-the policies in force, for pre-registration) and marked FINISHED only at the very end. Ctrl-C
+the policies in force, for pre-registration; how each number was measured and the run's notes,
+``govgate.provenance``) and marked FINISHED only at the very end. Ctrl-C
 or an error while logging marks it KILLED or FAILED, never FINISHED.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from govgate.errors import UsageError
 from govgate.evals.metrics import Progress, Record, score
 from govgate.evals.suite import LoadedSuite
+from govgate.evidence import provenance
 from govgate.evidence.items import ID_COLUMN, TS_COLUMN, parse_items
 from govgate.evidence.mlflow.settings import MlflowSettings
 from govgate.evidence.mlflow.source import MlflowSource
@@ -29,7 +31,8 @@ from govgate.evidence.mlflow.write import (
     set_run_tag,
     start_run,
 )
-from govgate.gate.units import RANGES_TAG  # the columns' declared ranges, as the gate reads them
+from govgate.gate.units import RANGES_TAG
+from govgate.terms import Method  # the columns' declared ranges, as the gate reads them
 
 TAG_SUITE = "govgate.suite"
 TAG_DATASET_DIGEST = "govgate.dataset_digest"
@@ -173,6 +176,7 @@ def run_eval(
     if missing:
         scored.notes.append(f"{missing} dataset items had no output and were not scored")
     scored.metrics["missing_outputs"] = float(missing)
+    scored.measured("missing_outputs", Method.COMPUTED, "govgate: dataset items with no output")
     items = _items_table([str(r.get(spec.id_field)) for r in rows], scored.columns, arrived)
     stage_name = stage or spec.stage.value
     tags = {
@@ -185,6 +189,10 @@ def run_eval(
         tags["govgate.model.version"] = version
     if policy_digest is not None:
         tags[TAG_POLICY_DIGEST] = policy_digest
+    try:  # how every number was measured, and what a reviewer must know: read by the gate
+        tags[provenance.TAG] = provenance.tag_value(scored.measures, scored.notes)
+    except ValueError as exc:
+        raise UsageError(str(exc), hint="score fewer metrics in one suite") from None
     if scored.ranges:  # what makes mean bounds valid: see the per-item table format
         tags[RANGES_TAG] = json.dumps(scored.ranges, sort_keys=True, separators=(",", ":"))
     source = MlflowSource(settings, create_store=True)

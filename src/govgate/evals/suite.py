@@ -106,6 +106,25 @@ class MetricSpec(_Doc):
     )
 
 
+#: the flags an output may carry, set by a measurer outside govgate (flags.NAME)
+FLAGS = ("toxic", "pii", "policy_violation", "hallucinated")
+
+
+class FlagSource(_Doc):
+    """What set one of the outputs' flags: recorded on the run as how the rate was measured."""
+
+    method: Literal["classifier", "judge", "human", "heuristic"] = Field(
+        description="The class of measurer: a trained classifier, an LLM judge, human "
+        "labellers, or a heuristic (a policy may require more than a heuristic)."
+    )
+    by: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="The measurer's name (a model id, a labelling team, a rule set)."
+    )
+    version: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        default=None, description="Its version (a model version, a guideline revision)."
+    )
+
+
 class Price(_Doc):
     """USD per 1,000 tokens for one model."""
 
@@ -159,6 +178,15 @@ class SuiteSpec(_Doc):
     prices: dict[str, Price] = Field(default={}, description="By the model name in outputs.")
     drift: Drift | None = Field(default=None, description="The reference the drift metric uses.")
     judge: Judge | None = Field(default=None, description="The LLM for the judged metrics.")
+    flag_sources: dict[Literal["toxic", "pii", "policy_violation", "hallucinated"], FlagSource] = (
+        Field(
+            default={},
+            description="What set each flag the outputs carry (flags.toxic: a classifier, "
+            "name and version). A flag given without a source here is recorded as measured "
+            "by an unknown method; an output without the flag is scored by govgate's "
+            "offline heuristic, and the run records that too.",
+        )
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> SuiteSpec:

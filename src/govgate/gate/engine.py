@@ -24,9 +24,11 @@ from typing import Any
 from govgate._version import __version__
 from govgate.cel import CompiledExpression, Reference, evaluate, from_cel, to_cel, truth
 from govgate.errors import CelError
+from govgate.evidence import provenance
 from govgate.evidence.model import RunEvidence, Snapshot
 from govgate.gate.approvals import basis_of, judge, requirements
 from govgate.gate.looks import looks_of
+from govgate.gate.measured import measured_by, records, require
 from govgate.gate.outcome import (
     ApprovalRecord,
     Decision,
@@ -134,6 +136,7 @@ def _summary(run: RunEvidence | None) -> RunSummary | None:
     if run is None:
         return None
     m = run.model
+    record, why = provenance.read(run.tags)
     return RunSummary(
         run_id=run.run_id,
         experiment=run.experiment_name,
@@ -142,6 +145,8 @@ def _summary(run: RunEvidence | None) -> RunSummary | None:
         version=m.version if m else None,
         alias=m.alias if m else None,
         model_digest=m.digest if m else None,
+        notes=list(record.notes) if record is not None else [],
+        provenance="recorded" if record is not None else (why or "unknown"),
     )
 
 
@@ -490,6 +495,7 @@ def decide(
     prereg_required: list[str] = []
     wanted: list[RequiredApproval] = []  # approvals the governing policies require
     selection = {p.name: selects(p, evidence.candidate) for p in policy_set.policies}
+    found = records(evidence)  # how each run's numbers were measured
     # an org rule is replaced only where its replacement is judged: by a policy that governs
     # this candidate, at this stage (else the org rule is judged itself)
     replaced = {
@@ -529,8 +535,11 @@ def decide(
                 )
                 continue
             result = run.rule(rule)
-            if result.outcome is not Outcome.SKIPPED and (context := run.context(rule)):
-                result = result.model_copy(update={"context": context})
+            if result.outcome is not Outcome.SKIPPED:
+                update: dict[str, Any] = {"measured_by": measured_by(rule, found)}
+                if context := run.context(rule):
+                    update["context"] = context
+                result = require(result.model_copy(update=update), rule, stage)
             results.append(result)
             if result.outcome is not Outcome.SKIPPED and result.enforce is Enforce.BLOCK:
                 governing.append(policy.name)

@@ -13,6 +13,7 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict
 
 from govgate import canonical
+from govgate.evidence.provenance import Measure
 from govgate.exitcodes import ExitCode, for_verdict
 from govgate.policy.compiled import Subject
 from govgate.terms import Category, Enforce, Outcome, Stage, Verdict
@@ -20,7 +21,7 @@ from govgate.terms import Category, Enforce, Outcome, Stage, Verdict
 #: v2: a rule result carries its ``subject`` whole and ``missing`` as records; v3: the decision
 #: records ``fail_on_warn`` (so every output states the exit code it implies), a rule result
 #: its ``unit``, its ``context`` (the baseline's counterparts) and rule-level ``controls``
-DECISION_FORMAT: Final = "govgate.decision/v3"
+DECISION_FORMAT: Final = "govgate.decision/v4"
 
 
 class _Frozen(BaseModel):
@@ -55,6 +56,16 @@ class WaiverRef(_Frozen):
     expires: str
     justification: str
     waived_outcome: Outcome
+
+
+class MeasuredBy(_Frozen):
+    """How one number a rule reads was measured on one run (its ``govgate.provenance``)."""
+
+    side: Literal["candidate", "baseline"]
+    name: str  # the statistic or metric, as rules name it
+    measures: list[Measure]  # the methods, with the items each measured when they mix
+    recorded: bool  # False: the run records nothing for it (measured by an unknown method)
+    note: str | None = None  # why the run's record could not be read, when it could not
 
 
 class RuleResult(_Frozen):
@@ -94,6 +105,8 @@ class RuleResult(_Frozen):
     #: the baseline's counterpart of the value decided on (its stat, metric or groups), and
     #: for a comparison each model's own statistic: shown beside the finding, never decided on
     context: list[Observation] = []
+    #: how each number the rule reads was measured, on each run (``govgate.provenance``)
+    measured_by: list[MeasuredBy] = []
 
     @property
     def key(self) -> str:
@@ -159,6 +172,11 @@ class RunSummary(_Frozen):
     version: str | None = None
     alias: str | None = None
     model_digest: str | None = None
+    #: what the run's evaluation recorded a reviewer must know (items left unscored,
+    #: heuristics used), from its ``govgate.provenance`` record
+    notes: list[str] = []
+    #: "recorded", or why how its numbers were measured is unknown (no record, malformed)
+    provenance: str = "recorded"
 
 
 class LookBound(_Frozen):
@@ -279,7 +297,7 @@ class Approvals(_Frozen):
 
 
 class Decision(_Frozen):
-    format: Literal["govgate.decision/v3"] = DECISION_FORMAT
+    format: Literal["govgate.decision/v4"] = DECISION_FORMAT
     verdict: Verdict
     verdict_reason: str
     #: why, as a stable code: rules.passed, rules.warned, rules.failed, rules.rollback,

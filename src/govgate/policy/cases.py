@@ -66,6 +66,15 @@ class FixtureRun(_Doc):
     )
     params: dict[str, str] = {}
     tags: dict[str, str] = {}
+    measured_by: dict[
+        Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$")],
+        Literal["human", "judge", "classifier", "computed", "heuristic", "unknown"],
+    ] = Field(
+        default={},
+        description="How each statistic or metric was measured (toxicity_rate: classifier), "
+        "as a run's govgate.provenance record says; a name not listed is measured by an "
+        "unknown method.",
+    )
     model: Annotated[str, Field(min_length=1)] | None = Field(
         default=None, description="Registered model name (waiver scopes match on it)."
     )

@@ -6,7 +6,8 @@ and giving a rule the id of one of its rules: the team rule then replaces the or
 provided it is at least as strict in every respect. What "at least as strict" means, by form:
 
 * every form: the same category and form; ``enforce`` no weaker (block > warn > audit);
-  ``on_missing`` no weaker (fail > gap); the same or more stages; a confidence no lower;
+  ``on_missing`` no weaker (fail > gap); the same or more stages; the same confidence; a
+  ``requires`` no weaker (no method the org rule refuses, at every stage it applies at);
 * ``threshold``: the same metric and basis; a ``max`` no higher, a ``min`` no lower;
 * ``relative``: the same metric, direction and basis; the same kind of margin, no larger;
 * ``fairness``: the same group column and metric; a ``max_gap`` no larger, a ``min_ratio``
@@ -74,14 +75,38 @@ def _looser(org: CompiledRule, team: CompiledRule) -> str | None:
     dropped = ", ".join(sorted(s.value for s in set(org.stages) - set(team.stages)))
     if dropped:
         return f"it does not judge stage {dropped}, which the org rule does"
-    if team.confidence < org.confidence:
-        return f"confidence {team.confidence} is lower than the org rule's {org.confidence}"
-    return _looser_form(a, b)
+    if team.confidence != org.confidence:
+        # a higher confidence widens both bounds: the breach the org rule would show (a FAIL,
+        # a ROLLBACK) could become inconclusive, so a replacement keeps the org's confidence
+        return (
+            f"confidence {team.confidence} differs from the org rule's {org.confidence} (a "
+            "higher one would also hide breaches the org rule shows)"
+        )
+    return _looser_requires(a, b) or _looser_form(a, b)
+
+
+def _looser_requires(a: model.Rule, b: model.Rule) -> str | None:
+    """A team rule accepts no measurement method the org rule refuses, at any stage the org
+    rule requires one (``requires``)."""
+    if a.requires is None:
+        return None
+    if b.requires is None:
+        return f"it drops the org rule's requires (method: {', '.join(a.requires.method)})"
+    extra = sorted(set(b.requires.method) - set(a.requires.method))
+    if extra:
+        return f"it accepts evidence measured by {', '.join(extra)}, which the org rule does not"
+    if b.requires.stages is not None and (
+        a.requires.stages is None or set(a.requires.stages) - set(b.requires.stages)
+    ):
+        return "its requires applies at fewer stages than the org rule's"
+    return None
 
 
 def _threshold(ta: model.Threshold, tb: model.Threshold) -> str | None:
     if (ta.metric, ta.basis) != (tb.metric, tb.basis):
         return "it reads another metric or basis than the org rule"
+    if (ta.max is None) != (tb.max is None):
+        return "it bounds the metric from the other side (min for max, or max for min)"
     if ta.max is not None:
         return (
             None
@@ -270,14 +295,23 @@ def origin_problems(
     waivers: Sequence[LoadedWaiver],
     origins: Sequence[PolicyOrigin],
     shipped: Mapping[str, PolicyOrigin],
+    *,
+    signed_only: bool = False,
 ) -> list[Problem]:
     """Once a policy pack or a pinned git source is loaded, an org document must come from
     one: a team folder beside the org's pack cannot declare itself org (a policy, or a waiver
     of the baseline). ``shipped``: each file name loaded from a pack or git source, and which
-    one (recorded at load, never inferred from a name a local file could also have)."""
+    one (recorded at load, never inferred from a name a local file could also have).
+    ``signed_only``: signatures are required (``check`` with ``--policy-key``, or by default):
+    then only a pack whose signature verified can ship org documents, never a git source or
+    an integrity-only pack, which anyone could make."""
     remote = [o for o in origins if o.kind in (OriginKind.PACK, OriginKind.GIT)]
     if not remote:
         return []  # one repository, no pack: nothing to tell org and team files apart by
+
+    def trusted(origin: PolicyOrigin) -> bool:
+        return not signed_only or (origin.pack is not None and origin.pack.keyid is not None)
+
     problems = []
     org_docs = [
         (p.source.path, p.span, f"policy {p.name!r}")
@@ -290,12 +324,14 @@ def origin_problems(
     ]
     names = ", ".join(o.source for o in remote)
     for path, span, what in org_docs:
-        if path not in shipped:
+        origin = shipped.get(path)
+        if origin is None or not trusted(origin):
             problems.append(
                 _problem(
                     "layer.unsigned-org",
-                    f"{what} declares layer org but comes from no policy pack or git source "
-                    f"(those loaded here: {names})",
+                    f"{what} declares layer org but comes from no "
+                    + ("signed policy pack" if signed_only else "policy pack or git source")
+                    + f" (those loaded here: {names})",
                     span,
                     "org documents ship in the organisation's signed pack; a team's own "
                     "documents are layer team",

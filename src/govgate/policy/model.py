@@ -329,6 +329,27 @@ class SloRule(_Doc):
 RULE_FORMS = ("expression", "threshold", "relative", "fairness", "slo")
 
 
+#: the measurement classes a rule may require (``unknown`` is never a requirement one meets)
+RequirableMethod = Literal["human", "judge", "classifier", "computed", "heuristic"]
+
+
+class Requires(_Doc):
+    """What a rule's evidence must be measured by to pass: evidence measured otherwise (a
+    heuristic where a classifier is required, or an unknown method) is a gap, naming what
+    measured it. Read from the run's ``govgate.provenance`` record (``govgate eval run``
+    writes it)."""
+
+    method: Annotated[list[RequirableMethod], *_NO_REPEATS, Field(min_length=1)] = Field(
+        description="The measurement classes accepted (human, judge, classifier, computed, "
+        "heuristic): every number the rule reads, on each run it reads, must be measured by one."
+    )
+    stages: Annotated[list[Stage], *_NO_REPEATS, Field(min_length=1)] | None = Field(
+        default=None,
+        description="Only at these stages (default: every stage the rule judges), e.g. "
+        "[canary] to accept a heuristic offline but not for a release.",
+    )
+
+
 class Rule(_Doc):
     """One release criterion: exactly one form (expression, threshold, relative, fairness or
     slo), what it guards and how strictly it is enforced."""
@@ -390,6 +411,11 @@ class Rule(_Doc):
             "metadata.controls (which every rule of the policy covers)."
         ),
     ] = []
+    requires: Requires | None = Field(
+        default=None,
+        description="How the evidence must have been measured to pass (requires: {method: "
+        "[classifier, judge, human]}): otherwise the rule is a gap naming the method found.",
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> Rule:
@@ -707,7 +733,7 @@ def expiry_instant(text: str) -> dt.datetime:
         return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     value = dt.datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
     if value.tzinfo is None:
-        raise ValueError("a waiver expiry date-time needs a time zone (Z or +hh:mm)")
+        raise ValueError("an expiry date-time needs a time zone (Z or +hh:mm)")
     return value
 
 

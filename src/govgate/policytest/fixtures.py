@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from govgate._version import __version__
+from govgate.evidence import provenance
 from govgate.evidence.items import ITEMS_PARQUET, ItemTable, parse_items
 from govgate.evidence.model import (
     Evidence,
@@ -33,7 +34,9 @@ from govgate.evidence.model import (
     RunEvidence,
     Snapshot,
 )
+from govgate.evidence.provenance import Measure
 from govgate.policy.cases import FixtureColumn, FixtureEvidence, FixtureRun
+from govgate.terms import Method
 
 FIXTURE_URI = "govgate-test:"
 
@@ -149,6 +152,18 @@ def _table_columns(run: FixtureRun, seed: str) -> dict[str, Any]:
     return out
 
 
+def _tags(run: FixtureRun) -> dict[str, str]:
+    """The run's tags, with its ``measured_by`` as the provenance record a run carries."""
+    tags = dict(run.tags)
+    if run.measured_by:
+        measures = {
+            name: [Measure(method=Method(method), by="the policy test's fixture")]
+            for name, method in run.measured_by.items()
+        }
+        tags[provenance.TAG] = provenance.tag_value(measures, [])
+    return tags
+
+
 def run_evidence(
     role: str, run: FixtureRun, *, stage: str, seed: str, reference: str
 ) -> tuple[RunEvidence, ItemTable | None, bytes | None]:
@@ -165,7 +180,7 @@ def run_evidence(
         metrics={k: v for k, v in run.metrics.items() if k not in run.nan_metrics},
         nonfinite_metrics=dict.fromkeys(run.nan_metrics, "nan"),  # as the MLflow reader does
         params=dict(run.params),
-        tags=dict(run.tags),
+        tags=_tags(run),
         items=built[2] if built else None,
         resolution=Resolution(
             reference=reference,

@@ -281,6 +281,38 @@ def groups(rule: RuleResult) -> GroupTable | None:
     )
 
 
+def measured(rule: RuleResult) -> str:
+    """How the numbers a rule reads were measured, per run: ``toxicity_rate: heuristic (govgate
+    offline toxic-term list, govgate 0.1.0; 649 items), the same on the baseline``."""
+    by_name: dict[str, dict[str, str]] = {}
+    for m in rule.measured_by:
+        by_name.setdefault(m.name, {})[m.side] = ", ".join(x.describe() for x in m.measures)
+    parts = []
+    for name, per_side in by_name.items():
+        cand, base = per_side.get("candidate"), per_side.get("baseline")
+        if cand is not None and base is not None:
+            same = ", the same on the baseline" if cand == base else f"; baseline: {base}"
+            parts.append(f"{name}: {cand}{same}")
+        elif cand is not None:
+            parts.append(f"{name}: {cand}")
+        elif base is not None:
+            parts.append(f"{name} (baseline): {base}")
+    return "; ".join(parts)
+
+
+def measurement_notes(decision: Decision) -> list[str]:
+    """What each run's evaluation recorded a reviewer must know, and whether its record of how
+    its numbers were measured could be read: one line each."""
+    lines = []
+    for role, run in (("candidate", decision.candidate), ("baseline", decision.baseline)):
+        if run is None:
+            continue
+        if run.provenance != "recorded":
+            lines.append(f"{role}: {run.provenance}")
+        lines += [f"{role}: {note}" for note in run.notes]
+    return lines
+
+
 @dataclass(frozen=True)
 class Row:
     """One rule as a report table row: every cell comes from the decision or the risk."""
@@ -297,6 +329,8 @@ class Row:
     level: str
     #: "candidate X vs baseline Y" with bounds and units, or "" when there is no baseline side
     versus: str = ""
+    #: how the numbers the rule reads were measured, per run ("" when it reads none)
+    measured: str = ""
     #: how many items would likely settle an inconclusive rule, or ""
     settle: str = ""
 
@@ -350,6 +384,7 @@ def row(rule: RuleResult, finding: Finding | None) -> Row:
         impact=finding.impact.value if finding else "",
         level=finding.level.value if finding else "",
         versus=f"candidate {pair[0]} vs baseline {pair[1]}" if pair else "",
+        measured=measured(rule),
         settle=f"about {rule.samples_needed:,} items in all would likely settle it"
         if rule.samples_needed is not None
         else "",

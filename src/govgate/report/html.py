@@ -26,6 +26,7 @@ from govgate.report.common import (
     groups,
     headline,
     looks_line,
+    measurement_notes,
     not_covered,
     num,
     ordered,
@@ -358,4 +359,5 @@ def render_html(decision: Decision, risk: RiskAssessment) -> str:
         look_charts=_look_charts(decision),
         controls=coverage(decision),
         not_covered=not_covered(decision, risk),
+        measurement=measurement_notes(decision),
     )

@@ -26,6 +26,7 @@ from govgate.report.common import (
     groups,
     headline,
     looks_line,
+    measurement_notes,
     not_covered,
     ordered,
     pct,
@@ -125,6 +126,7 @@ def _findings(decision: Decision, risk: RiskAssessment, blocking: bool) -> _Sect
                 x.observed,
                 x.bound,
                 x.versus or "n/a",
+                x.measured or "n/a",
                 x.threshold,
                 x.likelihood,
                 x.impact,
@@ -138,6 +140,7 @@ def _findings(decision: Decision, risk: RiskAssessment, blocking: bool) -> _Sect
         "Observed",
         "Bound",
         "Candidate vs baseline",
+        "Measured by",
         "Threshold",
         "Likelihood",
         "Impact",
@@ -231,6 +234,14 @@ def _not_covered(decision: Decision, risk: RiskAssessment) -> _Section:
     )
 
 
+def _measurement(decision: Decision) -> _Section:
+    return _Section(
+        "how the evidence was measured",
+        ["### How the evidence was measured", ""],
+        [f"- {_cell(line)}" for line in measurement_notes(decision)],
+    )
+
+
 def _waivers(decision: Decision, risk: RiskAssessment) -> _Section:
     debt = {d.name: d for d in risk.waiver_debt}
     table = _table(
@@ -314,15 +325,16 @@ def render_markdown(decision: Decision, risk: RiskAssessment, max_chars: int = M
     blocking, others = _findings(decision, risk, True), _findings(decision, risk, False)
     groups_, risk_, gaps = _groups(decision), _risk(risk), _gaps(risk)
     controls, uncovered = _coverage(decision), _not_covered(decision, risk)
+    how = _measurement(decision)
     waivers, all_rules, actions = (
         _waivers(decision, risk),
         _all_rules(decision, risk),
         _actions(risk),
     )
-    shown = [blocking, others, groups_, risk_, gaps, uncovered, controls, waivers, all_rules]
+    shown = [blocking, others, groups_, risk_, gaps, uncovered, how, controls, waivers, all_rules]
     shown = [s for s in shown if s.lines()]
     # what goes first when the page is too long: whole sections, then rows
-    droppable = [all_rules, groups_, controls, waivers, risk_, gaps, uncovered]
+    droppable = [all_rules, groups_, controls, waivers, risk_, gaps, how, uncovered]
     left_out: list[str] = []
 
     def text() -> str:

@@ -12,6 +12,8 @@ from govgate.report.common import (
     groups,
     headline,
     looks_line,
+    measured,
+    measurement_notes,
     not_covered,
     num,
     ordered,
@@ -78,6 +80,8 @@ def _rule(r: RuleResult, finding: Finding | None, color: bool) -> list[str]:
     ):
         lines.append(f"      candidate: {pair[0]}")
         lines.append(f"      baseline:  {pair[1]}")
+    if how := measured(r):
+        lines.append(f"      measured by: {how}")
     if (table := groups(r)) is not None:
         worst = f" (worst: {table.worst})" if table.worst else ""
         lines.append(f"      groups{worst}, candidate | baseline:")
@@ -154,6 +158,10 @@ def render_text(decision: Decision, risk: RiskAssessment, color: bool = False) -
     if gaps:
         lines += ["", "not covered by this decision:"]
         lines += [f"  - {line}" for line in gaps]
+    how = measurement_notes(decision)
+    if how:
+        lines += ["", "how the evidence was measured (the runs' own records):"]
+        lines += [f"  - {line}" for line in how]
     lines += ["", "Next Actions:"]
     if risk.next_actions:
         lines += [

@@ -188,7 +188,7 @@ class _Output(GenerateJsonSchema):
 
 
 def _version(fmt: str) -> str:
-    """``v3`` of ``govgate.decision/v3``."""
+    """``v4`` of ``govgate.decision/v4``."""
     return fmt.rsplit("/", 1)[1]
 
 

@@ -283,6 +283,6 @@ def test_a_bundle_in_an_older_decision_format_says_so(bundle: dict[str, bytes]) 
     assert not result.replayed
     assert (
         "replay: the decision is in format 'govgate.decision/v1', and this govgate replays "
-        "'govgate.decision/v3': verify it with the govgate version that wrote it "
+        "'govgate.decision/v4': verify it with the govgate version that wrote it "
         f"({old['govgate_version']})"
     ) in result.problems

@@ -259,3 +259,78 @@ def test_llm_judged_metrics_through_ragas_interfaces_with_a_fake() -> None:
     assert 0.0 <= result.columns["score.faithfulness"][0] <= 1.0
     assert result.columns["score.answer_relevancy"][0] == pytest.approx(1.0, abs=1e-6)
     assert MetricSpec(metric=Metric.FAITHFULNESS).metric is Metric.FAITHFULNESS
+
+
+def _methods(result: Any, name: str) -> list[tuple[str, str, int | None]]:
+    return [(m.method.value, m.by, m.items) for m in result.measures[name]]
+
+
+def test_every_number_records_how_it_was_measured() -> None:
+    """Flags from the outputs are recorded with the source the suite declares (or unknown);
+    items without a flag are the heuristic's, counted; ragas and govgate's own arithmetic say
+    which metric and version."""
+    half = [dict(o, flags={"toxic": False}) if o["id"] == "a" else o for o in OUTPUTS]
+    sources = {"toxic": {"method": "classifier", "by": "detox-large", "version": "2.1"}}
+    prices = {"m": {"input_per_1k": 1.0, "output_per_1k": 2.0}}
+    result = score(
+        spec("toxicity", "hallucination", "answer_similarity", "cost", "latency",
+             flag_sources=sources, prices=prices),
+        ROWS, half,
+    )  # fmt: skip
+    # item c failed (not scored); a carries the classifier's flag, b the term list's verdict
+    assert _methods(result, "toxicity_rate") == [
+        ("classifier", "detox-large", 1),
+        ("heuristic", "govgate offline toxic-term list", 1),
+    ]
+    assert result.measures["toxicity_rate"][0].version == "2.1"
+    assert _methods(result, "hallucination_rate") == [
+        ("heuristic", "govgate offline word overlap with the retrieved contexts", 2)
+    ]
+    (ragas,) = result.measures["answer_similarity"]
+    assert (ragas.method.value, ragas.by) == ("computed", "ragas answer_similarity")
+    assert ragas.version is not None
+    assert ragas.version.startswith("ragas 0.")
+    assert _methods(result, "cost_usd_per_1k_requests") == [
+        ("computed", "govgate: mean cost x 1,000", None)
+    ]
+    assert _methods(result, "latency_ms_p95")[0][0] == "computed"
+    assert set(result.metrics) <= set(result.measures)  # no logged number goes unexplained
+    undeclared = score(spec("toxicity"), ROWS, half)
+    assert _methods(undeclared, "toxicity_rate")[0] == ("unknown", "flags.toxic in the outputs", 1)
+
+
+def test_a_refusal_is_not_a_hallucination() -> None:
+    outputs = [
+        {"id": "a", "response": "I can't help with that request.", "retrieved_contexts": ["x"]},
+        {"id": "b", "response": "Mars has seven purple moons.", "retrieved_contexts": ["Mars"]},
+    ]
+    result = score(spec("hallucination", "refusal_rate"), ROWS[:2], outputs)
+    assert result.columns["rate.hallucination_rate"].tolist() == [0.0, 1.0]
+    assert result.columns["rate.refusal_rate"].tolist() == [1.0, 0.0]
+
+
+def test_missing_contexts_are_scored_as_the_metric_defines_or_left_unscored() -> None:
+    """A retrieval miss recalls none of the reference (0), a row without reference contexts
+    gives nothing to score against (not scored, counted in the notes): never a crash."""
+    rows = [
+        dict(ROWS[0]),
+        dict(ROWS[1]),
+        {k: v for k, v in ROWS[2].items() if k != "reference_contexts"},
+    ]
+    outputs: list[dict[str, Any]] = [
+        {"id": "a", "response": "x", "retrieved_contexts": []},
+        {"id": "b", "response": "x"},  # no retrieved_contexts at all
+        {"id": "c", "response": "x", "retrieved_contexts": ["Two year warranty."]},
+    ]
+    result = score(spec("context_recall", "context_precision"), rows, outputs)
+    recall = result.columns["score.context_recall"]
+    assert recall[:2].tolist() == [0.0, 0.0]
+    assert math.isnan(recall[2])
+    precision = result.columns["score.context_precision"]
+    assert precision[:2].tolist() == [0.0, 0.0]  # ragas' own value when nothing was retrieved
+    assert math.isnan(precision[2])
+    assert (
+        "context_recall: 2 items retrieved nothing, scored 0 (none of the reference recalled)"
+        in (result.notes)
+    )
+    assert any(n.startswith("context_precision: 1 item not scored") for n in result.notes)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
+from govgate._version import __version__
 from govgate.cli import main
 from govgate.errors import PolicyInvalidError, UsageError
 from govgate.evals import runner
@@ -104,6 +105,15 @@ def test_a_run_carries_what_the_gate_needs(tmp_path: Path) -> None:
     assert "latency_ms_p95" in run.data.metrics
     (dataset,) = run.inputs.dataset_inputs
     assert dataset.dataset.digest == tags["govgate.dataset_digest"][:16]
+    # how each number was measured, and the run's notes, travel with the run (and a snapshot)
+    record = json.loads(tags["govgate.provenance"])
+    assert record["format"] == "govgate.provenance/v1"
+    assert set(run.data.metrics) <= set(record["measures"])
+    assert record["measures"]["toxicity_rate"] == [
+        {"by": "govgate offline toxic-term list", "items": 649, "method": "heuristic",
+         "version": f"govgate {__version__}"}
+    ]  # fmt: skip
+    assert "toxicity: govgate's offline term list (no flags.toxic given)" in record["notes"]
     # the gate reads it: every column the shipped RAG policies need is in the per-item table
     code, out, err = cli(
         "evidence",
@@ -120,6 +130,8 @@ def test_a_run_carries_what_the_gate_needs(tmp_path: Path) -> None:
         str(tmp_path / "e.json"),
     )
     assert code == 0, err
+    snapshot = json.loads((tmp_path / "e.json").read_text())
+    assert snapshot["candidate"]["tags"]["govgate.provenance"] == (tags["govgate.provenance"])
     columns = json.loads(out)["runs"][0]["items"]["columns"]
     assert {
         "rate.toxicity_rate",

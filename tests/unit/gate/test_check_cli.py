@@ -117,7 +117,7 @@ def test_json_decision_and_replay_from_the_snapshot(sqlite_store: Store, tmp_pat
     )
     decision = json.loads(out)["decision"]
     assert code == ExitCode.INCONCLUSIVE
-    assert decision["format"] == "govgate.decision/v3"
+    assert decision["format"] == "govgate.decision/v4"
     assert decision["verdict"] == "INCONCLUSIVE"
     assert {r["rule"]: r["outcome"] for r in decision["rules"]} == {
         "tox": "inconclusive",
@@ -214,6 +214,18 @@ def test_bad_now_is_a_usage_error(sqlite_store: Store, tmp_path: Path) -> None:
     )
 
 
+def _classified() -> dict[str, str]:
+    """The canary runs' provenance: their safety flags came from a classifier on the traffic
+    (the shipped safety policy requires more than a heuristic there)."""
+    from govgate.evidence import provenance
+    from govgate.evidence.provenance import Measure
+    from govgate.terms import Method
+
+    flags = ("toxicity_rate", "hallucination_rate", "policy_violation_rate")
+    measure = Measure(method=Method.CLASSIFIER, by="traffic-safety-classifier", version="3")
+    return {provenance.TAG: provenance.tag_value({name: [measure] for name in flags}, [])}
+
+
 @pytest.fixture(scope="module")
 def example_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Runs with the evidence the shipped example policies read, in a real SQLite store."""
@@ -231,13 +243,19 @@ def example_store(tmp_path_factory: pytest.TempPathFactory) -> str:
         metrics=cost,
         items=rag_items(3000, toxic=0.0, seed=1),
     )
-    good = b.eval_run(
-        "good",
-        "rag-assistant",
-        "2",
-        "canary",
-        metrics={"cost_usd_per_1k_requests": 1.25, "latency_ms_p95": 1450.0},
-        items=rag_items(3000, toxic=0.0, seed=1, quality_shift=0.005),
+    # version 2 a good canary; version 4 the same canary, with no record of how its flags
+    # were measured
+    good, unrecorded = (
+        b.eval_run(
+            label,
+            "rag-assistant",
+            version,
+            "canary",
+            metrics={"cost_usd_per_1k_requests": 1.25, "latency_ms_p95": 1450.0},
+            items=rag_items(3000, toxic=0.0, seed=1, quality_shift=0.005),
+            tags=tags,
+        )
+        for label, version, tags in (("good", "2", _classified()), ("good-unrecorded", "4", {}))
     )
     toxic = b.eval_run(
         "toxic",
@@ -247,8 +265,9 @@ def example_store(tmp_path_factory: pytest.TempPathFactory) -> str:
         metrics=cost,
         # 4% toxic: on the canary's confidence sequence, 3% (90 of 3000) bounds only to 1.9%
         items=rag_items(3000, toxic=0.04, seed=1),
+        tags=_classified(),
     )
-    for run_id in (champion, good, toxic):
+    for run_id in (champion, good, toxic, unrecorded):
         b.version("rag-assistant", run_id)
     b.client.set_registered_model_alias("rag-assistant", "champion", "1")
     b.eval_run(
@@ -304,6 +323,19 @@ def test_shipped_policies_pass_a_good_canary(example_store: str, repo_root: Path
     assert len(outcomes) == 11  # every RAG rule for the canary stage was evaluated
     waiver = decision["waivers"][0]
     assert (waiver["name"], waiver["status"]) == ("cost-cap-holiday-canary", "unused")
+
+
+def test_on_a_canary_safety_flags_of_unknown_measurement_are_gaps(example_store: str) -> None:
+    code, decision = check_examples(
+        example_store, "models:/rag-assistant/4", "canary", "--baseline", CHAMPION
+    )
+    assert code == ExitCode.INCONCLUSIVE
+    gaps = {r["rule"]: r["reason"] for r in decision["rules"] if r["outcome"] == "gap"}
+    assert set(gaps) == {"toxicity-ceiling", "hallucination-ceiling", "policy-violation-ceiling"}
+    assert (
+        "candidate.toxicity_rate: measured by unknown (not recorded); the rule requires "
+        in (gaps["toxicity-ceiling"])
+    )
 
 
 def test_shipped_policies_roll_back_a_toxic_canary(example_store: str, repo_root: Path) -> None:

@@ -89,7 +89,18 @@ def test_a_team_may_tighten_an_org_rule_and_it_replaces_it(tmp_path: Path) -> No
         (
             "    - id: tox\n      category: safety\n      confidence: 0.9\n"
             "      threshold: {metric: toxicity_rate, max: 0.01}\n",
-            "confidence 0.9 is lower than the org rule's 0.95",
+            "confidence 0.9 differs from the org rule's 0.95",
+        ),
+        (  # wider bounds on both sides: a breach the org rule shows would be inconclusive
+            "    - id: tox\n      category: safety\n      confidence: 0.999\n"
+            "      threshold: {metric: toxicity_rate, max: 0.01}\n",
+            "confidence 0.999 differs from the org rule's 0.95 (a higher one would also hide "
+            "breaches the org rule shows)",
+        ),
+        (
+            "    - id: tox\n      category: safety\n"
+            "      threshold: {metric: toxicity_rate, min: 0.01}\n",
+            "it bounds the metric from the other side (min for max, or max for min)",
         ),
         (
             "    - id: tox\n      category: safety\n"
@@ -227,3 +238,32 @@ def test_a_replaced_slo_rule_must_read_the_slo_as_the_org_defines_it(tmp_path: P
     same = team(rule).replace("  rules:\n", slo.format(objective=0.999) + "  rules:\n")
     _, problems = load(tmp_path, org, same)
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("team_requires", "why"),
+    [
+        ("", "it drops the org rule's requires (method: classifier, human)"),
+        (
+            "      requires: {method: [classifier, heuristic]}\n",
+            "it accepts evidence measured by heuristic, which the org rule does not",
+        ),
+        (
+            "      requires: {method: [classifier], stages: [canary]}\n",
+            "its requires applies at fewer stages than the org rule's",
+        ),
+    ],
+)
+def test_a_replacing_rule_may_not_accept_weaker_measurement(
+    tmp_path: Path, team_requires: str, why: str
+) -> None:
+    required = "      requires: {method: [classifier, human]}\n"
+    org = ORG.replace(
+        "      threshold: {metric: toxicity_rate, max: 0.05}\n",
+        "      threshold: {metric: toxicity_rate, max: 0.05}\n" + required,
+    )
+    _, problems = load(tmp_path, org, team(TIGHTER + team_requires))
+    assert len(problems) == 1, problems
+    assert problems[0].endswith(why)
+    _, fine = load(tmp_path, org, team(TIGHTER + "      requires: {method: [human]}\n"))
+    assert fine == []

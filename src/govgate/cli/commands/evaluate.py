@@ -30,11 +30,11 @@ def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             alias=args.alias,
         )
     )
-    shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(result.metrics.items())[:12])
     out.write(
         f"run {result.run_id}: {name} for {result.model} version {result.version}, "
-        f"stage {result.stage}, {result.items} items\n  {shown}\n"
+        f"stage {result.stage}, {result.items} items, {len(result.metrics)} metrics\n"
     )
+    out.writelines(f"  {k} = {v:.4g}\n" for k, v in sorted(result.metrics.items()))
     for note in result.notes:
         out.write(f"  note: {note}\n")
     if args.alias:
