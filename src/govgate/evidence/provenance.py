@@ -25,17 +25,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from govgate import jsonsafe
+from govgate.evidence.redact import REDACTED
 from govgate.terms import Method
 
 TAG: Final = "govgate.provenance"
 FORMAT: Final = "govgate.provenance/v1"
 #: an MLflow tag value holds 8,000 characters; the rest is left for a margin
 MAX_CHARS: Final = 7500
+#: the longest record read (a snapshot file could hold any length; MLflow stores 8,000)
+MAX_READ: Final = 8000
 _NAME = r"^[A-Za-z0-9_.:-]{1,200}$"
 
 
@@ -53,7 +56,7 @@ class Measure(_Strict):
     by: StrictStr = Field(min_length=1, max_length=200)  # the measurer: metric, model, rule
     version: StrictStr | None = Field(default=None, max_length=100)
     #: how many items it measured, when a column mixes methods (flags on some outputs only)
-    items: StrictInt | None = Field(default=None, ge=0)
+    items: StrictInt | None = Field(default=None, ge=0, le=10**12)
     #: a judge's configuration: provider and model, prompt sha256, temperature
     detail: StrictStr | None = Field(default=None, max_length=300)
 
@@ -69,18 +72,26 @@ class Measure(_Strict):
 
 
 class Provenance(_Strict):
-    format: StrictStr = Field(default=FORMAT, pattern=f"^{FORMAT}$")
-    measures: dict[StrictStr, list[Measure]] = Field(default={})
+    format: Literal["govgate.provenance/v1"]
+    measures: dict[
+        Annotated[StrictStr, Field(pattern=_NAME)],
+        Annotated[list[Measure], Field(max_length=20)],
+    ] = Field(default={}, max_length=1000)
     notes: list[Annotated[StrictStr, Field(max_length=500)]] = Field(default=[], max_length=50)
 
 
-def tag_value(measures: Mapping[str, Sequence[Measure]], notes: Sequence[str]) -> str:
-    """The tag's value for a run; :class:`ValueError` when it would not fit in a tag."""
-    record = Provenance(measures={k: list(v) for k, v in measures.items()}, notes=list(notes))
+def tag_value(
+    measures: Mapping[str, Sequence[Measure]], notes: Sequence[str], *, limit: bool = True
+) -> str:
+    """The tag's value for a run; :class:`ValueError` when it would not fit in a tag (unless
+    ``limit`` is off: a policy test's fixture, which never goes to MLflow)."""
+    record = Provenance(
+        format=FORMAT, measures={k: list(v) for k, v in measures.items()}, notes=list(notes)
+    )
     text = json.dumps(
         record.model_dump(mode="json", exclude_none=True), sort_keys=True, separators=(",", ":")
     )
-    if len(text) > MAX_CHARS:
+    if limit and len(text) > MAX_CHARS:
         raise ValueError(
             f"the provenance record is {len(text)} characters; an MLflow tag holds {MAX_CHARS}"
         )
@@ -92,6 +103,12 @@ def read(tags: Mapping[str, str]) -> tuple[Provenance | None, str | None]:
     text = tags.get(TAG)
     if text is None:
         return None, f"the run has no {TAG} tag: how its numbers were measured is unknown"
+    if text == REDACTED:
+        return None, (
+            f"the run's {TAG} tag held a secret-looking string and was redacted: read as unknown"
+        )
+    if len(text) > MAX_READ:
+        return None, f"the run's {TAG} tag is longer than a tag holds ({len(text)} characters)"
     try:
         jsonsafe.loads(text.encode())  # duplicate keys, depth, NaN: refused before the model
         return Provenance.model_validate_json(text), None

@@ -332,11 +332,36 @@ def value_reason(text: str) -> str | None:
 
 
 def secret_reason(key: str, value: str) -> str | None:
-    """Why ``value`` (under ``key``) must not be copied, or None when it may be."""
+    """Why ``value`` (under ``key``) must not be copied, or None when it may be. A value that
+    is JSON (a tag such as ``govgate.provenance``) is read too: a secret spelled with JSON
+    escapes (``\\u0073k-...``) is one once decoded."""
     reason = value_reason(value)
     if reason is None and not _TRIVIAL.match(value):
         reason = key_reason(key, value)
+    if reason is None and value[:1] in ("{", "["):
+        reason = _json_reason(value)
     return reason
+
+
+def _json_reason(text: str) -> str | None:
+    """Why a string inside the JSON document ``text`` (a key or a value) is a secret."""
+    import json
+
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        return None  # not JSON: the text itself was scanned
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and (reason := value_reason(item)) is not None:
+            return f"{reason} (inside JSON)"
+    return None
 
 
 def scrub(text: str) -> tuple[str, str | None]:

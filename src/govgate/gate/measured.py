@@ -34,6 +34,8 @@ def records(evidence: Evidence) -> dict[str, tuple[Provenance | None, str | None
 
 
 Side = Literal["candidate", "baseline"]
+#: the roots whose numbers a run measures (``variables``, ``stage`` and the like are not)
+_MEASURED_ROOTS = frozenset({"candidate", "baseline", "compare", "fairness"})
 
 
 def _read(ref: Reference) -> list[tuple[Side, str]]:
@@ -85,12 +87,15 @@ def require(result: RuleResult, compiled: CompiledRule, stage: str) -> RuleResul
     if need.stages is not None and stage not in {s.value for s in need.stages}:
         return result
     allowed = set(need.method)
+    accepted = " or ".join(need.method)
     wanting = [
         m for m in result.measured_by if any(x.method.value not in allowed for x in m.measures)
     ]
-    if not wanting:
+    # what the rule reads that no run's record can vouch for (an SLO, a history, tags): the
+    # requirement cannot be shown met, so it is not
+    unvouched = [ref for ref in compiled.evidence if ref.root in _MEASURED_ROOTS and not _read(ref)]
+    if not wanting and not unvouched and result.measured_by:
         return result
-    accepted = " or ".join(need.method)
     missing = [
         MissingEvidence(
             unit=f"{m.side}.{m.name}",
@@ -99,7 +104,25 @@ def require(result: RuleResult, compiled: CompiledRule, stage: str) -> RuleResul
             reason=f"measured by {_describe(m.measures)}; the rule requires {accepted}",
         )
         for m in wanting
+    ] + [
+        MissingEvidence(
+            unit=ref.dotted(),
+            root=ref.root,
+            segments=list(ref.path),
+            reason="no run records how this was measured (only statistics and metrics have a "
+            f"provenance record); the rule requires {accepted}",
+        )
+        for ref in dict.fromkeys(unvouched)
     ]
+    if not missing:  # a rule that reads no evidence at all
+        missing = [
+            MissingEvidence(
+                unit="(no evidence)",
+                root="candidate",
+                segments=[],
+                reason=f"the rule reads no measured number; it requires {accepted}",
+            )
+        ]
     fail = compiled.rule.on_missing is OnMissing.FAIL
     what = (
         "evidence measured otherwise than required counts as a failure (on_missing: fail)"
@@ -111,5 +134,6 @@ def require(result: RuleResult, compiled: CompiledRule, stage: str) -> RuleResul
             "outcome": Outcome.FAIL if fail else Outcome.GAP,
             "reason": f"{what}: {'; '.join(map(str, missing))}",
             "missing": [*result.missing, *missing],
+            "message": None,  # the rule's own message speaks of a breach, which this is not
         }
     )

@@ -101,6 +101,8 @@ class FixtureRun(_Doc):
 
     @model_validator(mode="after")
     def _table(self) -> FixtureRun:
+        if self.measured_by and "govgate.provenance" in self.tags:
+            raise ValueError("give measured_by or a govgate.provenance tag, not both")
         if bool(self.columns or self.groups) != (self.items is not None):
             raise ValueError("items goes with columns (or groups), and they with items")
         for name, column in self.columns.items():

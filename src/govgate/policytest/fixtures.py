@@ -160,7 +160,7 @@ def _tags(run: FixtureRun) -> dict[str, str]:
             name: [Measure(method=Method(method), by="the policy test's fixture")]
             for name, method in run.measured_by.items()
         }
-        tags[provenance.TAG] = provenance.tag_value(measures, [])
+        tags[provenance.TAG] = provenance.tag_value(measures, [], limit=False)
     return tags
 
 

@@ -135,3 +135,67 @@ def test_a_comparison_reads_both_runs_and_both_must_be_measured_as_required(tmp_
 def test_reports_show_the_runs_notes(tmp_path: Path) -> None:
     decision = _decide(tmp_path, tox(), tags=tagged(toxicity_rate=[(Method.HEURISTIC, None)]))
     assert measurement_notes(decision) == ["candidate: toxicity: a note"]
+
+
+def test_a_requirement_on_what_no_run_records_the_measurement_of_cannot_pass(
+    tmp_path: Path,
+) -> None:
+    """Tags, histories and SLOs carry no provenance record: a rule that reads them and requires
+    a method is a gap, never a pass the requirement could not check."""
+    rule = (
+        "    - id: tagged\n      category: safety\n"
+        "      expression: candidate.tags.team == 'x'\n" + REQUIRES
+    )
+    decision = _decide(tmp_path, rule, tags={"team": "x"})
+    (r,) = decision.rules
+    assert r.outcome is Outcome.GAP
+    assert "candidate.tags.team: no run records how this was measured" in r.reason
+
+
+def test_a_method_gap_says_why_and_drops_the_rules_breach_message(tmp_path: Path) -> None:
+    rule = tox(REQUIRES + "      message: toxicity is over the ceiling\n")
+    decision = _decide(tmp_path, rule, tags=tagged(toxicity_rate=[(Method.HEURISTIC, None)]))
+    (r,) = decision.rules
+    assert r.outcome is Outcome.GAP
+    assert r.message is None  # a gap of method is not the breach the message describes
+
+
+def test_a_record_is_read_strictly_and_a_redacted_one_says_so() -> None:
+    from govgate.evidence.redact import REDACTED, secret_reason
+
+    record, why = provenance.read({provenance.TAG: REDACTED})
+    assert record is None
+    assert why is not None
+    assert "held a secret-looking string and was redacted" in why
+    no_format = '{"measures": {}, "notes": []}'
+    assert provenance.read({provenance.TAG: no_format})[0] is None
+    dotted = '{"format": "govgateXprovenance/v1"}'
+    assert provenance.read({provenance.TAG: dotted})[0] is None
+    # a secret spelled with JSON escapes is found once the JSON is read
+    hidden = '{"notes": ["\\u0073k-proj-Ab3xQ9\\u007aLm2Pq8Rt\\u0035Vw7Yz1Cd4Ef6Gh"]}'
+    assert secret_reason(provenance.TAG, hidden) is not None
+    digest = (
+        '{"measures": {"x": [{"method": "judge", "by": "j", "detail": "prompt sha256:'
+        + "ab" * 32
+        + '"}]}}'
+    )
+    assert secret_reason(provenance.TAG, digest) is None  # a digest is not a secret
+    many = {
+        f"m{i:03d}_{'x' * 150}": [Measure(method=Method.HUMAN, by="fixture")] for i in range(60)
+    }
+    assert len(provenance.tag_value(many, [], limit=False)) > provenance.MAX_CHARS
+
+
+def test_a_fixture_says_how_it_was_measured_one_way_only() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from govgate.policy.cases import FixtureRun
+
+    FixtureRun.model_validate({"measured_by": {"toxicity_rate": "classifier"}})
+    with pytest.raises(
+        ValidationError, match=r"measured_by or a govgate\.provenance tag, not both"
+    ):
+        FixtureRun.model_validate(
+            {"measured_by": {"x": "human"}, "tags": {"govgate.provenance": "{}"}}
+        )
