@@ -67,7 +67,7 @@ class FixtureRun(_Doc):
     params: dict[str, str] = {}
     tags: dict[str, str] = {}
     measured_by: dict[
-        Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$")],
+        Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,200}$")],
         Literal["human", "judge", "classifier", "computed", "heuristic", "unknown"],
     ] = Field(
         default={},
