@@ -41,9 +41,15 @@ MAX_CHARS = 60_000
 
 
 def _text(text: object) -> str:
-    """Text outside a table: one line, no HTML markup."""
+    """Text outside a table: one line, no HTML markup, no link (``[x](url)``, ``[x]: url``)."""
     return (
-        str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\n", " ")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
     )
 
 

@@ -137,9 +137,9 @@ def test_markdown_blocked_report_meets_the_contract(decisions: Decisions) -> Non
     blocking = md.split("### Blocking findings")[1].split("###")[0]
     tox = next(line for line in blocking.splitlines() if "assistant/toxicity" in line)
     # candidate beside the champion, each with its bounds, n and the declared unit
-    assert (
-        "candidate 0.02667 share [0.01569, 0.04197] (n=1,500) vs baseline 0 share "
-        "[0, 0.002676] (n=1,500)"
+    assert (  # brackets escaped, so no evidence string can make a link; rendered as written
+        "candidate 0.02667 share \\[0.01569, 0.04197\\] (n=1,500) vs baseline 0 share "
+        "\\[0, 0.002676\\] (n=1,500)"
     ) in tox
     assert "max 0.01 share" in tox
     risk_table = md.split("### Risk of blocking findings")[1].split("###")[0]
@@ -161,7 +161,7 @@ def test_markdown_blocked_report_meets_the_contract(decisions: Decisions) -> Non
     assert "control EU-AI-ACT-ART-72 (required by the policy set; no rule claims it)" in gaps
     groups = md.split("### Groups")[1].split("###")[0]
     assert "(worst group: **en**)" in groups
-    assert "| en | 0.7935 share [0.7811, 0.8043] (n=750) | 0.794 share" in groups
+    assert "| en | 0.7935 share \\[0.7811, 0.8043\\] (n=750) | 0.794 share" in groups
     controls = md.split("### Control coverage")[1].split("###")[0]
     assert "| NIST-AI-RMF-MEASURE-2.6 (required) | NIST AI RMF 1.0 | MEASURE 2.6: " in controls
     assert "| failing | assistant/toxicity: failing" in controls
@@ -368,3 +368,32 @@ def test_no_renderer_lets_a_string_from_the_evidence_break_a_line_or_reach_a_ter
     assert "\x00" not in page
     if fmt == "junit":
         ET.fromstring(page)  # valid XML: a control character would make it unparseable
+
+
+def test_no_evidence_string_becomes_a_markdown_link(decisions: Decisions) -> None:
+    """A measurer's name or a run's note from the evidence, written as a link or a link
+    definition, stays text: no link token, no raw HTML, in the parsed page."""
+    from govgate.evidence.provenance import Measure
+    from govgate.gate.outcome import MeasuredBy
+    from govgate.terms import Method
+
+    decision, _ = decisions["blocked-gaps"]
+    hostile = "[click](https://evil.example/x) [ref]: https://evil.example"
+    failing = next(r for r in decision.rules if r.outcome is Outcome.FAIL)
+    measured = MeasuredBy(
+        side="candidate",
+        name="toxicity_rate",
+        measures=[Measure(method=Method.CLASSIFIER, by=hostile)],
+        recorded=True,
+    )
+    rules = [failing.model_copy(update={"measured_by": [measured]})]
+    assert decision.candidate is not None
+    candidate = decision.candidate.model_copy(update={"notes": [hostile]})
+    bad = decision.model_copy(update={"rules": rules, "candidate": candidate})
+    md = render_markdown(bad, assess(bad))
+    assert "https://evil.example/x" in md  # shown, as text
+    tokens = [t for t in _rendered(md) if t.children] + list(_rendered(md))
+    kinds = {c.type for t in tokens for c in (t.children or [])}
+    assert "link_open" not in kinds
+    html = [t.content for t in _rendered(md) if t.type in ("html_block", "html_inline")]
+    assert not [h for h in html if "evil" in h]  # the report's own <details> only
