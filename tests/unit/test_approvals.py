@@ -357,7 +357,7 @@ def test_reports_escape_approval_comments(
     assert code == ExitCode.OK, err
     markdown = (world.root / "ok.md").read_text()
     assert "Approvals: model-risk 1 of 1 (Alice Example; required by p)" in markdown
-    assert "fine &lt;b&gt;by&lt;/b&gt; me \\x1b[31m\\|red\\|" in markdown
+    assert "fine &lt;b&gt;by&lt;/b&gt; me \\x1b\\[31m\\|red\\|" in markdown
     html = (world.root / "ok.html").read_text()
     assert 'id="approvals">Approvals: model-risk 1 of 1' in html
     assert "fine &lt;b&gt;by&lt;/b&gt; me" in html
