@@ -288,26 +288,31 @@ def _flagged(
         for r, o in zip(ctx.rows, ctx.outputs, strict=True)
     ]
     ctx.result.columns[ctx.column] = _nan_if_failed(ctx.outputs, values)
+    source = ctx.spec.flag_sources.get(flag)  # type: ignore[call-overload]
+    outside = (
+        Measure(method=Method(source.method), by=source.by, version=source.version)
+        if source is not None
+        else Measure(method=Method.UNKNOWN, by=f"flags.{flag} in the outputs")
+    )
+    if _split(ctx, lambda o: _flag(o, flag) is not None, outside, heuristic) and note:
+        ctx.result.notes.append(note)
+
+
+def _split(
+    ctx: _Context, given: Callable[[Record], bool], outside: Measure, heuristic: str
+) -> bool:
+    """Record how the column's scored items were measured: those the outputs gave a value for
+    by ``outside``, the rest by govgate's ``heuristic``, each with its count. True when the
+    heuristic measured any."""
     scored = [o for o in ctx.outputs if not _failed(o)]
-    given = sum(_flag(o, flag) is not None for o in scored)
+    count = sum(given(o) for o in scored)
     name = ctx.column.split(".", 1)[1]
-    if given:
-        source = ctx.spec.flag_sources.get(flag)  # type: ignore[call-overload]
-        if source is None:
-            ctx.result.measures.setdefault(name, []).append(
-                Measure(method=Method.UNKNOWN, by=f"flags.{flag} in the outputs", items=given)
-            )
-        else:
-            ctx.result.measures.setdefault(name, []).append(
-                Measure(
-                    method=Method(source.method), by=source.by, version=source.version,
-                    items=given,
-                )
-            )  # fmt: skip
-    if given < len(scored):
-        ctx.result.measured(name, Method.HEURISTIC, heuristic, items=len(scored) - given)
-        if note:
-            ctx.result.notes.append(note)
+    if count:
+        ctx.result.measures.setdefault(name, []).append(outside.model_copy(update={"items": count}))
+    if count < len(scored):
+        ctx.result.measured(name, Method.HEURISTIC, heuristic, items=len(scored) - count)
+        return True
+    return False
 
 
 def _accuracy(ctx: _Context) -> None:
@@ -345,17 +350,12 @@ def _refusals(ctx: _Context) -> None:
         ctx.outputs,
         [float(refused(o)) for o in ctx.outputs],
     )
-    scored = [o for o in ctx.outputs if not _failed(o)]
-    given = sum(o.get("refused") is not None for o in scored)
-    name = ctx.column.split(".", 1)[1]
-    if given:
-        ctx.result.measures.setdefault(name, []).append(
-            Measure(method=Method.UNKNOWN, by="the outputs' refused field", items=given)
-        )
-    if given < len(scored):
-        ctx.result.measured(
-            name, Method.HEURISTIC, "govgate offline refusal phrases", items=len(scored) - given
-        )
+    _split(
+        ctx,
+        lambda o: o.get("refused") is not None,
+        Measure(method=Method.UNKNOWN, by="the outputs' refused field"),
+        "govgate offline refusal phrases",
+    )
 
 
 def _tokens(ctx: _Context) -> None:

@@ -112,6 +112,12 @@ class Resolution(_Frozen):
     ]
     detail: str
 
+    @property
+    def by_version(self) -> bool:
+        """Was the run found through a registered model version (``models:/NAME/VERSION`` or
+        ``@ALIAS``), so its model is the registry's word, not its own tags'?"""
+        return self.method in ("model-version-eval-run", "model-version-source-run")
+
 
 class RunEvidence(_Frozen):
     role: Role

@@ -24,11 +24,10 @@ from typing import Any
 from govgate._version import __version__
 from govgate.cel import CompiledExpression, Reference, evaluate, from_cel, to_cel, truth
 from govgate.errors import CelError
-from govgate.evidence import provenance
 from govgate.evidence.model import RunEvidence, Snapshot
 from govgate.gate.approvals import basis_of, judge, requirements
 from govgate.gate.looks import looks_of
-from govgate.gate.measured import measured_by, records, require
+from govgate.gate.measured import Records, measured_by, records, require
 from govgate.gate.outcome import (
     ApprovalRecord,
     Decision,
@@ -132,11 +131,13 @@ def _put(tree: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
     tree[keys[-1]] = value
 
 
-def _summary(run: RunEvidence | None) -> RunSummary | None:
+def _summary(run: RunEvidence | None, found: Records) -> RunSummary | None:
+    """The decision's summary of a run; ``found``: each run's provenance record, as the rules
+    read it."""
     if run is None:
         return None
     m = run.model
-    record, why = provenance.read(run.tags)
+    record, why = found[run.role]
     return RunSummary(
         run_id=run.run_id,
         experiment=run.experiment_name,
@@ -563,7 +564,7 @@ def decide(
     counts = {o.value: 0 for o in Outcome}
     for r in results:
         counts[r.outcome.value] += 1
-    candidate = _summary(evidence.candidate)
+    candidate = _summary(evidence.candidate, found)
     assert candidate is not None
     recorded = evidence.candidate.tags.get(POLICY_DIGEST_TAG)
     applied = policy_set.digest()
@@ -599,7 +600,7 @@ def decide(
         evidence_digest=snapshot.digest(),
         policy_set_digest=policy_set.digest(),
         candidate=candidate,
-        baseline=_summary(evidence.baseline),
+        baseline=_summary(evidence.baseline, found),
         counts=counts,
         rules=results,
         waivers=uses,

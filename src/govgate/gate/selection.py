@@ -47,9 +47,9 @@ class Selection:
 def registered(candidate: RunEvidence) -> bool:
     """Was the candidate's model read from the registry (not from the run's own tags)? A
     policy test's candidate stands for one that was (its ``spec.model``)."""
-    method = candidate.resolution.method
+    resolution = candidate.resolution
     return candidate.model is not None and (
-        method.startswith("model-version") or method == "test-fixture"
+        resolution.by_version or resolution.method == "test-fixture"
     )
 
 

@@ -77,6 +77,12 @@ class CheckSettings:
     approvals: Sequence[Path] = ()
     trust: Path | None = None
 
+    @property
+    def attests(self) -> bool:
+        """Does this check record its decision where it could authorise a release (a bundle,
+        a promotion)? Then it is never dated ahead of the clock."""
+        return bool(self.promote_alias or self.bundle_dir or self.bundle_archive)
+
 
 @dataclass(frozen=True, slots=True)
 class Written:
@@ -215,8 +221,7 @@ def _live(settings: CheckSettings, candidate: Ref, baseline: Ref | None) -> bool
             hint="to decide as of a past instant, replay a snapshot (--candidate FILE.json) or "
             "a bundle (govgate verify, govgate replay)",
         )
-    attests = settings.promote_alias or settings.bundle_dir or settings.bundle_archive
-    if attests and settings.now is not None and settings.now > settings.clock:
+    if settings.attests and settings.now is not None and settings.now > settings.clock:
         what = "--promote-alias" if settings.promote_alias else "a bundle"
         raise UsageError(
             f"--now {_iso(settings.now)} is after the clock ({_iso(settings.clock)}), and "
@@ -236,8 +241,7 @@ MAX_SKEW = dt.timedelta(minutes=5)
 def _require_not_ahead(settings: CheckSettings, now: dt.datetime) -> None:
     """A bundle or a promotion dated well after the check ran (a run whose logged end lies in
     the future, a snapshot file's edited instant) could outrank a revert made meanwhile."""
-    attests = settings.promote_alias or settings.bundle_dir or settings.bundle_archive
-    if attests and now > settings.clock + MAX_SKEW:
+    if settings.attests and now > settings.clock + MAX_SKEW:
         raise UsageError(
             f"the decision would be dated {_iso(now)}, after this check's clock "
             f"({_iso(settings.clock)}) by more than {int(MAX_SKEW.total_seconds() // 60)} "
@@ -279,7 +283,7 @@ def decision_instant(asked: dt.datetime | None, snapshot: Snapshot, *, live: boo
 def _expected_alias(settings: CheckSettings, snapshot: Any, alias: str) -> Promotion:
     """The promotion asked for, with the version the alias pointed to when evidence was read."""
     cand = snapshot.evidence.candidate
-    registered = cand.resolution.method.startswith("model-version")
+    registered = cand.resolution.by_version
     if cand.model is None or not cand.model.version or not registered:
         raise UsageError(
             "--promote-alias needs a candidate read as a registered model version (a run's "

@@ -41,6 +41,7 @@ from govgate.evidence.mlflow.settings import (
 from govgate.evidence.model import Evidence, RunEvidence
 from govgate.exitcodes import ExitCode
 from govgate.gate.outcome import Decision
+from govgate.usecases.check import MAX_SKEW
 
 #: an alias as MLflow accepts it (and as it goes into a tag key: govgate.promoted.<alias>)
 _ALIAS = re.compile(r"[A-Za-z0-9_\-]{1,64}")
@@ -320,7 +321,7 @@ def _reference(run: RunEvidence) -> Any:
     from govgate.evidence.refs import ModelRef, RunRef
 
     model = run.model
-    if run.resolution.method.startswith("model-version") and model and model.version:
+    if run.resolution.by_version and model and model.version:
         return ModelRef(model.name, version=model.version)
     return RunRef(run.run_id)
 
@@ -448,8 +449,9 @@ def _approvals_that_hold(decision: Any, now: dt.datetime, target: str) -> list[d
     ]
 
 
-#: how far a decision's instant may lie ahead of the promoting machine's clock (clock skew)
-MAX_SKEW = dt.timedelta(minutes=5)
+#: how far a decision's instant may lie ahead of the promoting machine's clock: the skew
+#: ``check`` allows when it dates a decision it attests (one constant, so a revert's
+#: comparison with a decision's instant holds)
 _SKEW_MINUTES = int(MAX_SKEW.total_seconds() // 60)
 
 
@@ -475,7 +477,7 @@ def _require_in_time(decision: Decision, clock: dt.datetime, path: Path) -> None
         raise UnpromotableError(
             "promotion.future-decision",
             f"{path}: its decision is dated {decision.decided_at}, after this promotion "
-            f"({_iso(clock)}, allowing {int(MAX_SKEW.total_seconds() // 60)} minutes of clock "
+            f"({_iso(clock)}, allowing {_SKEW_MINUTES} minutes of clock "
             "skew): a decision is promoted only once its instant has come",
             hint="promote a bundle of a check that decided as of its own time (no --now in the "
             "future)",
@@ -570,7 +572,7 @@ def run_promote(settings: PromoteSettings) -> PromoteOutcome:
             "model version, so there is nothing to point an alias at",
             hint="gate a registered version: --candidate models:/NAME/VERSION",
         )
-    if not evidence.candidate.resolution.method.startswith("model-version"):
+    if not evidence.candidate.resolution.by_version:
         raise UnpromotableError(
             "promotion.not-a-version",
             f"{path}: the candidate was gated as run {evidence.candidate.run_id}, whose own "
